@@ -1,0 +1,5 @@
+"""Run the CLI as `python -m draftmate`."""
+
+from draftmate.cli import main
+
+main()

@@ -1,0 +1,174 @@
+"""Settings, resolved flag > environment > config.toml > default, and where files live."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from draftmate.errors import ConfigError
+
+# Environment variables, in order of preference, for each setting that has one.
+ENV_VARS: dict[str, tuple[str, ...]] = {
+    "model": ("DRAFTMATE_MODEL",),
+    "base_url": ("DRAFTMATE_BASE_URL", "OPENAI_BASE_URL"),
+    "api_key": ("DRAFTMATE_API_KEY", "OPENAI_API_KEY"),
+    "fallback_model": ("DRAFTMATE_FALLBACK_MODEL",),
+    "reviewer": ("DRAFTMATE_REVIEWER",),
+}
+SECRET_FIELDS = ("api_key",)
+
+
+class Settings(BaseModel):
+    """Everything configurable; see `draftmate config show`."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    model: str = Field("gpt-4o-mini", min_length=1, description="chat model to draft with")
+    base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1")
+    api_key: SecretStr | None = Field(None, description="API key for the endpoint")
+    fallback_model: str | None = Field(None, description="model to use when the primary keeps failing")
+    reviewer: str | None = Field(None, description="your name as a reviewer")
+    editorial_responsibility: str | None = Field(None, description="who holds editorial responsibility")
+    temperature: float = Field(0.4, ge=0.0, le=2.0, description="sampling temperature for drafts")
+    timeout: float = Field(60.0, gt=0, description="seconds before a model request times out")
+    max_retries: int = Field(2, ge=0, le=10, description="retries of a failed model request")
+    samples: int = Field(2, ge=0, le=10, description="extra samples compared for agreement")
+    logprobs: bool = Field(True, description="ask the endpoint for token log-probabilities")
+    prompts_dir: str | None = Field(None, description="directory of your own prompt templates")
+    edit_threshold: float = Field(0.3, ge=0.0, le=1.0, description="edit share above which a draft was wrong")
+    target_error_rate: float = Field(0.1, gt=0.0, lt=1.0, description="allowed error rate of high confidence")
+
+    def masked(self) -> dict[str, Any]:
+        """The settings as plain values, secrets shown only by their last four characters."""
+        values = self.model_dump()
+        for name in SECRET_FIELDS:
+            secret = getattr(self, name)
+            values[name] = None if secret is None else mask(secret.get_secret_value())
+        return values
+
+
+def mask(secret: str) -> str:
+    """A secret reduced to a hint of which one it is."""
+    return "****" + secret[-4:] if len(secret) >= 12 else "****"
+
+
+def home_override(env: dict[str, str] | None = None) -> Path | None:
+    """DRAFTMATE_HOME, when set: one directory for data and config."""
+    value = (os.environ if env is None else env).get("DRAFTMATE_HOME")
+    return Path(value).expanduser() if value else None
+
+
+def data_dir(env: dict[str, str] | None = None) -> Path:
+    """Where the store lives."""
+    home = home_override(env)
+    if home is not None:
+        return home
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("draftmate", appauthor=False))
+
+
+def config_dir(env: dict[str, str] | None = None) -> Path:
+    """Where config.toml and a user's prompts live."""
+    home = home_override(env)
+    if home is not None:
+        return home
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("draftmate", appauthor=False))
+
+
+def config_path(env: dict[str, str] | None = None) -> Path:
+    """The config file."""
+    return config_dir(env) / "config.toml"
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """The config file's values; a malformed file is a ConfigError naming the line."""
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        return {}
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path} is not valid TOML ({e}); fix it or remove it") from None
+    except OSError as e:
+        raise ConfigError(f"cannot read {path}: {e.strerror}") from None
+
+
+def resolve(flags: dict[str, Any] | None = None, env: dict[str, str] | None = None) -> tuple[Settings, dict[str, str]]:
+    """Settings in effect and, per field, where each value came from."""
+    env = dict(os.environ if env is None else env)
+    path = config_path(env)
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for name, value in read_config_file(path).items():
+        values[name], sources[name] = value, str(path)
+    for name, names in ENV_VARS.items():
+        for var in names:
+            if env.get(var):
+                values[name], sources[name] = env[var], var
+                break
+    for name, value in (flags or {}).items():
+        if value is not None:
+            values[name], sources[name] = value, "flag"
+    try:
+        settings = Settings(**values)
+    except ValidationError as e:
+        raise ConfigError(describe_errors(e, sources)) from None
+    for name in Settings.model_fields:
+        sources.setdefault(name, "default")
+    return settings, sources
+
+
+def describe_errors(error: ValidationError, sources: dict[str, str]) -> str:
+    """A validation error as one clause per field, naming where the bad value came from."""
+    parts = []
+    for item in error.errors():
+        field = ".".join(str(p) for p in item["loc"]) or "settings"
+        origin = sources.get(field, "")
+        hint = "unknown setting (see `draftmate config show`)" if item["type"] == "extra_forbidden" else item["msg"]
+        parts.append(f"{field}: {hint}" + (f" (from {origin})" if origin else ""))
+    return "invalid configuration: " + "; ".join(parts)
+
+
+def set_value(key: str, raw: str, env: dict[str, str] | None = None) -> Path:
+    """Validate one setting and write it to config.toml atomically; returns the file's path."""
+    if key not in Settings.model_fields:
+        known = ", ".join(Settings.model_fields)
+        raise ConfigError(f"unknown setting {key!r}; known settings: {known}")
+    path = config_path(env)
+    current = read_config_file(path)
+    current[key] = raw
+    try:
+        checked = Settings(**current)
+    except ValidationError as e:
+        raise ConfigError(describe_errors(e, {key: "config set"})) from None
+    value = getattr(checked, key)
+    current[key] = value.get_secret_value() if isinstance(value, SecretStr) else value
+    from draftmate.fileio import write_atomic
+
+    write_atomic(path, dump_toml(current), mode=0o600, overwrite=True, make_parents=True)
+    return path
+
+
+def dump_toml(values: dict[str, Any]) -> str:
+    """Flat scalar settings as TOML."""
+    import json
+
+    lines = []
+    for key, value in sorted(values.items()):
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, int | float):
+            text = repr(value)
+        else:
+            text = json.dumps(str(value))  # a JSON string is a valid TOML basic string
+        lines.append(f"{key} = {text}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,234 @@
+"""Use cases that need no model: import a draft, add a note, read drafts back."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from draftmate.errors import UsageError
+from draftmate.models import Draft, Kind, Note, Origin, Severity
+from draftmate.store import SQLiteStore
+from draftmate.workflow import Action, next_state
+
+MAX_INPUT_BYTES = 2_000_000
+
+# File suffix -> language of code; anything not listed is text.
+CODE_LANGS = {
+    ".py": "python",
+    ".pyi": "python",
+    ".js": "javascript",
+    ".mjs": "javascript",
+    ".ts": "typescript",
+    ".tsx": "typescript",
+    ".jsx": "javascript",
+    ".go": "go",
+    ".rs": "rust",
+    ".java": "java",
+    ".kt": "kotlin",
+    ".c": "c",
+    ".h": "c",
+    ".cc": "cpp",
+    ".cpp": "cpp",
+    ".hpp": "cpp",
+    ".cs": "csharp",
+    ".rb": "ruby",
+    ".php": "php",
+    ".sh": "bash",
+    ".bash": "bash",
+    ".sql": "sql",
+    ".swift": "swift",
+    ".scala": "scala",
+    ".lua": "lua",
+    ".r": "r",
+    ".pl": "perl",
+    ".toml": "toml",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".json": "json",
+}
+TEXT_LANGS = {".md": "markdown", ".markdown": "markdown", ".rst": "rst", ".txt": "", "": ""}
+
+
+def guess_kind(name: str) -> tuple[Kind, str]:
+    """Kind and language from a file name: code for known source suffixes, text otherwise."""
+    suffix = Path(name).suffix.lower()
+    if suffix in CODE_LANGS:
+        return Kind.CODE, CODE_LANGS[suffix]
+    return Kind.TEXT, TEXT_LANGS.get(suffix, "")
+
+
+def decode_input(data: bytes, label: str) -> str:
+    """Bytes from a file or stdin as text, refusing binary, invalid UTF-8, empty and oversized input."""
+    if len(data) > MAX_INPUT_BYTES:
+        raise UsageError(f"{label} is {len(data):,} bytes; the limit is {MAX_INPUT_BYTES:,}: split it up")
+    if b"\x00" in data[:8192]:
+        raise UsageError(f"{label} looks like a binary file; give a text file")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise UsageError(
+            f"{label} is not valid UTF-8 (byte {e.start}); convert it, e.g. `iconv -f latin1 -t utf-8`"
+        ) from None
+    if not text.strip():
+        raise UsageError(f"{label} is empty; give it some text")
+    return text.replace("\r\n", "\n")
+
+
+def read_input(path: str) -> tuple[str, str]:
+    """The text of a file (or stdin for '-') and a label for messages."""
+    if path == "-":
+        return decode_input(sys.stdin.buffer.read(MAX_INPUT_BYTES + 1), "standard input"), "stdin"
+    p = Path(path)
+    if p.is_dir():
+        raise UsageError(f"{path} is a directory; give a file")
+    try:
+        with p.open("rb") as f:
+            data = f.read(MAX_INPUT_BYTES + 1)
+    except FileNotFoundError:
+        raise UsageError(f"no file {path}; check the path") from None
+    except OSError as e:
+        raise UsageError(f"cannot read {path}: {e.strerror}") from None
+    return decode_input(data, path), p.name
+
+
+def import_draft(
+    store: SQLiteStore,
+    path: str,
+    *,
+    kind: Kind | None = None,
+    lang: str | None = None,
+    author: str = "",
+    context: list[tuple[str, str]] | None = None,
+) -> Draft:
+    """Store an existing file (or stdin) as a draft awaiting review, with its deterministic notes."""
+    content, name = read_input(path)
+    guessed_kind, guessed_lang = guess_kind(name)
+    kind = kind or guessed_kind
+    lang = (lang if lang is not None else (guessed_lang if kind is guessed_kind else "")).lower()
+    meta: dict[str, Any] = {"source": name, "imported": True}
+    with store.transaction():
+        draft = store.create_draft(content, kind=kind, lang=lang, origin=Origin.IMPORTED, author=author, meta=meta)
+        annotate(store, draft, content, context or [])
+    return store.get_draft(draft.id)
+
+
+def annotate(
+    store: SQLiteStore,
+    draft: Draft,
+    content: str,
+    context: list[tuple[str, str]],
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Run the uncertainty signals on a draft's current version and store the notes and confidence."""
+    from draftmate import uncertainty
+
+    assessment = uncertainty.assess(content, kind=draft.kind.value, lang=draft.lang, context=context, **(extra or {}))
+    for note in assessment.notes:
+        store.add_note(
+            draft.id,
+            version=draft.current_version,
+            kind=note.kind,
+            severity=Severity(note.severity),
+            why=note.why,
+            source=note.source,
+            lines=note.lines,
+            quote=note.quote,
+            risk=note.risk,
+            signals=note.signals,
+        )
+    store.set_confidence(draft.id, assessment.confidence)
+    store.add_prediction(
+        draft.id,
+        version=draft.current_version,
+        model=str(draft.request.get("model", "")),
+        kind=draft.kind.value,
+        features=assessment.features,
+        risk=assessment.confidence.score,
+        level=assessment.confidence.level,
+        calibrator=assessment.calibrator,
+    )
+
+
+def add_note(
+    store: SQLiteStore, draft_id: str, text: str, *, severity: Severity, lines: tuple[int, int] | None, author: str
+) -> Note:
+    """A person's uncertainty note on the current version of a draft."""
+    if not text.strip():
+        raise UsageError("the note is empty; say what may be wrong")
+    with store.transaction():
+        draft = store.get_draft(draft_id)
+        next_state(draft.status, Action.ADD_NOTE)
+        version = store.get_version(draft.id)
+        quote = ""
+        if lines is not None:
+            count = len(version.content.splitlines())
+            if lines[0] < 1 or lines[1] < lines[0] or lines[1] > count:
+                raise UsageError(f"--lines {lines[0]}-{lines[1]} is outside the draft, which has {count} lines")
+            quote = "\n".join(version.content.splitlines()[lines[0] - 1 : lines[1]])[:500]
+        return store.add_note(
+            draft.id,
+            version=version.number,
+            kind="human",
+            severity=severity,
+            why=text.strip(),
+            source="human",
+            author=author,
+            lines=lines,
+            quote=quote,
+        )
+
+
+def parse_lines(spec: str | None) -> tuple[int, int] | None:
+    """`A-B` or `A` as a 1-based inclusive line range."""
+    if not spec:
+        return None
+    try:
+        first, _, last = spec.partition("-")
+        start, end = int(first), int(last or first)
+    except ValueError:
+        raise UsageError(f"--lines {spec!r} is not a range: use A-B, e.g. --lines 3-7") from None
+    if start < 1 or end < start:
+        raise UsageError(f"--lines {spec!r} is not a range: use A-B with 1 <= A <= B")
+    return start, end
+
+
+def draft_record(store: SQLiteStore, draft_id: str) -> dict[str, Any]:
+    """Everything about a draft as the stable JSON of `show --json`."""
+    draft = store.get_draft(draft_id)
+    versions = store.list_versions(draft.id)
+    notes = store.list_notes(draft.id)
+    reviews = store.list_reviews(draft.id)
+    return {
+        "id": draft.id,
+        "title": draft.title,
+        "status": draft.status.value,
+        "kind": draft.kind.value,
+        "lang": draft.lang,
+        "created_at": draft.created_at,
+        "updated_at": draft.updated_at,
+        "incomplete": draft.incomplete,
+        "current_version": draft.current_version,
+        "approved_sha256": draft.approved_sha256,
+        "approved_version": draft.approved_version,
+        "confidence": draft.confidence.model_dump() if draft.confidence else {"level": "unknown", "score": None},
+        "versions": [v.model_dump() for v in versions],
+        "notes": [
+            {
+                "id": n.id,
+                "number": n.number,
+                "version": n.version,
+                "kind": n.kind,
+                "severity": n.severity.value,
+                "lines": list(n.lines) if n.lines else None,
+                "quote": n.quote,
+                "why": n.why,
+                "risk": n.risk,
+                "signals": n.signals,
+                "source": n.source,
+                "resolution": n.resolution.model_dump() if n.resolution else None,
+            }
+            for n in notes
+        ],
+        "reviews": [r.model_dump() for r in reviews],
+    }

@@ -1,0 +1,63 @@
+"""Exceptions draftmate raises, each carrying the exit code the CLI uses.
+
+    DraftmateError (1)            anything expected; the message names the fix
+    ├── NotFound (1)              no draft, note or idea with that ID
+    ├── StoreError (1)            the database cannot be opened, read or written
+    ├── ModelError (1)            the model endpoint failed (network, HTTP, protocol)
+    ├── UsageError (2)            bad arguments or input
+    │   ├── AmbiguousId (2)       an ID prefix matches more than one record
+    │   └── ConfigError (2)       invalid or missing configuration
+    └── GateRefused (3)           the review gate or the lifecycle refused a move
+        └── IllegalTransition (3) an action that is not legal in the draft's state
+
+The CLI prints `error: <message>` and exits with `exit_code`; nothing else shows a traceback.
+"""
+
+from __future__ import annotations
+
+
+class DraftmateError(Exception):
+    """Base of every expected failure; the message is for the user."""
+
+    exit_code = 1
+
+
+class NotFound(DraftmateError):
+    """No record has that ID."""
+
+
+class StoreError(DraftmateError):
+    """The store cannot be opened, read or written."""
+
+
+class ModelError(DraftmateError):
+    """The model endpoint failed."""
+
+
+class UsageError(DraftmateError):
+    """Bad arguments or input."""
+
+    exit_code = 2
+
+
+class AmbiguousId(UsageError):
+    """An ID prefix matches more than one record."""
+
+
+class ConfigError(UsageError):
+    """Invalid or missing configuration."""
+
+
+class GateRefused(DraftmateError):
+    """The review gate refused: the reasons say what is missing."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, reasons: list[str] | None = None) -> None:
+        self.reasons = list(reasons or [])
+        full = message if not self.reasons else message + "\n" + "\n".join(f"  - {r}" for r in self.reasons)
+        super().__init__(full)
+
+
+class IllegalTransition(GateRefused):
+    """An action that is not legal in the draft's current state."""

@@ -1,0 +1,47 @@
+"""Writing files safely: atomically, never over an existing file unless asked."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from draftmate.errors import DraftmateError, UsageError
+
+
+def write_atomic(
+    path: Path, data: str | bytes, *, mode: int = 0o644, overwrite: bool = False, make_parents: bool = False
+) -> None:
+    """Write `data` to exactly `path` via a temporary file and a rename; refuse to overwrite unless asked."""
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise UsageError(f"{path} exists; pass --force to overwrite it")
+    if make_parents:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.is_dir():
+        raise UsageError(f"cannot write {path}: directory {path.parent} does not exist; create it first")
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as e:
+        raise DraftmateError(f"cannot write {path}: {e.strerror}; choose a writable location") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(payload)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)  # fails if `path` appeared meanwhile, instead of replacing it
+            os.unlink(tmp)
+    except FileExistsError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise UsageError(f"{path} exists; pass --force to overwrite it") from None
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise DraftmateError(f"cannot write {path}: {e.strerror}") from None

@@ -1,0 +1,61 @@
+"""What a review did to a draft, measured for calibration: pure functions, no I/O."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Any
+
+from draftmate.models import Note
+
+TOKEN = re.compile(r"\w+|[^\w\s]")
+
+
+def tokens(text: str) -> list[str]:
+    """Words and punctuation marks, the unit edits are counted in."""
+    return TOKEN.findall(text)
+
+
+def edit_distance(before: str, after: str) -> float:
+    """Normalized token edit distance in [0, 1]: 0 unchanged, 1 entirely rewritten."""
+    a, b = tokens(before), tokens(after)
+    if not a and not b:
+        return 0.0
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    changed = sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal")
+    return min(1.0, changed / max(len(a), len(b)))
+
+
+def changed_lines(before: str, after: str) -> set[int]:
+    """1-based line numbers of `before` that were changed or deleted in `after`."""
+    a, b = before.splitlines(), after.splitlines()
+    changed: set[int] = set()
+    for tag, i1, i2, _j1, _j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if tag in ("replace", "delete"):
+            changed.update(range(i1 + 1, i2 + 1))
+        elif tag == "insert":
+            changed.add(max(i1, 1))  # an insertion touches the line it follows
+    return changed
+
+
+def note_outcomes(notes: list[Note], before: str, after: str) -> dict[str, bool]:
+    """Per note ID: whether the reviewer changed the span it pointed at."""
+    changed = changed_lines(before, after)
+    result = {}
+    for note in notes:
+        if note.lines is None:
+            continue
+        result[note.id] = any(line in changed for line in range(note.lines[0], note.lines[1] + 1))
+    return result
+
+
+def review_outcome(
+    *, decision: str, original: str, final: str, counts: dict[str, int], notes: list[Note]
+) -> dict[str, Any]:
+    """The outcome record logged against a draft's predictions after review."""
+    return {
+        "decision": decision,
+        "edit_distance": round(edit_distance(original, final), 4),
+        "sections": counts,
+        "notes_changed": note_outcomes(notes, original, final),
+    }

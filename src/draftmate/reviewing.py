@@ -1,0 +1,340 @@
+"""Reviewing a draft: section decisions, notes resolved, and the decision, each saved as it is made."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from draftmate.errors import GateRefused, NotFound, UsageError
+from draftmate.models import (
+    Decision,
+    Draft,
+    Note,
+    NoteResolution,
+    Origin,
+    Resolution,
+    Review,
+    ReviewStatus,
+    Severity,
+    State,
+    Version,
+)
+from draftmate.outcomes import review_outcome
+from draftmate.sections import Section, replace_section, split_sections
+from draftmate.store import SQLiteStore, now
+from draftmate.workflow import Action, carry_decisions, gate_problems, next_state, section_states
+
+
+def git_identity() -> str | None:
+    """`Name <email>` from git's config, if git is there and knows."""
+    import subprocess
+
+    def get(key: str) -> str:
+        try:
+            out = subprocess.run(["git", "config", "--get", key], capture_output=True, text=True, timeout=5)
+        except (OSError, subprocess.SubprocessError):
+            return ""
+        return out.stdout.strip()
+
+    name, email = get("user.name"), get("user.email")
+    if name and email:
+        return f"{name} <{email}>"
+    return name or email or None
+
+
+@dataclass
+class ReviewSession:
+    """One reviewer's pass over the current version of a draft."""
+
+    store: SQLiteStore
+    draft: Draft
+    review: Review
+    version: Version
+    sections: list[Section] = field(default_factory=list)
+
+    @property
+    def actor(self) -> str:
+        """Who is acting: the reviewer."""
+        return self.review.reviewer
+
+    # ---- reading -----------------------------------------------------------------------------------
+
+    def states(self) -> list[str]:
+        """Per section: 'undecided', 'stale', 'accept', 'edit' or 'reject'."""
+        return section_states(self.sections, self.review.decisions)
+
+    def notes(self) -> list[Note]:
+        """The draft's notes, all versions."""
+        return self.store.list_notes(self.draft.id)
+
+    def open_notes(self) -> list[Note]:
+        """Notes still to resolve."""
+        return [n for n in self.notes() if n.resolution is None]
+
+    def notes_for(self, section: Section) -> list[Note]:
+        """Notes of the current version whose lines fall in `section`."""
+        return [
+            n
+            for n in self.notes()
+            if n.lines
+            and n.version == self.version.number
+            and n.lines[0] <= section.end
+            and n.lines[1] >= section.start
+        ]
+
+    def problems(self) -> list[str]:
+        """What still stands between this review and approval."""
+        return gate_problems(self.sections, self.review, self.notes())
+
+    def next_undecided(self, after: int = -1, backwards: bool = False) -> int | None:
+        """Index of the next (or previous) section that is undecided or stale."""
+        states = self.states()
+        order = range(after - 1, -1, -1) if backwards else range(after + 1, len(states))
+        return next((i for i in order if states[i] in ("undecided", "stale")), None)
+
+    # ---- acting; each call is saved before it returns -------------------------------------------------
+
+    def mark_seen(self, index: int) -> None:
+        """Record that a section was shown in full."""
+        digest = self.sections[index].sha256
+        if digest not in self.review.seen:
+            self.review.seen.append(digest)
+            self._save("review.section_shown", {"section": index})
+
+    def decide(self, index: int, decision: Decision, reason: str = "") -> None:
+        """Accept or reject a section as it reads now."""
+        next_state(self.draft.status, Action.DECIDE_SECTION)
+        if decision is Decision.REJECT and not reason.strip():
+            raise UsageError("say why the section is rejected")
+        section = self.sections[index]
+        if section.sha256 not in self.review.seen:
+            raise UsageError(f"section {index + 1} has not been shown in full yet")
+        self._set_decision(index, decision, reason)
+        self._save("review.section_decided", {"section": index, "decision": decision.value})
+
+    def edit(self, index: int, new_text: str) -> Version:
+        """Replace a section with the reviewer's text: a new human version; the edited part counts as edited."""
+        section = self.sections[index]
+        if new_text == section.text:
+            raise UsageError("the edit changed nothing")
+        content = replace_section(self.version.content, section, new_text)
+        touched = (section.start, section.start + max(1, len(new_text.splitlines())) - 1)
+        return self._new_version(content, Origin.HUMAN, {"edited_section": index}, touched, Decision.EDIT)
+
+    def replace_content(self, content: str, origin: Origin, meta: dict[str, Any]) -> Version:
+        """A new version of the whole draft (a model revision); changed sections are asked again."""
+        return self._new_version(content, origin, meta, None, None)
+
+    def add_note(self, text: str, severity: Severity, lines: tuple[int, int] | None) -> Note:
+        """A note from the reviewer."""
+        next_state(self.draft.status, Action.ADD_NOTE)
+        quote = _quote(self.version.content, lines)
+        return self.store.add_note(
+            self.draft.id,
+            version=self.version.number,
+            kind="human",
+            severity=severity,
+            why=text,
+            source="human",
+            author=self.actor,
+            lines=lines,
+            quote=quote,
+        )
+
+    def resolve(self, ref: str, status: Resolution, comment: str = "") -> Note:
+        """Close a note; blocking notes need a comment to be accepted as a risk or dismissed."""
+        next_state(self.draft.status, Action.RESOLVE_NOTE)
+        note = find_note(self.notes(), ref)
+        if (
+            note.severity is Severity.BLOCKING
+            and status in (Resolution.ACCEPTED_RISK, Resolution.DISMISSED)
+            and not comment.strip()
+        ):
+            raise UsageError(f"note {note.number} is blocking: say why it is {status.value} (add :COMMENT)")
+        resolution = NoteResolution(status=status, by=self.actor, at=now(), comment=comment)
+        return self.store.resolve_note(note.id, resolution)
+
+    def approve(self) -> Draft:
+        """Make the draft final, pinned to the sha256 of the content reviewed; GateRefused if anything is missing."""
+        with self.store.transaction():
+            self._refresh()
+            next_state(self.draft.status, Action.APPROVE)
+            problems = self.problems()
+            if problems:
+                raise GateRefused("cannot approve yet:", problems)
+            return self._finish(ReviewStatus.APPROVED, State.FINAL, "", Action.APPROVE)
+
+    def reject(self, reason: str) -> Draft:
+        """Reject the draft, with a reason."""
+        if not reason.strip():
+            raise UsageError("say why the draft is rejected: --reason TEXT")
+        return self._finish(ReviewStatus.REJECTED, State.REJECTED, reason, Action.REJECT)
+
+    def request_changes(self, reason: str) -> Draft:
+        """Ask for a new version."""
+        return self._finish(ReviewStatus.CHANGES, State.CHANGES, reason, Action.REQUEST_CHANGES)
+
+    # ---- internals ---------------------------------------------------------------------------------
+
+    def _set_decision(self, index: int, decision: Decision, reason: str) -> None:
+        from draftmate.models import SectionDecision
+
+        kept = [d for d in self.review.decisions if d.index != index]
+        kept.append(
+            SectionDecision(index=index, sha256=self.sections[index].sha256, decision=decision, reason=reason, at=now())
+        )
+        self.review.decisions = sorted(kept, key=lambda d: d.index)
+
+    def _new_version(
+        self,
+        content: str,
+        origin: Origin,
+        meta: dict[str, Any],
+        touched: tuple[int, int] | None,
+        decision: Decision | None,
+    ) -> Version:
+        state = next_state(self.draft.status, Action.NEW_VERSION)
+        old_sections = self.sections
+        with self.store.transaction():
+            version = self.store.add_version(
+                self.draft.id,
+                content,
+                origin=origin,
+                author=self.actor if origin is Origin.HUMAN else "",
+                state=state,
+                meta=meta,
+            )
+            self.draft = self.store.get_draft(self.draft.id)
+            self.version = version
+            self.sections = split_sections(content, self.draft.kind.value, self.draft.lang)
+            self.review.decisions = carry_decisions(old_sections, self.sections, self.review.decisions)
+            self.review.version = version.number
+            if touched is not None and decision is not None:
+                decided = {d.index for d in self.review.decisions}
+                for s in self.sections:
+                    if s.start <= touched[1] and s.end >= touched[0] and s.index not in decided:
+                        self._set_decision(s.index, decision, "")
+                        if s.sha256 not in self.review.seen:
+                            self.review.seen.append(s.sha256)  # the reviewer wrote it, so has seen it
+            self._save("review.new_version", {"version": version.number, "origin": origin.value})
+        return version
+
+    def _finish(self, status: ReviewStatus, state: State, reason: str, action: Action) -> Draft:
+        with self.store.transaction():
+            self._refresh()
+            next_state(self.draft.status, action)
+            self.review.status, self.review.reason, self.review.finished_at = status, reason, now()
+            self._save("review." + status.value, {"reason": reason} if reason else {})
+            fields: dict[str, Any] = {}
+            if state is State.FINAL:
+                fields = {"approved_sha256": self.version.sha256, "approved_version": self.version.number}
+            self.draft = self.store.set_state(
+                self.draft.id, state, actor=self.actor, event="draft." + state.value, **fields
+            )
+            self._log_outcome(status)
+        return self.draft
+
+    def _log_outcome(self, status: ReviewStatus) -> None:
+        versions = self.store.list_versions(self.draft.id)
+        model_versions = [v for v in versions if v.origin is not Origin.HUMAN]
+        original = (model_versions[-1] if model_versions else versions[0]).content
+        counts = Counter(d.decision.value for d in self.review.decisions)
+        outcome = review_outcome(
+            decision=status.value,
+            original=original,
+            final=self.version.content,
+            counts={k: counts.get(k, 0) for k in ("accept", "edit", "reject")},
+            notes=self.notes(),
+        )
+        self.store.set_outcome(self.draft.id, outcome)
+
+    def _refresh(self) -> None:
+        """Re-read the draft so a decision is made against what is stored now."""
+        self.draft = self.store.get_draft(self.draft.id)
+        if self.draft.current_version != self.version.number:
+            self.version = self.store.get_version(self.draft.id)
+            old = self.sections
+            self.sections = split_sections(self.version.content, self.draft.kind.value, self.draft.lang)
+            self.review.decisions = carry_decisions(old, self.sections, self.review.decisions)
+
+    def _save(self, event: str, detail: dict[str, Any]) -> None:
+        self.store.save_review(self.review, event=event, actor=self.actor, detail=detail)
+
+
+def begin_review(
+    store: SQLiteStore, draft_id: str, *, reviewer: str, editorial_responsibility: str | None = None
+) -> ReviewSession:
+    """Start a review of a draft's current version, or resume the open one."""
+    if not reviewer.strip():
+        raise UsageError("no reviewer: pass --reviewer NAME, set DRAFTMATE_REVIEWER, or set git user.name")
+    responsibility = (editorial_responsibility or reviewer).strip()
+    with store.transaction():
+        draft = store.get_draft(draft_id)
+        next_state(draft.status, Action.START_REVIEW)
+        review = store.current_review(draft.id) if draft.status is State.IN_REVIEW else None
+        if review is None:
+            review = store.open_review(
+                draft.id, version=draft.current_version, reviewer=reviewer, editorial_responsibility=responsibility
+            )
+            draft = store.set_state(draft.id, State.IN_REVIEW, actor=reviewer, event="draft.in_review")
+        elif review.reviewer != reviewer or (
+            editorial_responsibility and review.editorial_responsibility != responsibility
+        ):
+            review.reviewer, review.editorial_responsibility = reviewer, responsibility
+            store.save_review(review, event="review.reviewer_changed", actor=reviewer)
+    version = store.get_version(draft.id)
+    session = ReviewSession(store, draft, review, version)
+    session.sections = split_sections(version.content, draft.kind.value, draft.lang)
+    if review.version != version.number:
+        session.review.version = version.number
+    return session
+
+
+def find_note(notes: list[Note], ref: str) -> Note:
+    """A note by its number (`3` or `#3`) or an ID prefix."""
+    key = ref.strip().lstrip("#").lower()
+    if key.isdigit():
+        match = [n for n in notes if n.number == int(key)]
+    else:
+        match = [n for n in notes if len(key) >= 4 and n.id.startswith(key)]
+    if not match:
+        numbers = ", ".join(str(n.number) for n in notes) or "none"
+        raise NotFound(f"no note {ref!r} on this draft; its notes are: {numbers}")
+    return match[0]
+
+
+def _quote(content: str, lines: tuple[int, int] | None) -> str:
+    if lines is None:
+        return ""
+    picked = content.splitlines()[lines[0] - 1 : lines[1]]
+    return "\n".join(picked)[:500]
+
+
+def review_non_interactive(
+    store: SQLiteStore,
+    draft_id: str,
+    *,
+    decision: str,
+    reviewer: str,
+    editorial_responsibility: str | None,
+    reason: str,
+    resolutions: list[tuple[str, Resolution, str]],
+) -> Draft:
+    """A whole review in one step, for scripts: all or nothing, so a refusal writes nothing."""
+    with store.transaction():
+        session = begin_review(store, draft_id, reviewer=reviewer, editorial_responsibility=editorial_responsibility)
+        for ref, status, comment in resolutions:
+            session.resolve(ref, status, comment)
+        if decision == "approve":
+            for section in session.sections:
+                session.mark_seen(section.index)
+                if session.states()[section.index] in ("undecided", "stale"):
+                    session._set_decision(section.index, Decision.ACCEPT, "non-interactive approval")
+            session._save("review.sections_accepted", {"mode": "non-interactive"})
+            return session.approve()
+        if decision == "reject":
+            return session.reject(reason)
+        if decision == "changes":
+            return session.request_changes(reason)
+        raise UsageError(f"unknown decision {decision!r}: use approve, reject or changes")

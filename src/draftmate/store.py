@@ -1,0 +1,923 @@
+"""The store: drafts, versions, notes, reviews, predictions and a hash-chained audit log in SQLite.
+
+`Store` is the narrow interface the rest of draftmate uses; `SQLiteStore` is the one implementation, and
+`SQLiteStore.memory()` is its in-memory twin for tests. Every change and the audit event that records it are
+written in one transaction, so a crash leaves either both or neither.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from draftmate.errors import AmbiguousId, NotFound, StoreError, UsageError
+from draftmate.migrations import MIGRATIONS
+from draftmate.models import (
+    AuditEvent,
+    Confidence,
+    Draft,
+    DraftSummary,
+    Kind,
+    Note,
+    NoteResolution,
+    Origin,
+    Review,
+    ReviewStatus,
+    SectionDecision,
+    Severity,
+    State,
+    Version,
+)
+
+GENESIS = "0" * 64
+MIN_PREFIX = 4
+BUSY_TIMEOUT_MS = 10_000
+DRAFT_COLUMNS = (
+    "id, title, kind, lang, status, created_at, updated_at, current_version, approved_sha256, "
+    "approved_version, incomplete, confidence_level, confidence_score, request_json"
+)
+
+
+def now() -> str:
+    """The current UTC time as ISO 8601 with milliseconds."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def new_id() -> str:
+    """A random 32-hex-digit ID; its first 8 digits are what people type."""
+    return uuid.uuid4().hex
+
+
+def canonical(value: Any) -> str:
+    """Deterministic JSON, the form that is hashed."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def sha256_hex(text: str) -> str:
+    """Hex sha256 of a text's UTF-8 bytes."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def title_of(content: str) -> str:
+    """A draft's title: its first non-blank line, without markdown heading marks."""
+    for line in content.splitlines():
+        cleaned = line.strip().lstrip("#/*-;").strip().strip("\"'`").strip()
+        if cleaned:
+            return cleaned[:80]
+    return "(untitled)"
+
+
+class Store(Protocol):
+    """What draftmate needs from a store; a PostgreSQL store for teams would implement the same."""
+
+    def transaction(self) -> contextlib.AbstractContextManager[None]: ...
+    def create_draft(
+        self,
+        content: str,
+        *,
+        kind: Kind,
+        lang: str,
+        origin: Origin,
+        author: str,
+        title: str | None = None,
+        meta: dict[str, Any] | None = None,
+        request: dict[str, Any] | None = None,
+        incomplete: bool = False,
+    ) -> Draft: ...
+    def add_version(
+        self,
+        draft_id: str,
+        content: str,
+        *,
+        origin: Origin,
+        author: str,
+        state: State,
+        meta: dict[str, Any] | None = None,
+        incomplete: bool = False,
+    ) -> Version: ...
+    def resolve_id(self, prefix: str) -> str: ...
+    def get_draft(self, draft_id: str) -> Draft: ...
+    def get_version(self, draft_id: str, number: int | None = None) -> Version: ...
+    def list_versions(self, draft_id: str) -> list[Version]: ...
+    def list_drafts(
+        self, *, status: State | None = None, search: str | None = None, limit: int = 20, offset: int = 0
+    ) -> list[DraftSummary]: ...
+    def iter_drafts(self, *, status: State | None = None) -> Iterator[Draft]: ...
+    def set_state(self, draft_id: str, state: State, *, actor: str, event: str, **fields: Any) -> Draft: ...
+    def set_confidence(self, draft_id: str, confidence: Confidence) -> None: ...
+    def update_request(self, draft_id: str, request: dict[str, Any]) -> None: ...
+    def add_note(
+        self,
+        draft_id: str,
+        *,
+        version: int,
+        kind: str,
+        severity: Severity,
+        why: str,
+        source: str,
+        author: str = "",
+        lines: tuple[int, int] | None = None,
+        quote: str = "",
+        risk: float | None = None,
+        signals: dict[str, Any] | None = None,
+    ) -> Note: ...
+    def list_notes(self, draft_id: str) -> list[Note]: ...
+    def resolve_note(self, note_id: str, resolution: NoteResolution) -> Note: ...
+    def open_review(self, draft_id: str, *, version: int, reviewer: str, editorial_responsibility: str) -> Review: ...
+    def current_review(self, draft_id: str) -> Review | None: ...
+    def list_reviews(self, draft_id: str) -> list[Review]: ...
+    def save_review(self, review: Review, *, event: str, actor: str, detail: dict[str, Any] | None = None) -> None: ...
+    def add_prediction(
+        self,
+        draft_id: str,
+        *,
+        version: int,
+        model: str,
+        kind: str,
+        features: dict[str, Any],
+        risk: float | None,
+        level: str | None,
+        calibrator: str = "default",
+    ) -> int: ...
+    def set_outcome(self, draft_id: str, outcome: dict[str, Any]) -> int: ...
+    def iter_predictions(self) -> Iterator[dict[str, Any]]: ...
+    def audit(self, event: str, *, actor: str, draft_id: str | None, payload: dict[str, Any]) -> AuditEvent: ...
+    def iter_audit(self, draft_id: str | None = None) -> Iterator[AuditEvent]: ...
+    def verify(self) -> list[str]: ...
+    def close(self) -> None: ...
+
+
+class SQLiteStore:
+    """The SQLite store: WAL, a busy timeout, file mode 0600, migrations applied on open."""
+
+    def __init__(self, path: Path | str, *, _conn: sqlite3.Connection | None = None) -> None:
+        self.path = Path(path) if str(path) != ":memory:" else None
+        self._depth = 0
+        self.conn = _conn if _conn is not None else self._connect(Path(path))
+        self._migrate()
+
+    @classmethod
+    def memory(cls) -> SQLiteStore:
+        """An empty store in memory, for tests and benchmarks."""
+        conn = sqlite3.connect(":memory:", isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        return cls(":memory:", _conn=conn)
+
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if not path.exists():
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+            conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode != "wal" and os.access(path, os.W_OK):
+                raise StoreError(f"{path}: could not switch to WAL journaling")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            return conn
+        except PermissionError as e:
+            raise StoreError(
+                f"cannot open the store at {path}: {e.strerror}; make the directory writable or set DRAFTMATE_HOME"
+            ) from None
+        except sqlite3.DatabaseError as e:
+            raise StoreError(
+                f"{path} is not a readable draftmate database ({e}); move it aside or set DRAFTMATE_HOME"
+            ) from None
+        except OSError as e:
+            raise StoreError(f"cannot open the store at {path}: {e.strerror}; set DRAFTMATE_HOME elsewhere") from None
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
+    # ---- transactions and migrations -------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction; nested uses join the outer one."""
+        if self._depth == 0:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as e:
+                raise self._store_error(e) from None
+        self._depth += 1
+        try:
+            yield
+        except BaseException:
+            self._depth -= 1
+            if self._depth == 0:
+                self.conn.execute("ROLLBACK")
+            raise
+        self._depth -= 1
+        if self._depth == 0:
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.Error as e:
+                self.conn.execute("ROLLBACK")
+                raise self._store_error(e) from None
+
+    def _store_error(self, e: sqlite3.Error) -> StoreError:
+        text = str(e)
+        if "readonly" in text or "read-only" in text:
+            return StoreError(f"the store at {self.path} is read-only; make it writable or set DRAFTMATE_HOME")
+        return StoreError(f"store error at {self.path}: {text}")
+
+    def _migrate(self) -> None:
+        try:
+            tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        except sqlite3.DatabaseError as e:
+            raise StoreError(
+                f"{self.path} is not a readable draftmate database ({e}); move it aside or set DRAFTMATE_HOME"
+            ) from None
+        if tables and "_migrations" not in tables:
+            raise StoreError(f"{self.path} is a database draftmate did not create; move it aside or set DRAFTMATE_HOME")
+        applied = set()
+        if "_migrations" in tables:
+            applied = {r[0] for r in self.conn.execute("SELECT name FROM _migrations")}
+        known = {name for name, _ in MIGRATIONS}
+        if applied - known:
+            raise StoreError(
+                f"{self.path} was written by a newer draftmate (migrations {sorted(applied - known)}); "
+                "upgrade draftmate"
+            )
+        pending = [(name, sql) for name, sql in MIGRATIONS if name not in applied]
+        if not pending:
+            return
+        with self.transaction():
+            self.conn.execute(
+                "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+            )
+            for name, sql in pending:
+                for statement in _statements(sql):
+                    self.conn.execute(statement)
+                self.conn.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", (name, now()))
+
+    def applied_migrations(self) -> list[str]:
+        """Names of the migrations this store has, in order applied."""
+        return [r[0] for r in self.conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
+
+    # ---- drafts and versions ---------------------------------------------------------------------------
+
+    def create_draft(
+        self,
+        content: str,
+        *,
+        kind: Kind,
+        lang: str,
+        origin: Origin,
+        author: str,
+        title: str | None = None,
+        meta: dict[str, Any] | None = None,
+        request: dict[str, Any] | None = None,
+        incomplete: bool = False,
+    ) -> Draft:
+        """A new draft in state `draft` with its first version."""
+        draft_id, at = new_id(), now()
+        with self.transaction():
+            self.conn.execute(
+                f"INSERT INTO drafts ({DRAFT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, 1, NULL, NULL, ?, NULL, NULL, ?)",
+                (
+                    draft_id,
+                    title or title_of(content),
+                    kind.value,
+                    lang,
+                    State.DRAFT.value,
+                    at,
+                    at,
+                    int(incomplete),
+                    canonical(request or {}),
+                ),
+            )
+            self._insert_version(draft_id, 1, content, origin, author, meta or {}, at)
+            rowid = self.conn.execute("SELECT rowid FROM drafts WHERE id = ?", (draft_id,)).fetchone()[0]
+            self.conn.execute("INSERT INTO drafts_fts (rowid, content) VALUES (?, ?)", (rowid, content))
+        return self.get_draft(draft_id)
+
+    def _insert_version(
+        self, draft_id: str, number: int, content: str, origin: Origin, author: str, meta: dict[str, Any], at: str
+    ) -> None:
+        digest = sha256_hex(content)
+        self.conn.execute(
+            "INSERT INTO versions (draft_id, number, content, sha256, origin, author, created_at, meta_json) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (draft_id, number, content, digest, origin.value, author, at, canonical(meta)),
+        )
+        self.audit(
+            "version.created",
+            actor=author or origin.value,
+            draft_id=draft_id,
+            payload={
+                "version": number,
+                "sha256": digest,
+                "origin": origin.value,
+                "row": self._digest("versions", draft_id, number),
+                "draft_row": self._draft_digest(draft_id),
+            },
+        )
+
+    def add_version(
+        self,
+        draft_id: str,
+        content: str,
+        *,
+        origin: Origin,
+        author: str,
+        state: State,
+        meta: dict[str, Any] | None = None,
+        incomplete: bool = False,
+    ) -> Version:
+        """A new version of a draft, moving the draft to `state` (the workflow decided it)."""
+        at = now()
+        with self.transaction():
+            draft = self.get_draft(draft_id)
+            number = draft.current_version + 1
+            self.conn.execute(
+                "UPDATE drafts SET current_version = ?, status = ?, updated_at = ?, incomplete = ?, "
+                "approved_sha256 = NULL, approved_version = NULL, confidence_level = NULL, "
+                "confidence_score = NULL WHERE id = ?",
+                (number, state.value, at, int(incomplete), draft_id),
+            )
+            self._insert_version(draft_id, number, content, origin, author, meta or {}, at)
+            rowid = self.conn.execute("SELECT rowid FROM drafts WHERE id = ?", (draft_id,)).fetchone()[0]
+            self.conn.execute("DELETE FROM drafts_fts WHERE rowid = ?", (rowid,))
+            self.conn.execute("INSERT INTO drafts_fts (rowid, content) VALUES (?, ?)", (rowid, content))
+        return self.get_version(draft_id, number)
+
+    def resolve_id(self, prefix: str) -> str:
+        """The full draft ID that `prefix` names, like git: unique prefixes of at least 4 hex digits."""
+        key = prefix.strip().lower()
+        if len(key) < MIN_PREFIX or any(c not in "0123456789abcdef" for c in key):
+            raise UsageError(
+                f"{prefix!r} is not a draft ID: use at least {MIN_PREFIX} hex digits from `draftmate list`"
+            )
+        rows = self.conn.execute(
+            "SELECT id, title FROM drafts WHERE id >= ? AND id < ? ORDER BY id LIMIT 6", (key, key + "g")
+        ).fetchall()
+        if not rows:
+            raise NotFound(f"no draft {prefix!r}; `draftmate list` shows the drafts there are")
+        if len(rows) > 1:
+            shown = ", ".join(f"{r['id'][:12]} ({r['title'][:30]})" for r in rows[:5])
+            raise AmbiguousId(f"draft ID {prefix!r} is ambiguous; it could be {shown}; type more digits")
+        return str(rows[0]["id"])
+
+    def get_draft(self, draft_id: str) -> Draft:
+        """A draft by its full ID."""
+        row = self.conn.execute(f"SELECT {DRAFT_COLUMNS} FROM drafts WHERE id = ?", (draft_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no draft {draft_id!r}")
+        return _draft(row)
+
+    def get_version(self, draft_id: str, number: int | None = None) -> Version:
+        """One version of a draft; the current one by default."""
+        if number is None:
+            number = self.get_draft(draft_id).current_version
+        row = self.conn.execute(
+            "SELECT * FROM versions WHERE draft_id = ? AND number = ?", (draft_id, number)
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"draft {draft_id[:8]} has no version {number}")
+        return _version(row)
+
+    def list_versions(self, draft_id: str) -> list[Version]:
+        """Every version of a draft, oldest first."""
+        rows = self.conn.execute("SELECT * FROM versions WHERE draft_id = ? ORDER BY number", (draft_id,))
+        return [_version(r) for r in rows]
+
+    def list_drafts(
+        self, *, status: State | None = None, search: str | None = None, limit: int = 20, offset: int = 0
+    ) -> list[DraftSummary]:
+        """Drafts newest first, optionally by status and full-text search of their current content."""
+        where, params = [], []
+        source = "drafts d"
+        if search:
+            source = "drafts_fts f JOIN drafts d ON d.rowid = f.rowid"
+            where.append("drafts_fts MATCH ?")
+            params.append(fts_query(search))
+        if status is not None:
+            where.append("d.status = ?")
+            params.append(status.value)
+        sql = (
+            "SELECT d.id, d.title, d.kind, d.status, d.created_at, d.current_version, d.incomplete, "
+            f"d.confidence_level FROM {source}"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " ORDER BY d.rowid DESC LIMIT ? OFFSET ?"
+        )
+        try:
+            rows = self.conn.execute(sql, (*params, limit, offset)).fetchall()
+        except sqlite3.OperationalError as e:
+            raise UsageError(f"cannot search for {search!r}: {e}") from None
+        return [
+            DraftSummary(
+                id=r[0],
+                title=r[1],
+                kind=Kind(r[2]),
+                status=State(r[3]),
+                created_at=r[4],
+                current_version=r[5],
+                incomplete=bool(r[6]),
+                confidence=r[7],
+            )
+            for r in rows
+        ]
+
+    def iter_drafts(self, *, status: State | None = None) -> Iterator[Draft]:
+        """Every draft, oldest first, one at a time (constant memory)."""
+        sql = f"SELECT {DRAFT_COLUMNS} FROM drafts" + (" WHERE status = ?" if status else "") + " ORDER BY rowid"
+        cursor = self.conn.execute(sql, (status.value,) if status else ())
+        while batch := cursor.fetchmany(500):
+            yield from (_draft(r) for r in batch)
+
+    def set_state(self, draft_id: str, state: State, *, actor: str, event: str, **fields: Any) -> Draft:
+        """Move a draft to `state` (the workflow decided it), with approved_sha256/approved_version if given."""
+        allowed = {"approved_sha256", "approved_version"}
+        if set(fields) - allowed:
+            raise ValueError(f"cannot set {set(fields) - allowed}")
+        with self.transaction():
+            sets = ", ".join(f"{k} = ?" for k in fields)
+            self.conn.execute(
+                f"UPDATE drafts SET status = ?, updated_at = ?{', ' + sets if sets else ''} WHERE id = ?",
+                (state.value, now(), *fields.values(), draft_id),
+            )
+            self.audit(
+                event,
+                actor=actor,
+                draft_id=draft_id,
+                payload={"state": state.value, **fields, "draft_row": self._draft_digest(draft_id)},
+            )
+        return self.get_draft(draft_id)
+
+    def set_confidence(self, draft_id: str, confidence: Confidence) -> None:
+        """Record the draft-level confidence of the current version."""
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE drafts SET confidence_level = ?, confidence_score = ? WHERE id = ?",
+                (confidence.level, confidence.score, draft_id),
+            )
+
+    def update_request(self, draft_id: str, request: dict[str, Any]) -> None:
+        """Replace the stored request a draft was made from (for `draft --retry`)."""
+        with self.transaction():
+            self.conn.execute("UPDATE drafts SET request_json = ? WHERE id = ?", (canonical(request), draft_id))
+
+    # ---- notes ---------------------------------------------------------------------------------------
+
+    def add_note(
+        self,
+        draft_id: str,
+        *,
+        version: int,
+        kind: str,
+        severity: Severity,
+        why: str,
+        source: str,
+        author: str = "",
+        lines: tuple[int, int] | None = None,
+        quote: str = "",
+        risk: float | None = None,
+        signals: dict[str, Any] | None = None,
+    ) -> Note:
+        """A new uncertainty note on a draft."""
+        note_id = new_id()
+        with self.transaction():
+            number = self.conn.execute(
+                "SELECT COALESCE(MAX(number), 0) + 1 FROM notes WHERE draft_id = ?", (draft_id,)
+            ).fetchone()[0]
+            self.conn.execute(
+                "INSERT INTO notes (id, draft_id, number, version, kind, severity, line_start, line_end, quote, why, "
+                "risk, signals_json, source, author, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    note_id,
+                    draft_id,
+                    number,
+                    version,
+                    kind,
+                    severity.value,
+                    lines[0] if lines else None,
+                    lines[1] if lines else None,
+                    quote,
+                    why,
+                    risk,
+                    canonical(signals or {}),
+                    source,
+                    author,
+                    now(),
+                ),
+            )
+            self.audit(
+                "note.added",
+                actor=author or source,
+                draft_id=draft_id,
+                payload={
+                    "note": note_id,
+                    "number": number,
+                    "severity": severity.value,
+                    "row": self._digest("notes", note_id),
+                },
+            )
+        return self._note(note_id)
+
+    def _note(self, note_id: str) -> Note:
+        row = self.conn.execute("SELECT * FROM notes WHERE id = ?", (note_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no note {note_id!r}")
+        return _note(row)
+
+    def list_notes(self, draft_id: str) -> list[Note]:
+        """A draft's notes in the order they were made."""
+        rows = self.conn.execute("SELECT * FROM notes WHERE draft_id = ? ORDER BY number", (draft_id,))
+        return [_note(r) for r in rows]
+
+    def resolve_note(self, note_id: str, resolution: NoteResolution) -> Note:
+        """Close a note with a reviewer's resolution."""
+        with self.transaction():
+            note = self._note(note_id)
+            self.conn.execute(
+                "UPDATE notes SET resolution_json = ? WHERE id = ?", (canonical(resolution.model_dump()), note_id)
+            )
+            self.audit(
+                "note.resolved",
+                actor=resolution.by,
+                draft_id=note.draft_id,
+                payload={
+                    "note": note_id,
+                    "number": note.number,
+                    "status": resolution.status.value,
+                    "row": self._digest("notes", note_id),
+                },
+            )
+        return self._note(note_id)
+
+    # ---- reviews -------------------------------------------------------------------------------------
+
+    def open_review(self, draft_id: str, *, version: int, reviewer: str, editorial_responsibility: str) -> Review:
+        """Start a review record for a draft's version."""
+        review = Review(
+            id=new_id(),
+            draft_id=draft_id,
+            version=version,
+            reviewer=reviewer,
+            editorial_responsibility=editorial_responsibility,
+            status=ReviewStatus.OPEN,
+            started_at=now(),
+        )
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO reviews (id, draft_id, version, reviewer, editorial_responsibility, status, started_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    review.id,
+                    draft_id,
+                    version,
+                    reviewer,
+                    editorial_responsibility,
+                    review.status.value,
+                    review.started_at,
+                ),
+            )
+            self.audit(
+                "review.started",
+                actor=reviewer,
+                draft_id=draft_id,
+                payload={"review": review.id, "version": version, "row": self._digest("reviews", review.id)},
+            )
+        return review
+
+    def current_review(self, draft_id: str) -> Review | None:
+        """The open review of a draft, if there is one."""
+        row = self.conn.execute(
+            "SELECT * FROM reviews WHERE draft_id = ? AND status = 'open' ORDER BY rowid DESC LIMIT 1", (draft_id,)
+        ).fetchone()
+        return _review(row) if row else None
+
+    def list_reviews(self, draft_id: str) -> list[Review]:
+        """Every review of a draft, oldest first."""
+        rows = self.conn.execute("SELECT * FROM reviews WHERE draft_id = ? ORDER BY rowid", (draft_id,))
+        return [_review(r) for r in rows]
+
+    def get_review(self, review_id: str) -> Review:
+        """A review by its full ID."""
+        row = self.conn.execute("SELECT * FROM reviews WHERE id = ?", (review_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no review {review_id!r}")
+        return _review(row)
+
+    def save_review(self, review: Review, *, event: str, actor: str, detail: dict[str, Any] | None = None) -> None:
+        """Write a review's current state (each decision as it is made) with its audit event."""
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE reviews SET version = ?, reviewer = ?, editorial_responsibility = ?, status = ?, "
+                "finished_at = ?, reason = ?, seen_json = ?, decisions_json = ? WHERE id = ?",
+                (
+                    review.version,
+                    review.reviewer,
+                    review.editorial_responsibility,
+                    review.status.value,
+                    review.finished_at,
+                    review.reason,
+                    canonical(review.seen),
+                    canonical([d.model_dump() for d in review.decisions]),
+                    review.id,
+                ),
+            )
+            self.audit(
+                event,
+                actor=actor,
+                draft_id=review.draft_id,
+                payload={"review": review.id, **(detail or {}), "row": self._digest("reviews", review.id)},
+            )
+
+    # ---- predictions and outcomes --------------------------------------------------------------------
+
+    def add_prediction(
+        self,
+        draft_id: str,
+        *,
+        version: int,
+        model: str,
+        kind: str,
+        features: dict[str, Any],
+        risk: float | None,
+        level: str | None,
+        calibrator: str = "default",
+    ) -> int:
+        """Log a confidence prediction with the features behind it."""
+        with self.transaction():
+            cursor = self.conn.execute(
+                "INSERT INTO predictions (draft_id, version, created_at, model, kind, calibrator, features_json, "
+                "risk, level) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (draft_id, version, now(), model, kind, calibrator, canonical(features), risk, level),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def set_outcome(self, draft_id: str, outcome: dict[str, Any]) -> int:
+        """Attach a review outcome to the draft's predictions still without one; returns how many."""
+        with self.transaction():
+            cursor = self.conn.execute(
+                "UPDATE predictions SET outcome_json = ?, outcome_at = ? WHERE draft_id = ? AND outcome_json IS NULL",
+                (canonical(outcome), now(), draft_id),
+            )
+            return cursor.rowcount
+
+    def iter_predictions(self) -> Iterator[dict[str, Any]]:
+        """Every logged prediction with its outcome, oldest first."""
+        cursor = self.conn.execute("SELECT * FROM predictions ORDER BY id")
+        while batch := cursor.fetchmany(500):
+            for r in batch:
+                row = dict(r)
+                row["features"] = json.loads(row.pop("features_json"))
+                outcome = row.pop("outcome_json")
+                row["outcome"] = json.loads(outcome) if outcome else None
+                yield row
+
+    # ---- ideas ---------------------------------------------------------------------------------------
+
+    def add_ideas(self, topic: str, ideas: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Store a brainstorm's ideas, numbered from 1; returns them with their IDs."""
+        batch, at, stored = new_id(), now(), []
+        with self.transaction():
+            for number, idea in enumerate(ideas, start=1):
+                idea_id = new_id()
+                self.conn.execute(
+                    "INSERT INTO ideas (id, batch, number, topic, title, rationale, risks_json, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        idea_id,
+                        batch,
+                        number,
+                        topic,
+                        idea["title"],
+                        idea["rationale"],
+                        canonical(idea.get("risks", [])),
+                        at,
+                    ),
+                )
+                stored.append({"id": idea_id, "number": number, **idea})
+            self.audit("ideas.added", actor="model", draft_id=None, payload={"batch": batch, "count": len(ideas)})
+        return stored
+
+    def get_idea(self, ref: str) -> dict[str, Any]:
+        """An idea by its number in the latest brainstorm, or by ID prefix."""
+        if ref.isdigit():
+            row = self.conn.execute(
+                "SELECT * FROM ideas WHERE batch = (SELECT batch FROM ideas ORDER BY rowid DESC LIMIT 1) "
+                "AND number = ?",
+                (int(ref),),
+            ).fetchone()
+        else:
+            row = self.conn.execute(
+                "SELECT * FROM ideas WHERE id >= ? AND id < ? LIMIT 1", (ref.lower(), ref.lower() + "g")
+            ).fetchone()
+        if row is None:
+            raise NotFound(f"no idea {ref!r}; run `draftmate brainstorm TOPIC` first")
+        idea = dict(row)
+        idea["risks"] = json.loads(idea.pop("risks_json"))
+        return idea
+
+    # ---- audit chain ---------------------------------------------------------------------------------
+
+    def audit(self, event: str, *, actor: str, draft_id: str | None, payload: dict[str, Any]) -> AuditEvent:
+        """Append an event to the chain; call inside the transaction that made the change."""
+        with self.transaction():
+            last = self.conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+            seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+            at = now()
+            digest = _event_hash(seq, at, actor, event, draft_id, payload, prev)
+            self.conn.execute(
+                "INSERT INTO audit (seq, at, actor, event, draft_id, payload_json, prev_hash, hash) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (seq, at, actor, event, draft_id, canonical(payload), prev, digest),
+            )
+        return AuditEvent(
+            seq=seq, at=at, actor=actor, event=event, draft_id=draft_id, payload=payload, prev_hash=prev, hash=digest
+        )
+
+    def iter_audit(self, draft_id: str | None = None) -> Iterator[AuditEvent]:
+        """The audit events in order, all or one draft's."""
+        sql = "SELECT * FROM audit" + (" WHERE draft_id = ?" if draft_id else "") + " ORDER BY seq"
+        cursor = self.conn.execute(sql, (draft_id,) if draft_id else ())
+        while batch := cursor.fetchmany(1000):
+            for r in batch:
+                yield AuditEvent(
+                    seq=r["seq"],
+                    at=r["at"],
+                    actor=r["actor"],
+                    event=r["event"],
+                    draft_id=r["draft_id"],
+                    payload=json.loads(r["payload_json"]),
+                    prev_hash=r["prev_hash"],
+                    hash=r["hash"],
+                )
+
+    def verify(self) -> list[str]:
+        """Problems found: a broken link in the chain, or a row that differs from what its last event recorded."""
+        problems: list[str] = []
+        prev, expected_seq = GENESIS, 1
+        last_row_digest: dict[tuple[str, str], tuple[int, str]] = {}
+        for r in self.conn.execute("SELECT * FROM audit ORDER BY seq"):
+            payload = json.loads(r["payload_json"])
+            if r["seq"] != expected_seq:
+                problems.append(f"audit event {expected_seq} is missing (the next one is {r['seq']})")
+                return problems
+            if r["prev_hash"] != prev:
+                problems.append(f"audit event {r['seq']} ({r['event']}) does not follow event {r['seq'] - 1}")
+                return problems
+            recomputed = _event_hash(r["seq"], r["at"], r["actor"], r["event"], r["draft_id"], payload, prev)
+            if recomputed != r["hash"]:
+                problems.append(f"audit event {r['seq']} ({r['event']}) was altered after it was written")
+                return problems
+            if "row" in payload:
+                last_row_digest[_row_key(r["event"], r["draft_id"], payload)] = (r["seq"], payload["row"])
+            if "draft_row" in payload:
+                last_row_digest[("drafts", str(r["draft_id"]))] = (r["seq"], payload["draft_row"])
+            prev, expected_seq = r["hash"], expected_seq + 1
+        for (table, key), (seq, recorded) in sorted(last_row_digest.items()):
+            if table == "drafts":
+                current = self._draft_digest(key)
+            elif table == "versions":
+                draft_part, number = key.split("/")
+                current = self._digest(table, draft_part, int(number))
+            else:
+                current = self._digest(table, key)
+            if current != recorded:
+                problems.append(f"{table[:-1]} {key} differs from what audit event {seq} recorded (edited by hand?)")
+        for r in self.conn.execute("SELECT draft_id, number, content, sha256 FROM versions"):
+            if sha256_hex(r["content"]) != r["sha256"]:
+                problems.append(f"version {r['draft_id'][:8]}/{r['number']}: content does not match its sha256")
+        return problems
+
+    def _draft_digest(self, draft_id: str) -> str | None:
+        """sha256 of the columns that decide what a draft is and whether it is final."""
+        row = self.conn.execute(
+            "SELECT id, kind, status, current_version, approved_sha256, approved_version FROM drafts WHERE id = ?",
+            (draft_id,),
+        ).fetchone()
+        return None if row is None else sha256_hex(canonical(list(row)))
+
+    def draft_problems(self, draft_id: str) -> list[str]:
+        """What `verify` finds wrong with one draft's rows (used before export)."""
+        return [p for p in self.verify() if draft_id in p or draft_id[:8] in p]
+
+    def _digest(self, table: str, *key: Any) -> str | None:
+        """sha256 of a row's canonical JSON, the fingerprint the audit chain keeps."""
+        where = {"versions": "draft_id = ? AND number = ?", "notes": "id = ?", "reviews": "id = ?"}[table]
+        row = self.conn.execute(f"SELECT * FROM {table} WHERE {where}", key).fetchone()
+        return None if row is None else sha256_hex(canonical(dict(row)))
+
+
+def _row_key(event: str, draft_id: str | None, payload: dict[str, Any]) -> tuple[str, str]:
+    if event.startswith("version."):
+        return ("versions", f"{draft_id}/{payload['version']}")
+    if event.startswith("note."):
+        return ("notes", str(payload["note"]))
+    return ("reviews", str(payload["review"]))
+
+
+def _event_hash(
+    seq: int, at: str, actor: str, event: str, draft_id: str | None, payload: dict[str, Any], prev: str
+) -> str:
+    body = canonical(
+        {"seq": seq, "at": at, "actor": actor, "event": event, "draft_id": draft_id, "payload": payload, "prev": prev}
+    )
+    return sha256_hex(body)
+
+
+def fts_query(text: str) -> str:
+    """User words as an FTS5 query that matches all of them, with no FTS syntax of their own."""
+    terms = [t for t in text.split() if t]
+    return " ".join('"' + t.replace('"', '""') + '"' for t in terms) or '""'
+
+
+def _statements(sql: str) -> list[str]:
+    return [s.strip() for s in sql.split(";") if s.strip()]
+
+
+def _draft(row: sqlite3.Row) -> Draft:
+    confidence = (
+        Confidence(level=row["confidence_level"], score=row["confidence_score"]) if row["confidence_level"] else None
+    )
+    return Draft(
+        id=row["id"],
+        title=row["title"],
+        kind=Kind(row["kind"]),
+        lang=row["lang"],
+        status=State(row["status"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        current_version=row["current_version"],
+        approved_sha256=row["approved_sha256"],
+        approved_version=row["approved_version"],
+        incomplete=bool(row["incomplete"]),
+        confidence=confidence,
+        request=json.loads(row["request_json"]),
+    )
+
+
+def _version(row: sqlite3.Row) -> Version:
+    return Version(
+        draft_id=row["draft_id"],
+        number=row["number"],
+        content=row["content"],
+        sha256=row["sha256"],
+        origin=Origin(row["origin"]),
+        created_at=row["created_at"],
+        author=row["author"],
+        meta=json.loads(row["meta_json"]),
+    )
+
+
+def _note(row: sqlite3.Row) -> Note:
+    lines = (row["line_start"], row["line_end"]) if row["line_start"] is not None else None
+    resolution = NoteResolution(**json.loads(row["resolution_json"])) if row["resolution_json"] else None
+    return Note(
+        id=row["id"],
+        draft_id=row["draft_id"],
+        number=row["number"],
+        version=row["version"],
+        kind=row["kind"],
+        severity=Severity(row["severity"]),
+        lines=lines,
+        quote=row["quote"],
+        why=row["why"],
+        risk=row["risk"],
+        signals=json.loads(row["signals_json"]),
+        source=row["source"],
+        author=row["author"],
+        created_at=row["created_at"],
+        resolution=resolution,
+    )
+
+
+def _review(row: sqlite3.Row) -> Review:
+    return Review(
+        id=row["id"],
+        draft_id=row["draft_id"],
+        version=row["version"],
+        reviewer=row["reviewer"],
+        editorial_responsibility=row["editorial_responsibility"],
+        status=ReviewStatus(row["status"]),
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
+        reason=row["reason"],
+        seen=json.loads(row["seen_json"]),
+        decisions=[SectionDecision(**d) for d in json.loads(row["decisions_json"])],
+    )
+
+
+def open_store(path: Path | None = None) -> SQLiteStore:
+    """The store at `path`, or the default one in the data directory."""
+    if path is None:
+        from draftmate.config import data_dir
+
+        path = data_dir() / "draftmate.db"
+    return SQLiteStore(path)
