@@ -1,0 +1,27 @@
+# Tasks; the README's commands match these.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: install dev test lint typecheck bench
+
+install:  ## install and run the tool
+	python3 -m venv $(VENV) && $(VENV)/bin/pip install . && $(VENV)/bin/draftmate --version
+
+dev:  ## install for development
+	python3 -m venv $(VENV) && $(VENV)/bin/pip install -e '.[dev]'
+
+test: dev  ## run the tests
+	$(VENV)/bin/pytest
+
+lint:
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+typecheck:
+	$(VENV)/bin/mypy
+
+bench:  ## every benchmark, each printing its figures beside a baseline
+	$(PY) bench/startup.py
+	$(PY) bench/uncertainty.py
+	$(PY) bench/export.py
+	$(PY) bench/drafting.py
