@@ -119,7 +119,11 @@ class ReviewSession:
         if new_text == section.text:
             raise UsageError("the edit changed nothing")
         content = replace_section(self.version.content, section, new_text)
-        touched = (section.start, section.start + max(1, len(new_text.splitlines())) - 1)
+        if not content.strip():
+            raise UsageError("the edit would leave the draft empty; reject the draft instead")
+        written = len(new_text.splitlines())
+        # a deleted section leaves no lines of the reviewer's behind: nothing new is decided for them
+        touched = (section.start, section.start + written - 1) if written else None
         return self._new_version(content, Origin.HUMAN, {"edited_section": index}, touched, Decision.EDIT)
 
     def replace_content(self, content: str, origin: Origin, meta: dict[str, Any]) -> Version:
@@ -211,9 +215,12 @@ class ReviewSession:
             self.review.decisions = carry_decisions(old_sections, self.sections, self.review.decisions)
             self.review.version = version.number
             if touched is not None and decision is not None:
-                decided = {d.index for d in self.review.decisions}
+                states = self.states()
                 for s in self.sections:
-                    if s.start <= touched[1] and s.end >= touched[0] and s.index not in decided:
+                    # only sections made wholly of the reviewer's lines: one that also holds lines they never
+                    # decided on (re-split around the edit) stays undecided and is asked again
+                    inside = touched[0] <= s.start and s.end <= touched[1]
+                    if inside and states[s.index] in ("undecided", "stale"):
                         self._set_decision(s.index, decision, "")
                         if s.sha256 not in self.review.seen:
                             self.review.seen.append(s.sha256)  # the reviewer wrote it, so has seen it
