@@ -1,43 +1,47 @@
 """Uncertainty notes from independent signals, merged into span risks and one draft confidence.
 
 Signals (each `unavailable` when it cannot be computed, never scored as zero):
-  logprobs   token log-probabilities from the drafting call
-  checks     deterministic checks: code that does not parse, undefined names, unresolvable imports;
-             fact-bearing spans in text (numbers, dates, quotes, URLs, citations) marked to verify
-  samples    agreement across extra samples on the fact-bearing spans
+  checks     deterministic, on every draft: code that does not parse, undefined names, imports that resolve nowhere,
+             attributes modules do not have (signals_code); fact-bearing spans in text to verify, and grounding
+             against `--context` sources (signals_text)
+  logprobs   token log-probabilities from the drafting call: per-line minimum probability and top-k entropy
+  samples    agreement across extra samples on the fact-bearing spans the checks found
   self       the model's own list of weak spots, which may only lower confidence
+
+Merging, with the stated weights in signals.py and signals_model.py:
+  - a model signal's evidence on a line raises the risk of the notes already there (noisy-or) and joins their why;
+    it makes a note of its own only where no check did;
+  - one note per line and kind; adjacent lines with the same kind and severity become one note;
+  - the draft's raw risk is the noisy-or of its notes' risks, of unmatched weak spots, and of the grounding
+    residual (UNSUPPORTED_TERMS_WEIGHT x the uncovered share of each sentence too well supported for a note);
+  - level: low if any blocking note (a failed hard check) or raw risk >= LOW_AT; medium if >= MEDIUM_AT; else high.
 """
 
 from __future__ import annotations
 
-import ast
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from draftmate.models import Confidence
+from draftmate.signals import UNAVAILABLE, SpanNote, noisy_or
+from draftmate.signals_code import code_checks as _code_checks
+from draftmate.signals_model import (
+    SAMPLES_AGREE_FACTOR,
+    SELF_UNMATCHED_RISK,
+    LineEvidence,
+    logprob_signal,
+    samples_signal,
+    weak_spots_signal,
+)
+from draftmate.signals_text import text_checks as _text_checks
 
-UNAVAILABLE = "unavailable"
-CALIBRATOR = "default-v1"
+__all__ = ["CALIBRATOR", "UNAVAILABLE", "Assessment", "SpanNote", "assess", "code_checks", "merge", "text_checks"]
 
-# Stated starting weights; `draftmate calibration --fit` replaces them with fitted ones.
-HARD_RISK = 0.9  # does not parse, undefined name: a rule decided
-VERIFY_RISK = 0.35  # a fact-bearing span nobody has checked
-MEDIUM_AT, LOW_AT = 0.2, 0.5  # draft risk thresholds for medium and low confidence
-
-
-@dataclass
-class SpanNote:
-    """A note before it is stored."""
-
-    kind: str
-    severity: str
-    why: str
-    source: str
-    lines: tuple[int, int] | None = None
-    quote: str = ""
-    risk: float | None = None
-    signals: dict[str, Any] = field(default_factory=dict)
+CALIBRATOR = "stated-weights-v2"  # the built-in weights below; a fitted calibrator stores its own version
+MEDIUM_AT, LOW_AT = 0.2, 0.5  # draft raw risk thresholds for medium and low confidence
+FACT_KINDS = frozenset({"number", "date", "url", "doi", "citation", "quote", "entity"})
+SIGNALS = ("checks", "logprobs", "samples", "self")
 
 
 @dataclass
@@ -50,154 +54,159 @@ class Assessment:
     calibrator: str = CALIBRATOR
 
 
-FACT_PATTERNS: list[tuple[str, re.Pattern[str], str]] = [
-    ("url", re.compile(r"https?://[^\s)>\]]+"), "a URL: check that it exists and says what the text claims"),
-    ("doi", re.compile(r"\b10\.\d{4,9}/[^\s]+"), "a DOI: check that it resolves to the work cited"),
-    (
-        "citation",
-        re.compile(r"\(([A-Z][A-Za-z-]+(?: et al\.)?(?:,| and [A-Z][A-Za-z-]+,)? (?:19|20)\d{2}[a-z]?)\)"),
-        "a citation: check the source exists and supports the sentence",
-    ),
-    (
-        "quote",
-        re.compile(r"[\"\u201c][^\"\u201d]{12,}[\"\u201d]"),
-        "a quotation: check it word for word against the source",
-    ),
-    (
-        "date",
-        re.compile(
-            r"\b(?:\d{4}-\d{2}-\d{2}|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d{1,2},? \d{4}"
-            r"|\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* \d{4}"
-            r"|(?:in|since|by|from) (?:1[5-9]|20)\d{2})\b"
-        ),
-        "a date: check it",
-    ),
-    (
-        "number",
-        re.compile(r"(?<![\w.])[$€£]?\d[\d,]*(?:\.\d+)?\s?(?:%|percent|million|billion|thousand|[kKmMbB]n?)?(?![\w.])"),
-        "a number: check it against the source",
-    ),
-]
+def text_checks(content: str, context: list[tuple[str, str]] | None = None) -> list[SpanNote]:
+    """The deterministic notes for prose."""
+    return _text_checks(content, context)[0]
+
+
+def code_checks(content: str, lang: str, project: str | Path | None = None) -> list[SpanNote]:
+    """The deterministic notes for code."""
+    return _code_checks(content, lang, project)[0]
 
 
 def assess(
-    content: str, *, kind: str, lang: str = "", context: list[tuple[str, str]] | None = None, **_: Any
+    content: str,
+    *,
+    kind: str,
+    lang: str = "",
+    context: list[tuple[str, str]] | None = None,
+    logprobs: list[dict[str, Any]] | None = None,
+    samples: list[str] | None = None,
+    weak_spots: list[dict[str, Any]] | None = None,
+    project: str | Path | None = None,
+    **_ignored: Any,
 ) -> Assessment:
-    """Run the signals available offline on a draft and merge them."""
-    notes = code_checks(content, lang) if kind == "code" else text_checks(content)
-    return merge(notes, signals={"checks": "ok", "logprobs": UNAVAILABLE, "samples": UNAVAILABLE, "self": UNAVAILABLE})
+    """Run every signal that has its input and merge them; `project` is a pyproject.toml or requirements file."""
+    if kind == "code":
+        checks, features = _code_checks(content, lang, project)
+    else:
+        checks, features = _text_checks(content, context)
+    lp_notes, lp_evidence, lp_features = logprob_signal(content, kind, logprobs)
+    s_notes, s_evidence, s_features = samples_signal(content, kind, samples)
+    w_notes, w_evidence, w_features = weak_spots_signal(content, weak_spots)
+    available = {
+        "checks": "ok",
+        "logprobs": "ok" if logprobs else UNAVAILABLE,
+        "samples": "ok" if samples else UNAVAILABLE,
+        "self": "ok" if weak_spots is not None else UNAVAILABLE,
+    }
+    notes = attach(checks, lp_evidence + s_evidence + w_evidence)
+    notes = add_uncovered(notes, lp_notes + s_notes + w_notes)
+    extra_risk = [SELF_UNMATCHED_RISK] * int(w_features.get("self.unmatched") or 0)
+    extra_risk.append(float(features.get("grounding.residual") or 0.0))
+    features |= lp_features | s_features | w_features
+    features |= {"lines": len(content.splitlines()), "grounding": features.get("grounding")}
+    return merge(notes, signals=available, features=features, extra_risk=extra_risk)
 
 
-def merge(notes: list[SpanNote], signals: dict[str, Any]) -> Assessment:
+def attach(notes: list[SpanNote], evidence: list[LineEvidence]) -> list[SpanNote]:
+    """Model evidence on a line raises the risk of the notes already on that line; it never lowers a hard one."""
+    out = []
+    for note in notes:
+        if note.lines is None:
+            out.append(note)
+            continue
+        mine = [e for e in evidence if note.lines[0] <= e.line <= note.lines[1]]
+        if not mine:
+            out.append(note)
+            continue
+        signals = dict(note.signals)
+        risk = note.risk or 0.0
+        for e in mine:
+            signals.setdefault(e.signal, e.detail)
+        raising = [e.risk for e in mine if e.risk > 0]
+        if raising:
+            risk = noisy_or([risk, *raising])
+        elif note.kind in FACT_KINDS and note.severity != "blocking" and all(e.signal == "samples" for e in mine):
+            risk *= SAMPLES_AGREE_FACTOR  # every sample repeats it: less likely a one-off guess
+        out.append(replace(note, risk=round(risk, 4), signals=signals))
+    return out
+
+
+def add_uncovered(notes: list[SpanNote], model_notes: list[SpanNote]) -> list[SpanNote]:
+    """Model-signal notes for lines no check flagged; elsewhere their why joins the check note's."""
+    out = list(notes)
+    for m in model_notes:
+        assert m.lines is not None
+        host = next(
+            (n for n in out if n.lines and n.lines[0] <= m.lines[0] <= n.lines[1] and n.source == "check"), None
+        )
+        if host is None:
+            out.append(m)
+            continue
+        i = out.index(host)
+        out[i] = replace(host, why=f"{host.why}; {m.why}", signals=host.signals | m.signals)
+    return out
+
+
+def dedupe(notes: list[SpanNote]) -> list[SpanNote]:
+    """One note per line and kind, then same-kind notes on adjacent lines merged, to keep alert fatigue down."""
+    by_key: dict[tuple[int, str], SpanNote] = {}
+    loose: list[SpanNote] = []
+    for n in notes:
+        if n.lines is None:
+            loose.append(n)
+            continue
+        key = (n.lines[0], n.kind)
+        if key in by_key:
+            by_key[key] = _join(by_key[key], n)
+        else:
+            by_key[key] = n
+    ordered = sorted(by_key.values(), key=lambda n: (n.kind, n.lines or (0, 0)))
+    merged: list[SpanNote] = []
+    for n in ordered:
+        last = merged[-1] if merged else None
+        if (
+            last is not None
+            and last.kind == n.kind
+            and last.severity == n.severity
+            and last.lines is not None
+            and n.lines is not None
+            and n.lines[0] <= last.lines[1] + 1
+        ):
+            merged[-1] = _join(last, n)
+        else:
+            merged.append(n)
+    return sorted(merged, key=lambda n: (n.lines or (0, 0), n.kind)) + loose
+
+
+def _join(a: SpanNote, b: SpanNote) -> SpanNote:
+    assert a.lines is not None and b.lines is not None
+    quote = a.quote if b.quote in a.quote else f"{a.quote}, {b.quote}"
+    parts = a.why.split("; ")
+    why = "; ".join(parts + [p for p in b.why.split("; ") if p not in parts])
+    return replace(
+        a,
+        lines=(min(a.lines[0], b.lines[0]), max(a.lines[1], b.lines[1])),
+        quote=quote[:200],
+        why=why[:600],
+        risk=max(a.risk or 0.0, b.risk or 0.0),
+        signals=b.signals | a.signals,
+        severity=a.severity if a.severity == "blocking" else b.severity,
+    )
+
+
+def merge(
+    notes: list[SpanNote],
+    signals: dict[str, Any],
+    features: dict[str, Any] | None = None,
+    extra_risk: list[float] | None = None,
+) -> Assessment:
     """Per-draft confidence from the notes' risks; a failed hard check caps it at low."""
+    notes = dedupe(notes)
     hard = [n for n in notes if n.severity == "blocking"]
     risks = [n.risk for n in notes if n.risk is not None]
-    # Noisy-or over span risks: many small doubts add up, one strong one dominates.
-    survive = 1.0
-    for r in risks:
-        survive *= 1.0 - r
-    score = round(1.0 - survive, 4)
+    score = round(noisy_or(risks + (extra_risk or [])), 4)
     level = "low" if hard or score >= LOW_AT else "medium" if score >= MEDIUM_AT else "high"
-    features = {
-        "signals": signals,
+    flat: dict[str, Any] = {f"available.{name}": int(signals.get(name) == "ok") for name in SIGNALS}
+    flat |= features or {}
+    flat |= {
+        "signals": {name: signals.get(name, UNAVAILABLE) for name in SIGNALS},
         "hard_failures": len(hard),
         "notes": len(notes),
+        "notes.verify": sum(n.severity == "verify" for n in notes),
         "max_risk": max(risks, default=0.0),
         "noisy_or": score,
+        "raw_risk": score,
     }
-    return Assessment(notes=notes, confidence=Confidence(level=level, score=score), features=features)
-
-
-def text_checks(content: str) -> list[SpanNote]:
-    """Fact-bearing spans in prose, one note per line and kind, marked to verify."""
-    notes: list[SpanNote] = []
-    in_fence = False
-    for number, line in enumerate(content.splitlines(), start=1):
-        if line.lstrip().startswith(("```", "~~~")):
-            in_fence = not in_fence
-            continue
-        if in_fence or line.lstrip().startswith("#"):
-            continue
-        claimed: list[tuple[int, int]] = []
-        for kind, pattern, why in FACT_PATTERNS:
-            found = [
-                m
-                for m in pattern.finditer(line)
-                if not any(a <= m.start() < b for a, b in claimed) and _significant(kind, m.group(0))
-            ]
-            if not found:
-                continue
-            claimed += [(m.start(), m.end()) for m in found]
-            quote = ", ".join(m.group(0) for m in found)[:200]
-            notes.append(
-                SpanNote(
-                    kind=kind,
-                    severity="verify",
-                    why=why,
-                    source="check",
-                    lines=(number, number),
-                    quote=quote,
-                    risk=VERIFY_RISK,
-                    signals={"checks": {"pattern": kind}},
-                )
-            )
-    return notes
-
-
-def _significant(kind: str, text: str) -> bool:
-    if kind != "number":
-        return True
-    digits = re.sub(r"\D", "", text)
-    # Single digits ("step 1", "2 ways") rarely carry a checkable fact.
-    return len(digits) >= 2 or any(c in text for c in "%$€£")
-
-
-def code_checks(content: str, lang: str) -> list[SpanNote]:
-    """Deterministic checks of code; Python only for now."""
-    if lang not in ("python", "py", ""):
-        return []
-    try:
-        tree = ast.parse(content)
-    except SyntaxError as e:
-        line = e.lineno or 1
-        quote = (e.text or "").strip()[:200]
-        return [
-            SpanNote(
-                kind="syntax-error",
-                severity="blocking",
-                why=f"does not parse: {e.msg}",
-                source="check",
-                lines=(line, line),
-                quote=quote,
-                risk=HARD_RISK,
-                signals={"checks": {"parse": "failed"}},
-            )
-        ]
-    notes = _pyflakes_notes(content)
-    del tree
-    return notes
-
-
-def _pyflakes_notes(content: str) -> list[SpanNote]:
-    from pyflakes import checker, messages
-
-    lines = content.splitlines()
-    tree = ast.parse(content)
-    found = checker.Checker(tree, filename="<draft>")
-    notes = []
-    for message in sorted(found.messages, key=lambda m: m.lineno):
-        if isinstance(message, messages.UndefinedName):
-            line = message.lineno
-            notes.append(
-                SpanNote(
-                    kind="undefined-name",
-                    severity="blocking",
-                    why=f"name {message.message_args[0]!r} is not defined anywhere",
-                    source="check",
-                    lines=(line, line),
-                    quote=lines[line - 1].strip()[:200],
-                    risk=HARD_RISK,
-                    signals={"checks": {"pyflakes": "UndefinedName"}},
-                )
-            )
-    return notes
+    return Assessment(notes=notes, confidence=Confidence(level=level, score=score), features=flat)
