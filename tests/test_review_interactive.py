@@ -272,6 +272,21 @@ def test_revision_by_the_model_is_asked_again_and_a_decided_section_goes_stale(s
     assert session.states() == ["accept", "accept", "accept", "undecided"]  # the revision, accepted again
 
 
+def test_a_failed_model_revision_keeps_the_review_going(store: SQLiteStore) -> None:
+    from draftmate.errors import ModelError
+
+    draft_id = imported(store)
+
+    def reviser(text: str, instruction: str) -> str:
+        raise ModelError("the endpoint timed out")
+
+    code, out = run(store, draft_id, ["r shorter", "y", "q"], reviser=reviser)
+    assert code == 0
+    assert "the revision failed: the endpoint timed out; nothing was changed" in out
+    assert store.get_draft(draft_id).current_version == 1
+    assert begin_review(store, draft_id, reviewer="Ann").states()[0] == "accept"
+
+
 def test_ctrl_c_saves_and_returns_130(store: SQLiteStore) -> None:
     draft_id = imported(store)
 

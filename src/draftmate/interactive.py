@@ -407,7 +407,13 @@ class ReviewLoop:
             self.say("no instruction; nothing asked")
             return
         section = self.s.sections[self.current]
-        new = normalized(section.text, self.reviser(section.text, instruction))
+        try:
+            revised = self.reviser(section.text, instruction)
+        except DraftmateError as e:
+            # a failed model call must not end the review: the reviewer can retry, edit, or decide as is
+            self.say(f"the revision failed: {e}; nothing was changed")
+            return
+        new = normalized(section.text, revised)
         if new == section.text:
             self.say("the model changed nothing")
             return
