@@ -1,0 +1,275 @@
+"""Exporting final work, and checking an exported file against the store it came from.
+
+Only a `final` draft leaves: its current version is the approved one, that content still hashes to the approved
+sha256, an approving review of that version exists, and the draft's rows match what its audit events recorded.
+Anything else raises GateRefused saying what is missing, before any file is touched.
+
+`export --all` writes JSON Lines (one export record per line, the same object `--format json` writes), read in
+batches from the store so memory stays flat however many drafts there are. Per draft it runs the row-level tamper
+checks; re-hashing the whole audit chain is `draftmate verify`'s job, not repeated per draft.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from draftmate import export
+from draftmate.errors import GateRefused, NotFound
+from draftmate.models import Review, ReviewStatus, State
+from draftmate.sections import split_sections
+from draftmate.store import DraftBundle, SQLiteStore, sha256_hex
+from draftmate.workflow import gate_problems
+
+
+@dataclass
+class ExportResult:
+    """What an export wrote (or, for `-o -`, what to print) and the provenance it carries."""
+
+    draft_id: str
+    fmt: str
+    paths: list[Path]
+    provenance: dict[str, Any]
+    stdout: bytes | None = None
+
+    @property
+    def trailer(self) -> str:
+        """The commit-message trailer for this export."""
+        return export.trailer(self.provenance)
+
+
+def load_bundle(store: SQLiteStore, draft_id: str, *, deep: bool = True) -> DraftBundle:
+    """One draft with everything an export reads, and the tamper checks of its rows and audit events."""
+    with store.snapshot():  # rows and tamper checks from one committed state, while others write
+        bundle = next(store.iter_bundles([draft_id], deep=deep), None)
+    if bundle is None:
+        raise NotFound(f"no draft {draft_id!r}; `draftmate list` shows the drafts there are")
+    return bundle
+
+
+def approving_review(bundle: DraftBundle) -> Review | None:
+    """The last review that approved the draft."""
+    approved = [r for r in bundle.reviews if r.status is ReviewStatus.APPROVED]
+    return approved[-1] if approved else None
+
+
+def refusal(bundle: DraftBundle) -> GateRefused | None:
+    """Why this draft may not be exported, or None when it may."""
+    draft, short = bundle.draft, bundle.draft.id[:8]
+    if draft.status is State.FINAL:
+        problems = final_problems(bundle)
+        if not problems:
+            return None
+        return GateRefused(
+            f"draft {short} is final but does not check out, so it cannot be exported; nothing was written:",
+            [*problems, "run `draftmate verify` to see the whole audit chain"],
+        )
+    reasons = _not_final_reasons(bundle)
+    return GateRefused(f"draft {short} is {draft.status.value}, not final; nothing was written:", reasons)
+
+
+def _not_final_reasons(bundle: DraftBundle) -> list[str]:
+    draft, short = bundle.draft, bundle.draft.id[:8]
+    last = bundle.reviews[-1] if bundle.reviews else None
+    if draft.status is State.IN_REVIEW and last is not None and last.status is ReviewStatus.OPEN:
+        version = next(v for v in bundle.versions if v.number == draft.current_version)
+        sections = split_sections(version.content, draft.kind.value, draft.lang)
+        problems = gate_problems(sections, last, bundle.notes)
+        return [*problems, f"finish the review: draftmate review {short}"]
+    if draft.status in (State.CHANGES, State.REJECTED) and last is not None:
+        what = "asked for changes" if draft.status is State.CHANGES else "rejected it"
+        why = f": {export._one_line(last.reason)}" if last.reason.strip() else ""
+        return [f"{export._one_line(last.reviewer)} {what}{why}", "draft or import a new version, then review it"]
+    return [f"nobody has approved it; review it: draftmate review {short}"]
+
+
+def final_problems(bundle: DraftBundle) -> list[str]:
+    """What is wrong with a final draft: the approved content, its review, or rows that differ from the audit log."""
+    draft = bundle.draft
+    problems = list(bundle.problems)
+    if draft.approved_sha256 is None or draft.approved_version is None:
+        return [*problems, "no approved sha256 is pinned to it"]
+    version = next((v for v in bundle.versions if v.number == draft.approved_version), None)
+    if version is None:
+        return [*problems, f"its approved version {draft.approved_version} is missing"]
+    if sha256_hex(version.content) != draft.approved_sha256 or version.sha256 != draft.approved_sha256:
+        problems.append(f"the content of version {version.number} no longer hashes to the approved sha256")
+    if draft.current_version != draft.approved_version:
+        problems.append(f"its current version {draft.current_version} is not the approved version {version.number}")
+    review = approving_review(bundle)
+    if review is None or review.version != draft.approved_version:
+        problems.append(f"no approving review of version {draft.approved_version} was found")
+    return problems
+
+
+def provenance_of(bundle: DraftBundle, review: Review, tool_version: str) -> dict[str, Any]:
+    """The provenance record of the version `review` approved."""
+    return export.build_provenance(
+        bundle.draft, bundle.versions, bundle.notes, review, bundle.outcomes, tool_version=tool_version
+    )
+
+
+def export_draft(
+    store: SQLiteStore,
+    draft_id: str,
+    *,
+    fmt: str | None,
+    output: str | None,
+    force: bool,
+    disclose: bool,
+    tool_version: str,
+) -> ExportResult:
+    """Export one final draft; refuse (GateRefused, nothing written) anything that is not."""
+    if fmt is not None and fmt not in export.FORMATS:
+        from draftmate.errors import UsageError
+
+        raise UsageError(f"--format {fmt!r}: use one of {', '.join(export.FORMATS)}")
+    bundle = load_bundle(store, draft_id)
+    refused = refusal(bundle)
+    if refused is not None:
+        raise refused
+    review = approving_review(bundle)
+    assert review is not None  # refusal() checked it
+    draft = bundle.draft
+    fmt = fmt or export.default_format(draft)
+    version = next(v for v in bundle.versions if v.number == draft.approved_version)
+    provenance = provenance_of(bundle, review, tool_version)
+    rendered = export.render(fmt, provenance, version.content, notes=bundle.notes, review=review, disclose=disclose)
+    if output == "-":
+        return ExportResult(draft.id, fmt, [], provenance, stdout=rendered.data)
+    path = Path(output) if output else export.default_path(draft, fmt, bundle.versions)
+    files = [(path, rendered.data)]
+    if rendered.sidecar is not None:
+        files.append((export.sidecar_path(path), rendered.sidecar))
+    export.write_files(files, force=force)
+    return ExportResult(draft.id, fmt, [p for p, _ in files], provenance)
+
+
+@dataclass
+class BulkReport:
+    """How `export --all` went: records written, and the final drafts it refused with why."""
+
+    written: int = 0
+    refused: list[str] = field(default_factory=list)
+
+
+def iter_final_lines(store: SQLiteStore, report: BulkReport, *, tool_version: str) -> Iterator[str]:
+    """Every exportable final draft as one JSON line, oldest first; refusals are noted in `report`."""
+    for bundle in store.iter_bundles(status=State.FINAL, deep=False):
+        refused = refusal(bundle)
+        review = approving_review(bundle)
+        if refused is not None or review is None:
+            report.refused.append(str(refused).splitlines()[0] if refused else f"draft {bundle.draft.id[:8]}")
+            continue
+        content = next(v for v in bundle.versions if v.number == bundle.draft.approved_version).content
+        provenance = provenance_of(bundle, review, tool_version)
+        provenance["export"] = {"format": "json", "disclosure_line": None}
+        report.written += 1
+        yield export.dumps_record(export.json_record(provenance, content, bundle.notes, review)) + "\n"
+
+
+# ---- verify --file -------------------------------------------------------------------------------------
+
+
+@dataclass
+class FileCheck:
+    """The outcome of checking an exported file: what it is, and every problem found."""
+
+    path: Path
+    draft_id: str
+    title: str
+    version: int | None
+    problems: list[str]
+    notes: list[str]
+
+    @property
+    def ok(self) -> bool:
+        """True when the file is exactly what was approved and the records behind it are intact."""
+        return not self.problems
+
+
+def verify_file(store: SQLiteStore, path: Path, *, tool_version: str) -> FileCheck:
+    """Check an exported file against the approved sha256, its provenance against the store, and the audit log."""
+    exported = export.read_export(path)
+    claimed = exported.provenance
+    draft_id = str(claimed["draft_id"])
+    try:
+        bundle = load_bundle(store, draft_id, deep=True)
+    except NotFound:
+        raise NotFound(
+            f"{path} was exported from draft {draft_id[:8]}, which this store does not have; "
+            "set DRAFTMATE_HOME to the store it came from"
+        ) from None
+    draft = bundle.draft
+    check = FileCheck(path, draft.id, draft.title, None, list(exported.problems or []), [])
+    review = next((r for r in bundle.reviews if r.id == claimed.get("review_id")), None)
+    if review is None or review.status is not ReviewStatus.APPROVED:
+        check.problems.append(f"the review it names ({str(claimed.get('review_id'))[:8]}) is not an approval")
+        check.problems += bundle.problems
+        return check
+    check.version = review.version
+    version = next((v for v in bundle.versions if v.number == review.version), None)
+    if version is None:
+        check.problems.append(f"the approved version {review.version} is missing from the store")
+        return check
+    actual = _sha256_bytes(exported.content)
+    if actual != version.sha256:
+        check.problems.append(
+            f"its content differs from version {version.number} as approved: sha256 {actual[:12]}…, "
+            f"approved {version.sha256[:12]}… (changed after export?)"
+        )
+    check.problems += _provenance_differences(claimed, provenance_of(bundle, review, tool_version))
+    if exported.record is not None:
+        check.problems += _record_differences(exported.record, bundle, review)
+    check.problems += bundle.problems
+    if draft.status is not State.FINAL or draft.current_version != review.version:
+        check.notes.append(
+            f"the draft has moved on since: it is now version {draft.current_version}, {draft.status.value}"
+        )
+    return check
+
+
+def _sha256_bytes(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+# Fields that may differ between an export and a check made later with another draftmate.
+VOLATILE = {"export", "generator.tool_version"}
+
+
+def _provenance_differences(claimed: dict[str, Any], expected: dict[str, Any]) -> list[str]:
+    found = dict(_flatten(claimed))
+    wanted = dict(_flatten(expected))
+    problems = []
+    for key in sorted(set(found) | set(wanted)):
+        if key in VOLATILE or key.split(".")[0] in VOLATILE:
+            continue
+        if found.get(key, _MISSING) != wanted.get(key, _MISSING):
+            shown = "missing" if key not in found else repr(found[key])[:60]
+            problems.append(f"provenance field {key} is {shown}; the store recorded {repr(wanted.get(key))[:60]}")
+    return problems
+
+
+_MISSING = object()
+
+
+def _flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    if isinstance(value, dict) and value:
+        for key, inner in value.items():
+            yield from _flatten(inner, f"{prefix}.{key}" if prefix else str(key))
+    else:
+        yield prefix, value
+
+
+def _record_differences(record: dict[str, Any], bundle: DraftBundle, review: Review) -> list[str]:
+    expected = export.json_record({}, "", bundle.notes, review)
+    problems = []
+    if record.get("review") != expected["review"]:
+        problems.append("the review record in the file differs from the store's")
+    if record.get("notes") != expected["notes"]:
+        problems.append("the notes in the file differ from the store's")
+    return problems

@@ -1,0 +1,437 @@
+"""`draftmate export`: only final work leaves, byte for byte, with provenance that validates against the schema."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from draftmate import export
+from draftmate.cli import app
+from draftmate.models import Kind, Origin
+from draftmate.reviewing import begin_review
+from draftmate.store import SQLiteStore, sha256_hex
+
+REPO = Path(__file__).resolve().parent.parent
+SCHEMA = json.loads((REPO / "docs" / "provenance.schema.json").read_text())
+VALIDATOR = jsonschema.Draft202012Validator(SCHEMA, format_checker=jsonschema.FormatChecker())
+TEXT = "# Launch notes\n\nThe service handles 42 requests per second.\n\nIt was released in 2021.\n"
+CODE = '#!/usr/bin/env python3\n"""Add numbers."""\n\n\ndef add(a: int, b: int) -> int:\n    return a + b\n'
+MODEL_META = {
+    "provider": "openai",
+    "model": "gpt-4o-mini",
+    "template": {"name": "draft-text", "version": "3", "sha256": "ab" * 32},
+    "params": {"temperature": 0.2},
+    "usage": {"prompt_tokens": 10, "completion_tokens": 20},
+    "latency_ms": 812,
+    "finish_reason": "stop",
+}
+
+
+def valid(provenance: dict[str, Any]) -> None:
+    """Fail with every schema error found."""
+    errors = sorted(VALIDATOR.iter_errors(provenance), key=str)
+    assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors)
+
+
+def cli(runner: CliRunner, *args: str) -> Any:
+    return runner.invoke(app, list(args))
+
+
+def imported(runner: CliRunner, tmp_path: Path, text: str = TEXT, name: str = "notes.md") -> str:
+    """Import a file as a draft; its full ID."""
+    source = tmp_path / "src" / name
+    source.parent.mkdir(exist_ok=True)
+    source.write_text(text)
+    result = cli(runner, "draft", "--from-file", str(source), "--json")
+    assert result.exit_code == 0, result.stderr
+    return str(json.loads(result.stdout)["id"])
+
+
+def approve(runner: CliRunner, draft_id: str, reviewer: str = "Ann Editor", *extra: str) -> None:
+    """Approve through the CLI, resolving every open note as verified."""
+    notes = json.loads(cli(runner, "show", draft_id, "--json").stdout)["notes"]
+    args = ["review", draft_id, "--decision", "approve", "--reviewer", reviewer, *extra]
+    for n in notes:
+        if n["resolution"] is None:
+            args += ["--resolve", f"{n['number']}=verified"]
+    result = cli(runner, *args)
+    assert result.exit_code == 0, result.stderr
+    assert "final" in result.stdout
+
+
+def final_import(runner: CliRunner, tmp_path: Path, text: str = TEXT, name: str = "notes.md") -> str:
+    draft_id = imported(runner, tmp_path, text, name)
+    approve(runner, draft_id)
+    return draft_id
+
+
+def model_draft(store: SQLiteStore, content: str = TEXT, kind: Kind = Kind.TEXT, lang: str = "markdown") -> str:
+    """A draft as the model would have stored it (the store's own API; no model call in tests)."""
+    return store.create_draft(content, kind=kind, lang=lang, origin=Origin.MODEL, author="", meta=MODEL_META).id
+
+
+@pytest.fixture
+def out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty current directory for exports."""
+    where = tmp_path / "out"
+    where.mkdir()
+    monkeypatch.chdir(where)
+    return where
+
+
+def listing(where: Path) -> list[str]:
+    return sorted(p.name for p in where.iterdir())
+
+
+# ---- refusals: exit 3 (or 1/2), nothing written -----------------------------------------------------------
+
+
+def test_a_draft_nobody_reviewed_is_refused(runner: CliRunner, tmp_path: Path, out: Path) -> None:
+    draft_id = imported(runner, tmp_path)
+    result = cli(runner, "export", draft_id[:8], "-o", str(out / "x.md"))
+    assert result.exit_code == 3
+    assert f"draft {draft_id[:8]} is draft, not final; nothing was written" in result.stderr
+    assert "draftmate review" in result.stderr
+    assert listing(out) == []
+
+
+def test_in_review_refusal_names_undecided_sections_and_open_notes(
+    runner: CliRunner, tmp_path: Path, out: Path, store: SQLiteStore
+) -> None:
+    draft_id = imported(runner, tmp_path)
+    begin_review(store, draft_id, reviewer="Ann")
+    for fmt in export.FORMATS:
+        result = cli(runner, "export", draft_id[:8], "--format", fmt)
+        assert result.exit_code == 3, result.stderr
+        assert "is in_review, not final" in result.stderr
+        assert "section 1 (lines 1-" in result.stderr and "is undecided" in result.stderr
+        assert "note 1 (" in result.stderr and "is unresolved" in result.stderr
+    assert listing(out) == []
+
+
+@pytest.mark.parametrize(("decision", "word"), [("changes", "asked for changes"), ("reject", "rejected it")])
+def test_changes_and_rejected_are_refused_with_the_reason(
+    runner: CliRunner, tmp_path: Path, out: Path, decision: str, word: str
+) -> None:
+    draft_id = imported(runner, tmp_path)
+    reviewed = cli(runner, "review", draft_id, "--decision", decision, "--reviewer", "Bo", "--reason", "too vague")
+    assert reviewed.exit_code == 0, reviewed.stderr
+    result = cli(runner, "export", draft_id[:8], "--format", "json", "--force")
+    assert result.exit_code == 3
+    assert f"Bo {word}: too vague" in result.stderr
+    assert listing(out) == []
+
+
+def test_final_draft_with_tampered_content_is_refused(
+    runner: CliRunner, tmp_path: Path, out: Path, store: SQLiteStore
+) -> None:
+    draft_id = final_import(runner, tmp_path)
+    store.conn.execute("UPDATE versions SET content = content || 'x' WHERE draft_id = ?", (draft_id,))
+    result = cli(runner, "export", draft_id[:8])
+    assert result.exit_code == 3
+    assert "is final but does not check out" in result.stderr
+    assert "no longer hashes to the approved sha256" in result.stderr
+    assert "differs from what the audit log recorded" in result.stderr
+    assert listing(out) == []
+
+
+def test_final_draft_with_a_hand_edited_review_is_refused(
+    runner: CliRunner, tmp_path: Path, out: Path, store: SQLiteStore
+) -> None:
+    draft_id = final_import(runner, tmp_path)
+    store.conn.execute("UPDATE reviews SET reviewer = 'Mallory' WHERE draft_id = ?", (draft_id,))
+    result = cli(runner, "export", draft_id[:8], "-o", "x.md")
+    assert result.exit_code == 3
+    assert "review" in result.stderr and "edited by hand?" in result.stderr
+    assert listing(out) == []
+
+
+def test_final_draft_with_an_altered_audit_event_is_refused(
+    runner: CliRunner, tmp_path: Path, out: Path, store: SQLiteStore
+) -> None:
+    draft_id = final_import(runner, tmp_path)
+    store.conn.execute(
+        "UPDATE audit SET actor = 'Mallory' WHERE seq = (SELECT MAX(seq) FROM audit WHERE draft_id = ?)", (draft_id,)
+    )
+    result = cli(runner, "export", draft_id[:8])
+    assert result.exit_code == 3
+    assert "was altered after it was written" in result.stderr
+    assert listing(out) == []
+
+
+def test_unknown_id_and_bad_arguments(runner: CliRunner, tmp_path: Path, out: Path) -> None:
+    draft_id = final_import(runner, tmp_path)
+    unknown = cli(runner, "export", "ffffffff")
+    assert unknown.exit_code == 1 and "no draft 'ffffffff'" in unknown.stderr
+    not_an_id = cli(runner, "export", "zz")
+    assert not_an_id.exit_code == 2
+    bad_format = cli(runner, "export", draft_id[:8], "--format", "pdf")
+    assert bad_format.exit_code == 2 and "--format 'pdf'" in bad_format.stderr
+    neither = cli(runner, "export")
+    assert neither.exit_code == 2
+    both = cli(runner, "export", draft_id[:8], "--all")
+    assert both.exit_code == 2
+    assert listing(out) == []
+
+
+# ---- the formats ----------------------------------------------------------------------------------------------
+
+
+def test_markdown_has_front_matter_then_exactly_the_approved_content(
+    runner: CliRunner, tmp_path: Path, out: Path
+) -> None:
+    draft_id = final_import(runner, tmp_path)
+    result = cli(runner, "export", draft_id[:8])
+    assert result.exit_code == 0, result.stderr
+    path = out / f"{draft_id[:8]}-launch-notes.md"
+    assert listing(out) == [path.name]
+    data = path.read_bytes()
+    head, _, body = data[4:].partition(b"\n---\n")
+    assert data.startswith(b"---\n") and body == TEXT.encode()
+    provenance = export.from_yaml(head.decode())
+    valid(provenance)
+    yaml = pytest.importorskip("yaml")
+    assert yaml.safe_load(head.decode()) == provenance  # any YAML reader gets the same values
+    assert provenance["content_sha256"] == sha256_hex(TEXT)
+    assert provenance["draft_id"] == draft_id
+    assert provenance["origin"] == "imported" and provenance["import_source"] == "notes.md"
+    assert provenance["ai_assisted"] is None and provenance["digital_source_type"] is None
+    assert provenance["generator"] is None
+    review = provenance["human_review"]
+    assert review["reviewer"] == review["editorial_responsibility"] == "Ann Editor"
+    assert review["sections"]["accepted"] >= 1 and review["sections"]["rejected"] == 0
+    assert provenance["uncertainty"]["by_resolution"]["open"] == 0
+    assert provenance["uncertainty"]["notes"] == provenance["uncertainty"]["by_resolution"]["verified"]
+    assert "\n" not in provenance["disclosure"] and "Ann Editor" in provenance["disclosure"]
+
+
+def test_code_stays_clean_with_a_sidecar(runner: CliRunner, tmp_path: Path, out: Path) -> None:
+    draft_id = final_import(runner, tmp_path, CODE, "add.py")
+    result = cli(runner, "export", draft_id[:8])
+    assert result.exit_code == 0, result.stderr
+    path = out / f"{draft_id[:8]}-usr-bin-env-python3.py"
+    assert path.read_bytes() == CODE.encode()
+    sidecar = json.loads((out / (path.name + ".provenance.json")).read_text())
+    valid(sidecar)
+    assert sidecar["kind"] == "code" and sidecar["lang"] == "python"
+    assert sidecar["export"] == {"format": "code", "disclosure_line": None}
+
+
+def test_disclose_adds_one_comment_line_after_the_shebang(runner: CliRunner, tmp_path: Path, out: Path) -> None:
+    draft_id = final_import(runner, tmp_path, CODE, "add.py")
+    result = cli(runner, "export", draft_id[:8], "-o", "add.py", "--disclose")
+    assert result.exit_code == 0, result.stderr
+    lines = (out / "add.py").read_text().split("\n")
+    assert lines[0] == "#!/usr/bin/env python3"
+    assert lines[1].startswith("# This code was imported into draftmate")
+    assert "\n".join([lines[0], *lines[2:]]) == CODE
+    sidecar = json.loads((out / "add.py.provenance.json").read_text())
+    valid(sidecar)
+    assert sidecar["export"]["disclosure_line"] == {"number": 2, "text": lines[1]}
+
+
+def test_disclose_refuses_a_language_without_comments(runner: CliRunner, tmp_path: Path, out: Path) -> None:
+    draft_id = final_import(runner, tmp_path, '{"a": 1}\n', "data.json")
+    result = cli(runner, "export", draft_id[:8], "--disclose")
+    assert result.exit_code == 2 and "json has no comments" in result.stderr
+    assert listing(out) == []
+
+
+def test_txt_and_json_formats(runner: CliRunner, tmp_path: Path, out: Path) -> None:
+    draft_id = final_import(runner, tmp_path)
+    assert cli(runner, "export", draft_id[:8], "-f", "txt", "-o", "a.txt").exit_code == 0
+    assert (out / "a.txt").read_bytes() == TEXT.encode()
+    valid(json.loads((out / "a.txt.provenance.json").read_text()))
+    assert cli(runner, "export", draft_id[:8], "-f", "json", "-o", "a.json").exit_code == 0
+    record = json.loads((out / "a.json").read_text())
+    valid(record["provenance"])
+    assert record["content"] == TEXT
+    assert record["review"]["status"] == "approved" and record["review"]["id"] == record["provenance"]["review_id"]
+    assert [n["resolution"]["status"] for n in record["notes"]] == ["verified"] * len(record["notes"])
+    assert listing(out) == ["a.json", "a.txt", "a.txt.provenance.json"]
+
+
+def test_stdout_export_writes_no_file(runner: CliRunner, tmp_path: Path, out: Path) -> None:
+    draft_id = final_import(runner, tmp_path)
+    result = cli(runner, "export", draft_id[:8], "-o", "-", "--trailer")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("---\n") and result.stdout.endswith(TEXT)
+    assert "Assisted-by: draftmate:imported" in result.stderr
+    code = cli(runner, "export", draft_id[:8], "-o", "-", "-f", "txt")
+    assert code.stdout == TEXT
+    assert listing(out) == []
+
+
+def test_model_draft_provenance_and_trailer(runner: CliRunner, tmp_path: Path, out: Path, store: SQLiteStore) -> None:
+    draft_id = model_draft(store)
+    approve(runner, draft_id, "Ann Editor", "--responsible", "Chief Editor")
+    result = cli(runner, "export", draft_id[:8], "-f", "json", "-o", "m.json", "--trailer")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "Assisted-by: draftmate:gpt-4o-mini\n"
+    for forbidden in ("Co-authored-by", "Signed-off-by"):
+        assert forbidden not in result.stdout + result.stderr
+    provenance = json.loads((out / "m.json").read_text())["provenance"]
+    valid(provenance)
+    assert provenance["ai_assisted"] is True
+    assert provenance["digital_source_type"] == export.TRAINED
+    assert provenance["generator"] == {
+        "tool": "draftmate",
+        "tool_version": provenance["generator"]["tool_version"],
+        "provider": "openai",
+        "model": "gpt-4o-mini",
+        "models": ["gpt-4o-mini"],
+        "prompt_template": MODEL_META["template"],
+    }
+    assert provenance["human_review"]["editorial_responsibility"] == "Chief Editor"
+    assert provenance["human_review"]["person_changed_text"] is False
+    assert provenance["human_review"]["share_changed"] == 0.0
+    assert (
+        "gpt-4o-mini" in provenance["disclosure"]
+        and "Chief Editor holds editorial responsibility" in (provenance["disclosure"])
+    )
+
+
+def test_a_person_edit_makes_it_composite(runner: CliRunner, tmp_path: Path, out: Path, store: SQLiteStore) -> None:
+    draft_id = model_draft(store)
+    session = begin_review(store, draft_id, reviewer="Ann Editor")
+    last = session.sections[-1]
+    session.mark_seen(last.index)
+    session.edit(last.index, "It was released in 2022, after a beta.\n")
+    approve(runner, draft_id)
+    result = cli(runner, "export", draft_id[:8], "-o", "e.md")
+    assert result.exit_code == 0, result.stderr
+    data = (out / "e.md").read_text()
+    provenance = export.from_yaml(data[4 : data.index("\n---\n") + 1])
+    valid(provenance)
+    assert provenance["digital_source_type"] == export.COMPOSITE
+    assert provenance["approved_version"] == 2
+    assert provenance["human_review"]["person_changed_text"] is True
+    assert provenance["human_review"]["sections"]["edited"] == 1
+    assert 0 < provenance["human_review"]["share_changed"] < 1
+    assert "reviewed, edited and approved" in provenance["disclosure"]
+    assert data.endswith("It was released in 2022, after a beta.\n")
+
+
+# ---- where files go ------------------------------------------------------------------------------------------
+
+
+def test_existing_file_or_sidecar_is_not_overwritten_without_force(
+    runner: CliRunner, tmp_path: Path, out: Path
+) -> None:
+    draft_id = final_import(runner, tmp_path, CODE, "add.py")
+    (out / "add.py").write_text("mine\n")
+    refused = cli(runner, "export", draft_id[:8], "-o", "add.py")
+    assert refused.exit_code == 2 and "add.py exists; pass --force" in refused.stderr
+    assert (out / "add.py").read_text() == "mine\n" and listing(out) == ["add.py"]
+    (out / "add.py").unlink()
+    (out / "add.py.provenance.json").write_text("{}")
+    refused = cli(runner, "export", draft_id[:8], "-o", "add.py")
+    assert refused.exit_code == 2 and "provenance.json exists" in refused.stderr
+    assert listing(out) == ["add.py.provenance.json"]  # the code file was not written either
+    forced = cli(runner, "export", draft_id[:8], "-o", "add.py", "--force")
+    assert forced.exit_code == 0, forced.stderr
+    assert (out / "add.py").read_text() == CODE
+    valid(json.loads((out / "add.py.provenance.json").read_text()))
+
+
+def test_missing_directory_and_unwritable_path_give_one_line(runner: CliRunner, tmp_path: Path, out: Path) -> None:
+    draft_id = final_import(runner, tmp_path)
+    missing = cli(runner, "export", draft_id[:8], "-o", str(out / "nope" / "x.md"))
+    assert missing.exit_code == 2
+    assert missing.stderr.count("\n") == 1 and "does not exist; create it first" in missing.stderr
+    a_dir = cli(runner, "export", draft_id[:8], "-o", str(out))
+    assert a_dir.exit_code == 2 and "is a directory" in a_dir.stderr
+    locked = out / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        # root ignores directory modes; /sys refuses new files even to root
+        target = locked if not os.access(locked, os.W_OK) else Path("/sys")
+        if target == Path("/sys") and not target.is_dir():
+            pytest.skip("running as root without /sys: no unwritable directory to try")
+        denied = cli(runner, "export", draft_id[:8], "-o", str(target / "x.md"))
+        assert denied.exit_code == 1
+        assert denied.stderr.count("\n") == 1 and "cannot write" in denied.stderr
+        assert not (target / "x.md").exists() and listing(locked) == []
+    finally:
+        locked.chmod(0o700)
+    assert listing(out) == ["locked"]
+
+
+# ---- export --all ------------------------------------------------------------------------------------------
+
+
+def test_export_all_streams_json_lines_of_final_drafts_only(
+    runner: CliRunner, tmp_path: Path, out: Path, store: SQLiteStore
+) -> None:
+    finals = [final_import(runner, tmp_path, f"# Doc {i}\n\nText {i}.\n", f"d{i}.md") for i in range(3)]
+    imported(runner, tmp_path, "# Not yet\n\nPending.\n", "pending.md")
+    result = cli(runner, "export", "--all", "--format", "json", "-o", "all.jsonl")
+    assert result.exit_code == 0, result.stderr
+    assert "exported 3 final drafts" in result.stderr
+    lines = (out / "all.jsonl").read_text().splitlines()
+    records = [json.loads(line) for line in lines]
+    assert [r["provenance"]["draft_id"] for r in records] == finals
+    for r in records:
+        valid(r["provenance"])
+        assert sha256_hex(r["content"]) == r["provenance"]["content_sha256"]
+    single = cli(runner, "export", finals[1][:8], "-f", "json", "-o", "one.json")
+    assert single.exit_code == 0, single.stderr
+    assert json.loads((out / "one.json").read_text()) == records[1]  # one code path, one record
+    again = cli(runner, "export", "--all", "-o", "all.jsonl")
+    assert again.exit_code == 2 and "exists" in again.stderr
+    store.conn.execute("UPDATE versions SET content = 'evil' WHERE draft_id = ?", (finals[1],))
+    tampered = cli(runner, "export", "--all", "-o", "all.jsonl", "--force")
+    assert tampered.exit_code == 3
+    assert f"refused: draft {finals[1][:8]} is final but does not check out" in tampered.stderr
+    kept = [json.loads(line)["provenance"]["draft_id"] for line in (out / "all.jsonl").read_text().splitlines()]
+    assert kept == [finals[0], finals[2]]
+    bad = cli(runner, "export", "--all", "--format", "md")
+    assert bad.exit_code == 2
+
+
+def test_export_all_to_stdout(runner: CliRunner, tmp_path: Path, out: Path) -> None:
+    draft_id = final_import(runner, tmp_path)
+    result = cli(runner, "export", "--all", "-o", "-")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["provenance"]["draft_id"] == draft_id
+    assert listing(out) == []
+
+
+# ---- the front matter writer -------------------------------------------------------------------------------
+
+scalars = st.none() | st.booleans() | st.integers(-(10**9), 10**9) | st.text(max_size=30)
+values = st.recursive(
+    scalars | st.lists(scalars, max_size=3),
+    lambda inner: st.dictionaries(st.text(min_size=1, max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.text(min_size=1, max_size=8), values, min_size=1, max_size=5))
+def test_front_matter_round_trips_and_is_yaml(mapping: dict[str, Any]) -> None:
+    text = export.front_matter(mapping)
+    body = text[4:-4]
+    assert text.startswith("---\n") and text.endswith("\n---\n")
+    assert "\n---\n" not in "\n" + body  # the closing line cannot appear inside
+    assert export.from_yaml(body) == mapping
+    yaml = pytest.importorskip("yaml")
+    assert yaml.safe_load(body) == mapping
+
+
+def test_front_matter_escapes_what_yaml_reads_as_line_breaks() -> None:
+    tricky = {"on": "a\u2028b\x85c\r\nd: e # f", "key": '"quoted" \\ \x1b[31m', "n": 0.1234}
+    body = export.front_matter(tricky)[4:-4]
+    assert "\u2028" not in body and "\x85" not in body and "\x1b" not in body
+    assert export.from_yaml(body) == tricky
+    with pytest.raises(ValueError):
+        export.from_yaml('a: "x"\n  b: 1\n')
