@@ -1,7 +1,7 @@
 """The command line: parse, call one library function, render. The only place that picks exit codes."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: typer reads every command's annotations on each run, and string
+# annotations would be compiled and evaluated one by one (about a third of `draftmate list`'s own time).
 import functools
 import sys
 from collections.abc import Callable
@@ -36,11 +36,23 @@ def handled(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except DraftmateError as e:
-            typer.echo(f"error: {e}", err=True)
+            from draftmate.ui import visible  # messages quote file names and IDs people typed: no raw escapes
+
+            typer.echo(f"error: {visible(str(e))}", err=True)
             raise typer.Exit(e.exit_code) from None
         except KeyboardInterrupt:
             typer.echo("interrupted; nothing was lost", err=True)
             raise typer.Exit(130) from None
+        except Exception as e:
+            from draftmate.store import as_store_error
+
+            failure = as_store_error(e)  # a damaged, full or locked database is expected, not a bug
+            if failure is None:
+                raise
+            from draftmate.ui import visible
+
+            typer.echo(f"error: {visible(str(failure))}", err=True)
+            raise typer.Exit(failure.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -69,8 +81,11 @@ def _store() -> Any:
 
 def _print_json(value: Any) -> None:
     import json
+    import re
 
-    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+    text = json.dumps(value, indent=2, ensure_ascii=False)
+    # json escapes C0 controls but not DEL and C1 (U+0080-U+009F, e.g. a one-byte CSI); a terminal may obey those
+    sys.stdout.write(re.sub("[\x7f-\x9f]", lambda m: f"\\u{ord(m.group(0)):04x}", text) + "\n")
 
 
 def _settings(**flags: Any) -> Any:
@@ -85,7 +100,9 @@ def _settings(**flags: Any) -> Any:
 @app.command()
 @handled
 def draft(
-    spec: Annotated[str | None, typer.Argument(help="What to draft; read from stdin when omitted.")] = None,
+    spec: Annotated[
+        str | None, typer.Argument(metavar="SPEC", help="What to draft; read from stdin when omitted.")
+    ] = None,
     from_file: Annotated[
         str | None, typer.Option("--from-file", help="Import an existing draft from FILE ('-' for stdin).")
     ] = None,
@@ -95,6 +112,17 @@ def draft(
         list[str] | None, typer.Option("--context", help="A source file the draft must agree with (repeatable).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the stored draft as JSON.")] = False,
+    idea: Annotated[
+        str | None, typer.Option("--idea", metavar="N", help="Draft brainstormed idea N (or an idea ID).")
+    ] = None,
+    samples: Annotated[
+        int | None, typer.Option("--samples", min=0, max=10, help="Extra samples compared for agreement.")
+    ] = None,
+    retry: Annotated[
+        str | None, typer.Option("--retry", metavar="ID", help="Run a draft's stored request again.")
+    ] = None,
+    model: Annotated[str | None, typer.Option("--model", help="Chat model to draft with.")] = None,
+    base_url: Annotated[str | None, typer.Option("--base-url", help="OpenAI-compatible endpoint.")] = None,
 ) -> None:
     """Draft with the model, or import an existing draft with --from-file, for review."""
     from draftmate.drafting import draft_record, import_draft, read_input
@@ -106,7 +134,9 @@ def draft(
     sources = [(name, read_input(name)[0]) for name in context or []]
     store = _store()
     if from_file is None:
-        raise UsageError("drafting with a model needs SPEC; to import a file use --from-file FILE")
+        model_flags = {"model": model, "base_url": base_url}
+        _draft_with_model(store, spec, kind, lang, sources, idea, samples, retry, model_flags, as_json)
+        return
     created = import_draft(store, from_file, kind=Kind(kind) if kind else None, lang=lang, context=sources)
     record = draft_record(store, created.id)
     if as_json:
@@ -130,7 +160,7 @@ def list_drafts(
 ) -> None:
     """Drafts, newest first."""
     from draftmate.errors import UsageError
-    from draftmate.models import State
+    from draftmate.vocabulary import State
 
     try:
         state = State(status) if status else None
@@ -138,11 +168,11 @@ def list_drafts(
         raise UsageError(f"--status {status!r}: use one of {', '.join(s.value for s in State)}") from None
     rows = _store().list_drafts(status=state, search=search, limit=limit, offset=(page - 1) * limit)
     if as_json:
-        _print_json([r.model_dump(mode="json") for r in rows])
+        _print_json([r.as_json() for r in rows])
         return
     from draftmate import ui
 
-    ui.render_list(rows, ui.console())
+    ui.render_list(rows, sys.stdout)
 
 
 @app.command()
@@ -190,6 +220,11 @@ def note(
     typer.echo(f"added note {created.number} ({created.severity.value}) to draft {created.draft_id[:8]}")
 
 
+def is_terminal() -> bool:
+    """Whether a person is at a terminal: both stdin and stdout are ttys (tests replace this seam)."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
 def _reviewer(flag: str | None, *, ask: bool) -> str | None:
     """Reviewer identity: flag, DRAFTMATE_REVIEWER or config, git, else ask when there is a terminal."""
     if flag:
@@ -202,7 +237,7 @@ def _reviewer(flag: str | None, *, ask: bool) -> str | None:
     found = git_identity()
     if found:
         return found
-    if ask and sys.stdin.isatty():
+    if ask and is_terminal():
         return typer.prompt("Your name as reviewer").strip() or None
     return None
 
@@ -229,7 +264,7 @@ def review(
     store = _store()
     full_id = store.resolve_id(draft_id)
     if decision is None:
-        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        if not is_terminal():
             raise UsageError(
                 "interactive review needs a terminal; without one use "
                 "`draftmate review ID --decision approve|reject|changes --reviewer NAME --resolve NOTE=STATUS`"
@@ -239,7 +274,7 @@ def review(
         who = _reviewer(reviewer, ask=True)
         if not who:
             raise UsageError("no reviewer: pass --reviewer NAME or set DRAFTMATE_REVIEWER")
-        raise typer.Exit(run_review(store, full_id, reviewer=who, responsible=responsible))
+        raise typer.Exit(run_review(store, full_id, reviewer=who, responsible=responsible, reviser=_reviser()))
     who = _reviewer(reviewer, ask=False)
     if not who:
         raise UsageError("no reviewer: pass --reviewer NAME, set DRAFTMATE_REVIEWER, or set git user.name")
@@ -253,6 +288,16 @@ def review(
         resolutions=[_parse_resolution(r) for r in resolve or []],
     )
     typer.echo(f"draft {result.id[:8]} is now {result.status.value}")
+
+
+def _reviser() -> Any:
+    """The model reviser for the review's `r` key, or None when no model endpoint is configured."""
+    settings = _settings()
+    if settings.api_key is None and not settings.base_url:
+        return None
+    from draftmate.generation import make_reviser
+
+    return make_reviser(settings)
 
 
 def _parse_resolution(spec: str) -> tuple[str, Any, str]:
@@ -275,13 +320,20 @@ def _parse_resolution(spec: str) -> tuple[str, Any, str]:
 @handled
 def verify(
     draft_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="Only this draft's records.")] = None,
+    file: Annotated[
+        str | None,
+        typer.Option("--file", help="Check an exported file (and its sidecar or front matter) against the store."),
+    ] = None,
 ) -> None:
     """Check the audit chain and that stored records match what it recorded."""
     store = _store()
+    if file is not None:
+        _verify_file(store, file, draft_id)
+        return
     problems = store.verify()
     if draft_id:
         full = store.resolve_id(draft_id)
-        problems = [p for p in problems if "audit event" in p or full in p or full[:8] in p]
+        problems = [p for p in problems if p.startswith("audit event") or full in p or full[:8] in p]
     if problems:
         for p in problems:
             typer.echo(f"FAIL {p}", err=True)
@@ -327,12 +379,409 @@ def config_set(
 @handled
 def config_path_command() -> None:
     """Where config.toml and the store live."""
-    from draftmate.config import config_path, data_dir
+    from draftmate.paths import config_path, data_dir
 
     typer.echo(f"config: {config_path()}")
     typer.echo(f"store:  {data_dir() / 'draftmate.db'}")
 
 
+# ---- calibration (issue 7) ------------------------------------------------------------------------------
+
+
+@app.command()
+@handled
+def calibration(
+    model: Annotated[str | None, typer.Option(help="Only drafts made with this model.")] = None,
+    kind: Annotated[str | None, typer.Option(help="Only text or code drafts.")] = None,
+    since: Annotated[str | None, typer.Option(help="Only drafts scored on or after DATE (YYYY-MM-DD).")] = None,
+    calibrator: Annotated[
+        str | None, typer.Option(help="Only drafts scored by this calibrator version (e.g. to check a fit).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report (or what was done) as JSON.")] = False,
+    plot: Annotated[str | None, typer.Option("--plot", metavar="FILE.png", help="Write a reliability diagram.")] = None,
+    fit: Annotated[
+        bool, typer.Option("--fit", help="Recalibrate from logged outcomes and choose new thresholds.")
+    ] = False,
+    export: Annotated[
+        str | None, typer.Option("--export", metavar="FILE.jsonl", help="Write every prediction with its outcome.")
+    ] = None,
+    target: Annotated[
+        float | None, typer.Option(metavar="RATE", help="Allowed high-confidence error rate (default 0.10).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --plot or --export file.")] = False,
+) -> None:
+    """How well confidence predicted what reviewers did; the rate of confident errors; recalibration."""
+    from pathlib import Path
+
+    from draftmate import calibrating
+    from draftmate.errors import UsageError
+
+    settings = _settings(target_error_rate=target)
+    filters = calibrating.Filters(
+        model=model, kind=calibrating.parse_kind(kind), since=calibrating.parse_since(since), calibrator=calibrator
+    )
+    if plot is not None and (fit or export is not None):
+        raise UsageError("--plot draws the report; run it without --fit and --export")
+    if fit and (model or kind or calibrator):
+        raise UsageError("a calibrator scores every draft: fit without --model, --kind and --calibrator")
+    store = _store()
+    if fit or export is not None:
+        done: dict[str, Any] = {}
+        if fit:
+            done["fit"] = calibrating.fit(
+                store, since=filters.since, edit_threshold=settings.edit_threshold, target=settings.target_error_rate
+            )
+        if export is not None:
+            count = calibrating.export(
+                store, Path(export), filters=filters, edit_threshold=settings.edit_threshold, force=force
+            )
+            done["export"] = {"path": export, "predictions": count}
+        if as_json:
+            _print_json(done)
+            return
+        from draftmate import ui
+
+        out = ui.console()
+        if "fit" in done:
+            ui.render_fit(done["fit"], out)
+        if "export" in done:
+            out.print(ui.literal(f"wrote {done['export']['predictions']} predictions to {export}"))
+        return
+    result = calibrating.report(
+        store, filters=filters, edit_threshold=settings.edit_threshold, target=settings.target_error_rate
+    )
+    if plot is not None:
+        calibrating.plot(result, Path(plot), force=force)
+    if as_json:
+        _print_json(result)
+        return
+    from draftmate import ui
+
+    out = ui.console()
+    ui.render_calibration(result, out)
+    if plot is not None:
+        out.print(ui.literal(f"wrote the reliability diagram to {plot}"))
+
+
+def _verify_file(store: Any, file: str, draft_id: str | None) -> None:
+    """`verify --file`: an exported file against the approved sha256, its provenance and the audit log."""
+    from pathlib import Path
+
+    from draftmate import ui
+    from draftmate.exporting import verify_file
+
+    check = verify_file(store, Path(file), tool_version=__version__)
+    if draft_id and not check.draft_id.startswith(store.resolve_id(draft_id)):
+        check.problems.insert(0, f"it was exported from draft {check.draft_id[:8]}, not {draft_id}")
+    named = f"draft {check.draft_id[:8]} ({ui.visible(check.title)!r})"
+    shown = ui.visible(file)
+    if not check.ok:
+        for p in check.problems:
+            typer.echo(f"FAIL {shown}: {ui.visible(p)} [from {named}, version {check.version}]", err=True)
+        raise typer.Exit(1)
+    for n in check.notes:
+        typer.echo(f"note: {n}")
+    typer.echo(f"ok: {shown} is version {check.version} of {named} exactly as approved; its records check out")
+
+
+@app.command()
+@handled
+def export(
+    draft_id: Annotated[str | None, typer.Argument(metavar="ID", help="Draft ID or unique prefix.")] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", "-f", help="md, txt, json or code (default: code for code, else md).")
+    ] = None,
+    output: Annotated[
+        str | None,
+        typer.Option("-o", "--output", help="Exactly where to write ('-' for stdout; default <id>-<slug>.<ext>)."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file (and sidecar).")] = False,
+    trailer: Annotated[
+        bool, typer.Option("--trailer", help="Print an `Assisted-by: draftmate:<model>` commit trailer.")
+    ] = False,
+    disclose: Annotated[
+        bool, typer.Option("--disclose", help="code/txt: add one disclosure line (a comment in code).")
+    ] = False,
+    all_drafts: Annotated[
+        bool, typer.Option("--all", help="Every final draft as JSON Lines (-o defaults to final-drafts.jsonl).")
+    ] = False,
+) -> None:
+    """Write final, approved work with its provenance; anything not final is refused (exit 3), nothing written.
+
+    md gets YAML front matter; code and txt stay byte-for-byte the approved content with a PATH.provenance.json
+    sidecar; json holds provenance, content, notes and the review. Messages go to stderr; the trailer to stdout.
+    """
+    from draftmate.errors import UsageError
+
+    if all_drafts:
+        if draft_id is not None:
+            raise UsageError("give an ID or --all, not both")
+        if fmt not in (None, "json"):
+            raise UsageError(f"--all writes JSON Lines only; drop --format {fmt}")
+        _export_all(output or "final-drafts.jsonl", force)
+        return
+    if draft_id is None:
+        raise UsageError("which draft? give its ID (see `draftmate list --status final`) or --all")
+    from draftmate.exporting import export_draft
+
+    store = _store()
+    result = export_draft(
+        store,
+        store.resolve_id(draft_id),
+        fmt=fmt,
+        output=output,
+        force=force,
+        disclose=disclose,
+        tool_version=__version__,
+    )
+    if result.stdout is not None:
+        sys.stdout.buffer.write(result.stdout)
+        sys.stdout.flush()
+        if result.fmt in ("code", "txt"):
+            typer.echo("note: no sidecar goes to stdout; for the provenance use -o PATH or --format md|json", err=True)
+    else:
+        written = " and ".join(str(p) for p in result.paths)
+        typer.echo(f"exported draft {result.draft_id[:8]} ({result.fmt}) to {written}", err=True)
+    if trailer:
+        typer.echo(result.trailer, err=result.stdout is not None)
+
+
+def _export_all(output: str, force: bool) -> None:
+    """`export --all`: stream every final draft as JSON Lines to a file or stdout."""
+    from pathlib import Path
+
+    from draftmate import export as formats
+    from draftmate.exporting import BulkReport, iter_final_lines
+    from draftmate.fileio import write_lines_atomic
+
+    store = _store()
+    report = BulkReport()
+    lines = iter_final_lines(store, report, tool_version=__version__)
+    if output == "-":
+        for line in lines:
+            sys.stdout.write(line)
+        sys.stdout.flush()
+    else:
+        formats.check_targets([Path(output)], force=force)
+        write_lines_atomic(Path(output), lines, overwrite=force)
+        typer.echo(f"exported {report.written} final drafts to {output} (JSON Lines)", err=True)
+    if report.refused:
+        for reason in report.refused:
+            typer.echo(f"refused: {reason}", err=True)
+        typer.echo(f"error: {len(report.refused)} final drafts did not check out and were left out", err=True)
+        raise typer.Exit(3)
+
+
+# ---- drafting with a model ---------------------------------------------------------------------------------
+
+
+def _draft_with_model(
+    store: Any,
+    spec: str | None,
+    kind: str | None,
+    lang: str | None,
+    sources: list[tuple[str, str]],
+    idea: str | None,
+    samples: int | None,
+    retry: str | None,
+    flags: dict[str, Any],
+    as_json: bool,
+) -> None:
+    """The model path of `draft`: stream, store, show the notes; a failure keeps the request for --retry."""
+    from draftmate import generation, ui
+    from draftmate.drafting import draft_record, read_input
+    from draftmate.errors import ModelError, UsageError
+    from draftmate.models import Kind
+
+    settings = _settings(**flags)
+    out = ui.console()
+    printer = None if as_json else ui.stream_printer(out)
+    arrived: list[str] = []
+
+    def on_chunk(text: str) -> None:
+        arrived.append(text)
+        if printer is not None:
+            printer(text)
+
+    if retry is not None:
+        if spec or idea or sources:
+            raise UsageError("--retry runs the stored request again; give it no SPEC, --idea or --context")
+        outcome = generation.retry(store, settings, store.resolve_id(retry), on_chunk=on_chunk)
+    else:
+        if spec is None and idea is None or spec == "-":
+            if sys.stdin.isatty():
+                raise UsageError("say what to draft: draftmate draft SPEC, or pipe it on stdin, or --idea N")
+            spec = read_input("-")[0]
+        full_spec, idea_id = generation.resolve_spec(store, spec, idea)
+        chosen = Kind(kind) if kind else (Kind.CODE if lang else Kind.TEXT)
+        outcome = generation.draft(
+            store,
+            settings,
+            spec=full_spec,
+            kind=chosen,
+            lang=(lang or "").lower(),
+            idea_id=idea_id,
+            context=sources,
+            samples=samples,
+            on_chunk=on_chunk,
+        )
+    if printer is not None and arrived and not "".join(arrived).endswith("\n"):
+        out.file.write("\n")
+    short = ui.short(outcome.draft.id)
+    for warning in outcome.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    if outcome.error:
+        raise ModelError(
+            f"{outcome.error}; the request is kept as draft {short} (incomplete): run `draftmate draft --retry {short}`"
+        )
+    if outcome.reply.interrupted:
+        typer.echo(
+            f"interrupted: kept what had arrived as incomplete draft {short}; run `draftmate draft --retry {short}`",
+            err=True,
+        )
+        raise typer.Exit(130)
+    record = draft_record(store, outcome.draft.id)
+    if record["incomplete"] and outcome.reply.finish_reason is None:
+        # The stream ended early without an error (a truncation): a fault of the endpoint, not a finished draft.
+        raise ModelError(
+            f"the model's stream ended before it finished (no finish reason); kept what arrived as incomplete "
+            f"draft {short}: run `draftmate draft --retry {short}`"
+        )
+    if record["incomplete"]:
+        finish = outcome.reply.finish_reason or "missing"
+        typer.echo(
+            f"warning: the model did not finish (finish reason: {finish}); draft {short} is stored as incomplete: "
+            f"run `draftmate draft --retry {short}`",
+            err=True,
+        )
+    if as_json:
+        _print_json(record)
+        return
+    ui.render_notes([n for n in record["notes"] if n["version"] == record["current_version"]], out)
+    state = "INCOMPLETE draft" if record["incomplete"] else "draft"
+    level = record["confidence"]["level"]
+    out.print(ui.literal(f"\nstored {state} {short} (confidence {level}); review it with: draftmate review {short}"))
+
+
+@app.command()
+@handled
+def brainstorm(
+    topic: Annotated[str, typer.Argument(help="What to brainstorm about.")],
+    n: Annotated[int, typer.Option("-n", min=1, max=20, help="How many ideas.")] = 5,
+    context: Annotated[
+        list[str] | None, typer.Option("--context", help="A source file to draw on (repeatable).")
+    ] = None,
+    model: Annotated[str | None, typer.Option("--model", help="Chat model to use.")] = None,
+    base_url: Annotated[str | None, typer.Option("--base-url", help="OpenAI-compatible endpoint.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the ideas as JSON.")] = False,
+) -> None:
+    """N diverse ideas with rationale and risks, near-duplicates merged; draft one with `draft --idea N`."""
+    from draftmate import generation
+    from draftmate.drafting import read_input
+
+    sources = [(name, read_input(name)[0]) for name in context or []]
+    settings = _settings(model=model, base_url=base_url)
+    result = generation.brainstorm(_store(), settings, topic, n=n, context=sources)
+    for problem in result.skipped:
+        typer.echo(f"warning: a brainstorm request gave nothing usable: {problem}", err=True)
+    if as_json:
+        _print_json(
+            {
+                "topic": result.topic,
+                "ideas": result.ideas,
+                "requests": result.requests,
+                "skipped": result.skipped,
+                "meta": result.meta,
+            }
+        )
+        return
+    from draftmate import ui
+
+    out = ui.console()
+    ui.render_ideas(result.ideas, out)
+    out.print(
+        ui.literal(
+            f"\n{len(result.ideas)} ideas from {result.requests} requests; draft one with: draftmate draft --idea N"
+        )
+    )
+
+
+@app.command()
+@handled
+def doctor(
+    model: Annotated[str | None, typer.Option("--model", help="Chat model to check.")] = None,
+    base_url: Annotated[str | None, typer.Option("--base-url", help="OpenAI-compatible endpoint to check.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the checks as JSON.")] = False,
+) -> None:
+    """Check the configured model endpoint end to end; exit 0 only when drafting will work."""
+    from draftmate import generation
+
+    checks = generation.doctor(lambda: _settings(model=model, base_url=base_url))
+    if as_json:
+        _print_json([{"name": c.name, "status": c.status, "detail": c.detail} for c in checks])
+    else:
+        from draftmate import ui
+
+        out = ui.console()
+        ui.render_checks(checks, out)
+        verdict = "drafting will work" if generation.doctor_ok(checks) else "drafting will not work: fix the failures"
+        out.print(ui.literal(f"\n{verdict}"))
+    if not generation.doctor_ok(checks):
+        settings_failed = any(c.name == "settings" and c.status == "fail" for c in checks)
+        raise typer.Exit(2 if settings_failed else 1)
+
+
+prompts_app = typer.Typer(
+    help="The prompt templates drafts are made with.", no_args_is_help=True, rich_markup_mode=None
+)
+app.add_typer(prompts_app, name="prompts")
+
+
+@prompts_app.command("list")
+@handled
+def prompts_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Templates in effect: shipped ones, and yours from the prompts directory, which win by name."""
+    from draftmate import prompts
+
+    templates = sorted(prompts.load_all(_settings().prompts_dir).values(), key=lambda t: t.name)
+    if as_json:
+        _print_json(
+            [
+                {
+                    **t.ref(),
+                    "description": t.description,
+                    "variables": list(t.variables),
+                    "origin": t.origin,
+                    "path": str(t.path),
+                }
+                for t in templates
+            ]
+        )
+        return
+    for t in templates:
+        typer.echo(f"{t.name:12} v{t.version:4} {t.origin:8} {t.sha256[:12]}  {t.description}")
+
+
+@prompts_app.command("show")
+@handled
+def prompts_show(
+    name: Annotated[str, typer.Argument(help="Template name, see `prompts list`.")],
+) -> None:
+    """A template's file as it is used."""
+    from draftmate import prompts, ui
+
+    template = prompts.load(name, _settings().prompts_dir)
+    out = ui.console()
+    out.print(ui.literal(f"# {template.path} ({template.origin}, sha256 {template.sha256[:12]})", "dim"))
+    out.print(ui.literal(template.path.read_text(encoding="utf-8")), end="")
+
+
 def main() -> None:
     """Entry point of the `draftmate` command."""
+    import os
+
+    # draftmate uses no pydantic plugins; looking for them scans every installed package's metadata on startup
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     app()

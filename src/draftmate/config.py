@@ -10,6 +10,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from draftmate.errors import ConfigError
+from draftmate.paths import config_dir, config_path, data_dir, home_override
+
+__all__ = ["Settings", "config_dir", "config_path", "data_dir", "home_override", "resolve", "set_value"]
 
 # Environment variables, in order of preference, for each setting that has one.
 ENV_VARS: dict[str, tuple[str, ...]] = {
@@ -25,7 +28,7 @@ SECRET_FIELDS = ("api_key",)
 class Settings(BaseModel):
     """Everything configurable; see `draftmate config show`."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, defer_build=True)
 
     model: str = Field("gpt-4o-mini", min_length=1, description="chat model to draft with")
     base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1")
@@ -54,37 +57,6 @@ class Settings(BaseModel):
 def mask(secret: str) -> str:
     """A secret reduced to a hint of which one it is."""
     return "****" + secret[-4:] if len(secret) >= 12 else "****"
-
-
-def home_override(env: dict[str, str] | None = None) -> Path | None:
-    """DRAFTMATE_HOME, when set: one directory for data and config."""
-    value = (os.environ if env is None else env).get("DRAFTMATE_HOME")
-    return Path(value).expanduser() if value else None
-
-
-def data_dir(env: dict[str, str] | None = None) -> Path:
-    """Where the store lives."""
-    home = home_override(env)
-    if home is not None:
-        return home
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("draftmate", appauthor=False))
-
-
-def config_dir(env: dict[str, str] | None = None) -> Path:
-    """Where config.toml and a user's prompts live."""
-    home = home_override(env)
-    if home is not None:
-        return home
-    import platformdirs
-
-    return Path(platformdirs.user_config_dir("draftmate", appauthor=False))
-
-
-def config_path(env: dict[str, str] | None = None) -> Path:
-    """The config file."""
-    return config_dir(env) / "config.toml"
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
@@ -152,6 +124,7 @@ def set_value(key: str, raw: str, env: dict[str, str] | None = None) -> Path:
     current[key] = value.get_secret_value() if isinstance(value, SecretStr) else value
     from draftmate.fileio import write_atomic
 
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # it may also hold the store: private, like the store's
     write_atomic(path, dump_toml(current), mode=0o600, overwrite=True, make_parents=True)
     return path
 

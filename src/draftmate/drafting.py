@@ -61,7 +61,8 @@ def guess_kind(name: str) -> tuple[Kind, str]:
 def decode_input(data: bytes, label: str) -> str:
     """Bytes from a file or stdin as text, refusing binary, invalid UTF-8, empty and oversized input."""
     if len(data) > MAX_INPUT_BYTES:
-        raise UsageError(f"{label} is {len(data):,} bytes; the limit is {MAX_INPUT_BYTES:,}: split it up")
+        # Only MAX_INPUT_BYTES + 1 bytes were read, so the true size is unknown: say "over", not a wrong number.
+        raise UsageError(f"{label} is over the limit of {MAX_INPUT_BYTES:,} bytes; split it up")
     if b"\x00" in data[:8192]:
         raise UsageError(f"{label} looks like a binary file; give a text file")
     try:
@@ -122,6 +123,8 @@ def annotate(
 ) -> None:
     """Run the uncertainty signals on a draft's current version and store the notes and confidence."""
     from draftmate import uncertainty
+    from draftmate.calibrating import active_calibrator, calibrate
+    from draftmate.models import Confidence
 
     assessment = uncertainty.assess(content, kind=draft.kind.value, lang=draft.lang, context=context, **(extra or {}))
     for note in assessment.notes:
@@ -137,16 +140,24 @@ def annotate(
             risk=note.risk,
             signals=note.signals,
         )
-    store.set_confidence(draft.id, assessment.confidence)
+    confidence, calibrator = assessment.confidence, assessment.calibrator
+    # The raw score stays in the features so later fits learn from it, whichever calibrator scored the draft.
+    features = {**assessment.features, "raw_risk": confidence.score, "raw_level": confidence.level}
+    active = active_calibrator(store)
+    calibrated = calibrate(active, confidence.score, hard=bool(features.get("hard_failures")))
+    if active is not None and calibrated is not None:
+        confidence = Confidence(level=calibrated[1], score=calibrated[0])
+        calibrator = active.version
+    store.set_confidence(draft.id, confidence)
     store.add_prediction(
         draft.id,
         version=draft.current_version,
         model=str(draft.request.get("model", "")),
         kind=draft.kind.value,
-        features=assessment.features,
-        risk=assessment.confidence.score,
-        level=assessment.confidence.level,
-        calibrator=assessment.calibrator,
+        features=features,
+        risk=confidence.score,
+        level=confidence.level,
+        calibrator=calibrator,
     )
 
 
@@ -195,10 +206,11 @@ def parse_lines(spec: str | None) -> tuple[int, int] | None:
 
 def draft_record(store: SQLiteStore, draft_id: str) -> dict[str, Any]:
     """Everything about a draft as the stable JSON of `show --json`."""
-    draft = store.get_draft(draft_id)
-    versions = store.list_versions(draft.id)
-    notes = store.list_notes(draft.id)
-    reviews = store.list_reviews(draft.id)
+    with store.snapshot():  # one consistent reading while other processes write
+        draft = store.get_draft(draft_id)
+        versions = store.list_versions(draft.id)
+        notes = store.list_notes(draft.id)
+        reviews = store.list_reviews(draft.id)
     return {
         "id": draft.id,
         "title": draft.title,

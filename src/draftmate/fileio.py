@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from draftmate.errors import DraftmateError, UsageError
@@ -45,3 +46,43 @@ def write_atomic(
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise DraftmateError(f"cannot write {path}: {e.strerror}") from None
+
+
+def write_lines_atomic(path: Path, lines: Iterable[str], *, mode: int = 0o644, overwrite: bool = False) -> int:
+    """Stream `lines` to exactly `path` via a temporary file and a rename (constant memory); returns the count."""
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise UsageError(f"{path} exists; pass --force to overwrite it")
+    if not path.parent.is_dir():
+        raise UsageError(f"cannot write {path}: directory {path.parent} does not exist; create it first")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as e:
+        raise DraftmateError(f"cannot write {path}: {e.strerror}; choose a writable location") from None
+    count = 0
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            for line in lines:
+                f.write(line)
+                count += 1
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)  # fails if `path` appeared meanwhile, instead of replacing it
+            os.unlink(tmp)
+    except FileExistsError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise UsageError(f"{path} exists; pass --force to overwrite it") from None
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise DraftmateError(f"cannot write {path}: {e.strerror}") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return count

@@ -113,4 +113,20 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0002_calibrators",
+        """
+        CREATE TABLE calibrators (
+            version TEXT PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            method TEXT NOT NULL CHECK (method IN ('platt', 'isotonic')),
+            params_json TEXT NOT NULL,
+            thresholds_json TEXT NOT NULL,
+            n_labels INTEGER NOT NULL,
+            metrics_json TEXT NOT NULL DEFAULT '{}',
+            active INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE UNIQUE INDEX calibrators_one_active ON calibrators (active) WHERE active = 1;
+        """,
+    ),
 ]

@@ -2,75 +2,39 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# The vocabulary lives in `vocabulary` so that fast paths (list) need not import pydantic; re-exported here.
+from draftmate.vocabulary import (
+    Decision,
+    DraftSummary,
+    Kind,
+    Origin,
+    Resolution,
+    ReviewStatus,
+    Severity,
+    State,
+)
 
-class State(StrEnum):
-    """Where a draft is in its life; legal moves are in `workflow.TRANSITIONS`."""
-
-    DRAFT = "draft"  # generated or imported, awaiting review
-    IN_REVIEW = "in_review"  # a review has started; it can be resumed
-    FINAL = "final"  # approved by a named person, pinned to the sha256 of its content
-    REJECTED = "rejected"  # a reviewer rejected it; a new version starts it again
-    CHANGES = "changes"  # a reviewer asked for changes; a new version answers them
-
-
-class Kind(StrEnum):
-    """What a draft is."""
-
-    TEXT = "text"
-    CODE = "code"
-
-
-class Origin(StrEnum):
-    """Who wrote a version."""
-
-    MODEL = "model"
-    HUMAN = "human"
-    IMPORTED = "imported"
-
-
-class Severity(StrEnum):
-    """How much a note matters to the gate."""
-
-    INFO = "info"
-    VERIFY = "verify"
-    BLOCKING = "blocking"
-
-
-class Resolution(StrEnum):
-    """How a reviewer closed a note."""
-
-    VERIFIED = "verified"
-    FIXED = "fixed"
-    ACCEPTED_RISK = "accepted-risk"
-    DISMISSED = "dismissed"
-
-
-class Decision(StrEnum):
-    """A reviewer's decision on one section."""
-
-    ACCEPT = "accept"
-    EDIT = "edit"  # edited by the reviewer, which accepts the edited text
-    REJECT = "reject"
-
-
-class ReviewStatus(StrEnum):
-    """Where a review record is."""
-
-    OPEN = "open"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    CHANGES = "changes"
+__all__ = [
+    "Decision",
+    "DraftSummary",
+    "Kind",
+    "Origin",
+    "Resolution",
+    "ReviewStatus",
+    "Severity",
+    "State",
+]
 
 
 class Strict(BaseModel):
     """Base for records: unknown fields are an error."""
 
-    model_config = ConfigDict(extra="forbid")
+    # defer_build: a validator is built on a model's first use, not at import, so `list` pays only for its rows
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class NoteResolution(Strict):
@@ -177,16 +141,3 @@ class AuditEvent(Strict):
     payload: dict[str, Any]
     prev_hash: str
     hash: str
-
-
-class DraftSummary(Strict):
-    """A row of `list`: enough to pick a draft."""
-
-    id: str
-    title: str
-    kind: Kind
-    status: State
-    created_at: str
-    current_version: int
-    incomplete: bool = False
-    confidence: str | None = None

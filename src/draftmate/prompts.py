@@ -74,7 +74,7 @@ def user_dir(prompts_dir: str | None = None) -> Path:
     """The user's templates: the prompts_dir setting, else <config dir>/prompts."""
     if prompts_dir:
         return Path(prompts_dir).expanduser()
-    from draftmate.config import config_dir
+    from draftmate.paths import config_dir
 
     return config_dir() / "prompts"
 

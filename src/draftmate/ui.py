@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
 
-    from draftmate.models import DraftSummary
+    from draftmate.vocabulary import DraftSummary
 
 # C0 and C1 control characters except tab and newline; ESC, BEL and CSI are how terminals get hijacked.
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
