@@ -98,7 +98,7 @@ class ReviewSession:
     def mark_seen(self, index: int) -> None:
         """Record that a section was shown in full."""
         digest = self.sections[index].sha256
-        if digest not in self.review.seen:
+        if digest not in self.review.seen and self.review.status is ReviewStatus.OPEN:
             self.review.seen.append(digest)
             self._save("review.section_shown", {"section": index})
 
@@ -212,6 +212,8 @@ class ReviewSession:
             self.draft = self.store.get_draft(self.draft.id)
             self.version = version
             self.sections = split_sections(content, self.draft.kind.value, self.draft.lang)
+            if self.review.status is not ReviewStatus.OPEN:
+                return version  # a finished review keeps recording what it decided on; the next review starts anew
             self.review.decisions = carry_decisions(old_sections, self.sections, self.review.decisions)
             self.review.version = version.number
             if touched is not None and decision is not None:
