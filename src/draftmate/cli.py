@@ -8,12 +8,39 @@ from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 import typer
+import typer.core
 
 from draftmate import __version__
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# The order --help lists commands in: the flow, then the tools around it.
+COMMAND_ORDER = [
+    "brainstorm",
+    "draft",
+    "list",
+    "show",
+    "note",
+    "review",
+    "export",
+    "verify",
+    "calibration",
+    "doctor",
+    "config",
+    "prompts",
+]
+
+
+class FlowOrderGroup(typer.core.TyperGroup):
+    """Lists commands in the order of the flow rather than the order they were defined in."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        names = super().list_commands(ctx)
+        return sorted(names, key=lambda n: COMMAND_ORDER.index(n) if n in COMMAND_ORDER else len(COMMAND_ORDER))
+
+
 app = typer.Typer(
+    cls=FlowOrderGroup,
     name="draftmate",
     help="Draft text or code with a model; review every section; export only approved work, with provenance.",
     no_args_is_help=True,
@@ -104,25 +131,29 @@ def draft(
         str | None, typer.Argument(metavar="SPEC", help="What to draft; read from stdin when omitted.")
     ] = None,
     from_file: Annotated[
-        str | None, typer.Option("--from-file", help="Import an existing draft from FILE ('-' for stdin).")
+        str | None,
+        typer.Option("--from-file", metavar="FILE", help="Import an existing draft from FILE ('-' for stdin)."),
     ] = None,
-    kind: Annotated[str | None, typer.Option(help="text or code (guessed from the file name).")] = None,
-    lang: Annotated[str | None, typer.Option(help="Language of code, e.g. python.")] = None,
+    kind: Annotated[str | None, typer.Option(metavar="KIND", help="text or code (guessed from the file name).")] = None,
+    lang: Annotated[str | None, typer.Option(metavar="LANG", help="Language of code, e.g. python.")] = None,
     context: Annotated[
-        list[str] | None, typer.Option("--context", help="A source file the draft must agree with (repeatable).")
+        list[str] | None,
+        typer.Option("--context", metavar="FILE", help="A source file the draft must agree with (repeatable)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the stored draft as JSON.")] = False,
     idea: Annotated[
         str | None, typer.Option("--idea", metavar="N", help="Draft brainstormed idea N (or an idea ID).")
     ] = None,
     samples: Annotated[
-        int | None, typer.Option("--samples", min=0, max=10, help="Extra samples compared for agreement.")
+        int | None, typer.Option("--samples", metavar="K", min=0, max=10, help="Extra samples compared for agreement.")
     ] = None,
     retry: Annotated[
         str | None, typer.Option("--retry", metavar="ID", help="Run a draft's stored request again.")
     ] = None,
-    model: Annotated[str | None, typer.Option("--model", help="Chat model to draft with.")] = None,
-    base_url: Annotated[str | None, typer.Option("--base-url", help="OpenAI-compatible endpoint.")] = None,
+    model: Annotated[str | None, typer.Option("--model", metavar="MODEL", help="Chat model to draft with.")] = None,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", metavar="URL", help="OpenAI-compatible endpoint.")
+    ] = None,
 ) -> None:
     """Draft with the model, or import an existing draft with --from-file, for review."""
     from draftmate.drafting import draft_record, import_draft, read_input
@@ -152,10 +183,12 @@ def draft(
 @app.command("list")
 @handled
 def list_drafts(
-    status: Annotated[str | None, typer.Option(help="Only drafts in this state.")] = None,
-    search: Annotated[str | None, typer.Option(help="Only drafts whose content has all these words.")] = None,
-    limit: Annotated[int, typer.Option("-n", "--limit", min=1, help="How many to show.")] = 20,
-    page: Annotated[int, typer.Option(min=1, help="Which page of results.")] = 1,
+    status: Annotated[str | None, typer.Option(metavar="STATE", help="Only drafts in this state.")] = None,
+    search: Annotated[
+        str | None, typer.Option(metavar="WORDS", help="Only drafts whose content has all these words.")
+    ] = None,
+    limit: Annotated[int, typer.Option("-n", "--limit", metavar="N", min=1, help="How many to show.")] = 20,
+    page: Annotated[int, typer.Option(metavar="N", min=1, help="Which page of results.")] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print the drafts as JSON.")] = False,
 ) -> None:
     """Drafts, newest first."""
@@ -201,9 +234,9 @@ def show(
 def note(
     draft_id: Annotated[str, typer.Argument(metavar="ID", help="Draft ID or unique prefix.")],
     text: Annotated[str, typer.Argument(help="What may be wrong, and why.")],
-    severity: Annotated[str, typer.Option(help="info, verify or blocking.")] = "verify",
-    lines: Annotated[str | None, typer.Option(help="The lines it is about, A-B.")] = None,
-    reviewer: Annotated[str | None, typer.Option(help="Who is adding it.")] = None,
+    severity: Annotated[str, typer.Option(metavar="LEVEL", help="info, verify or blocking.")] = "verify",
+    lines: Annotated[str | None, typer.Option(metavar="A-B", help="The lines it is about, A-B.")] = None,
+    reviewer: Annotated[str | None, typer.Option(metavar="NAME", help="Who is adding it.")] = None,
 ) -> None:
     """Add your own uncertainty note to a draft."""
     from draftmate.drafting import add_note, parse_lines
@@ -246,15 +279,23 @@ def _reviewer(flag: str | None, *, ask: bool) -> str | None:
 @handled
 def review(
     draft_id: Annotated[str, typer.Argument(metavar="ID", help="Draft ID or unique prefix.")],
-    decision: Annotated[str | None, typer.Option(help="approve, reject or changes: review without a terminal.")] = None,
-    reviewer: Annotated[str | None, typer.Option(help="Your name (else DRAFTMATE_REVIEWER, config, git).")] = None,
-    responsible: Annotated[
-        str | None, typer.Option("--responsible", help="Who holds editorial responsibility (default: reviewer).")
+    decision: Annotated[
+        str | None, typer.Option(metavar="DECISION", help="approve, reject or changes: review without a terminal.")
     ] = None,
-    reason: Annotated[str, typer.Option(help="Why, for reject and changes.")] = "",
+    reviewer: Annotated[
+        str | None, typer.Option(metavar="NAME", help="Your name (else DRAFTMATE_REVIEWER, config, git).")
+    ] = None,
+    responsible: Annotated[
+        str | None,
+        typer.Option("--responsible", metavar="NAME", help="Who holds editorial responsibility (default: reviewer)."),
+    ] = None,
+    reason: Annotated[str, typer.Option(metavar="TEXT", help="Why, for reject and changes.")] = "",
     resolve: Annotated[
         list[str] | None,
-        typer.Option(help="NOTE=STATUS[:COMMENT], STATUS one of verified, fixed, accepted-risk, dismissed."),
+        typer.Option(
+            metavar="NOTE=STATUS[:COMMENT]",
+            help="Resolve a note (repeatable); STATUS is verified, fixed, accepted-risk or dismissed.",
+        ),
     ] = None,
 ) -> None:
     """Review a draft section by section; nothing is final until a person approves it."""
@@ -322,7 +363,9 @@ def verify(
     draft_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="Only this draft's records.")] = None,
     file: Annotated[
         str | None,
-        typer.Option("--file", help="Check an exported file (and its sidecar or front matter) against the store."),
+        typer.Option(
+            "--file", metavar="PATH", help="Check an exported file (and its sidecar or front matter) against the store."
+        ),
     ] = None,
 ) -> None:
     """Check the audit chain and that stored records match what it recorded."""
@@ -391,11 +434,14 @@ def config_path_command() -> None:
 @app.command()
 @handled
 def calibration(
-    model: Annotated[str | None, typer.Option(help="Only drafts made with this model.")] = None,
-    kind: Annotated[str | None, typer.Option(help="Only text or code drafts.")] = None,
-    since: Annotated[str | None, typer.Option(help="Only drafts scored on or after DATE (YYYY-MM-DD).")] = None,
+    model: Annotated[str | None, typer.Option(metavar="MODEL", help="Only drafts made with this model.")] = None,
+    kind: Annotated[str | None, typer.Option(metavar="KIND", help="Only text or code drafts.")] = None,
+    since: Annotated[
+        str | None, typer.Option(metavar="DATE", help="Only drafts scored on or after DATE (YYYY-MM-DD).")
+    ] = None,
     calibrator: Annotated[
-        str | None, typer.Option(help="Only drafts scored by this calibrator version (e.g. to check a fit).")
+        str | None,
+        typer.Option(metavar="VERSION", help="Only drafts scored by this calibrator version (e.g. to check a fit)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report (or what was done) as JSON.")] = False,
     plot: Annotated[str | None, typer.Option("--plot", metavar="FILE.png", help="Write a reliability diagram.")] = None,
@@ -489,11 +535,16 @@ def _verify_file(store: Any, file: str, draft_id: str | None) -> None:
 def export(
     draft_id: Annotated[str | None, typer.Argument(metavar="ID", help="Draft ID or unique prefix.")] = None,
     fmt: Annotated[
-        str | None, typer.Option("--format", "-f", help="md, txt, json or code (default: code for code, else md).")
+        str | None,
+        typer.Option(
+            "--format", "-f", metavar="FORMAT", help="md, txt, json or code (default: code for code, else md)."
+        ),
     ] = None,
     output: Annotated[
         str | None,
-        typer.Option("-o", "--output", help="Exactly where to write ('-' for stdout; default <id>-<slug>.<ext>)."),
+        typer.Option(
+            "-o", "--output", metavar="PATH", help="Exactly where to write ('-' for stdout; default <id>-<slug>.<ext>)."
+        ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file (and sidecar).")] = False,
     trailer: Annotated[
@@ -667,12 +718,14 @@ def _draft_with_model(
 @handled
 def brainstorm(
     topic: Annotated[str, typer.Argument(help="What to brainstorm about.")],
-    n: Annotated[int, typer.Option("-n", min=1, max=20, help="How many ideas.")] = 5,
+    n: Annotated[int, typer.Option("-n", metavar="N", min=1, max=20, help="How many ideas.")] = 5,
     context: Annotated[
-        list[str] | None, typer.Option("--context", help="A source file to draw on (repeatable).")
+        list[str] | None, typer.Option("--context", metavar="FILE", help="A source file to draw on (repeatable).")
     ] = None,
-    model: Annotated[str | None, typer.Option("--model", help="Chat model to use.")] = None,
-    base_url: Annotated[str | None, typer.Option("--base-url", help="OpenAI-compatible endpoint.")] = None,
+    model: Annotated[str | None, typer.Option("--model", metavar="MODEL", help="Chat model to use.")] = None,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", metavar="URL", help="OpenAI-compatible endpoint.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the ideas as JSON.")] = False,
 ) -> None:
     """N diverse ideas with rationale and risks, near-duplicates merged; draft one with `draft --idea N`."""
@@ -709,8 +762,10 @@ def brainstorm(
 @app.command()
 @handled
 def doctor(
-    model: Annotated[str | None, typer.Option("--model", help="Chat model to check.")] = None,
-    base_url: Annotated[str | None, typer.Option("--base-url", help="OpenAI-compatible endpoint to check.")] = None,
+    model: Annotated[str | None, typer.Option("--model", metavar="MODEL", help="Chat model to check.")] = None,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", metavar="URL", help="OpenAI-compatible endpoint to check.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the checks as JSON.")] = False,
 ) -> None:
     """Check the configured model endpoint end to end; exit 0 only when drafting will work."""
