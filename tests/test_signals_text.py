@@ -100,3 +100,10 @@ def test_sentence_about_something_else_is_not_supported() -> None:
     assert notes[0].why.startswith("not supported by the sources given")
     assert features["grounding.unsupported_sentences"] == 1
     assert features["grounding.min_coverage"] < 0.5
+
+
+def test_a_unit_is_not_a_name() -> None:
+    from draftmate.signals_text import facts
+
+    kinds = [(f.kind, f.text) for f in facts("Attachments over 25 MB are uploaded in parts.")]
+    assert ("entity", "MB") not in kinds

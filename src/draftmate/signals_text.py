@@ -174,8 +174,8 @@ def facts(content: str, *, all_numbers: bool = False) -> list[Fact]:
                     if not rest:
                         continue
                     words = _entity_words(rest)
-            if not words or words <= CALENDAR:
-                continue  # a weekday or month alone is a date word, not a name
+            if not words or words <= CALENDAR or words <= UNITS:
+                continue  # a weekday or month alone is a date word, and "MB" a unit, not a name
             begin = sent.start + m.start()
             out.append(Fact("entity", m.group(0), sent.line, begin, begin + len(m.group(0)), index, words))
     return out
@@ -186,6 +186,7 @@ STOP_START = frozenset(
     "so yet however also then there here our we they he she i you his her their one some many most each every".split()
 )
 PREFIX = 5
+UNITS = frozenset("kb mb gb tb pb kib mib gib tib ms hz khz mhz ghz kw mw gw kwh mwh".split())
 CALENDAR = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday january february march april may june july august "
     "september october november december".split()
