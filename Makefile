@@ -10,8 +10,11 @@ install:  ## install and run the tool
 dev:  ## install for development
 	python3 -m venv $(VENV) && $(VENV)/bin/pip install -e '.[dev]'
 
+# The fault tests use llmock from its own venv when it is there (.ci/run makes it); else they skip, saying so.
+LLMOCK ?= $(wildcard $(CURDIR)/.ci-llmock/bin/llmock)
+
 test: dev  ## run the tests
-	$(VENV)/bin/pytest
+	DRAFTMATE_TEST_LLMOCK=$${DRAFTMATE_TEST_LLMOCK:-$(LLMOCK)} $(VENV)/bin/pytest
 
 lint:
 	$(VENV)/bin/ruff check src tests bench

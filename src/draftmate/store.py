@@ -115,16 +115,18 @@ def _canonical_encoder() -> Callable[[Any], str]:
     """
     from json import encoder
 
-    if encoder.c_make_encoder is None:  # no C speedups: the pure-Python encoder, built once
+    make = getattr(encoder, "c_make_encoder", None)  # json's C encoder, when its speedups are there
+    if make is None:
         return json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
     # (markers, default, encoder, indent, key_separator, item_separator, sort_keys, skipkeys, allow_nan);
     # no circular-reference markers: rows are flat, and a marker left by a failed call would outlive it
     default = json.JSONEncoder().default  # what json.dumps raises for a value JSON cannot hold
-    chunks = encoder.c_make_encoder(None, default, encoder.encode_basestring, None, ":", ",", True, False, True)
+    chunks = make(None, default, encoder.encode_basestring, None, ":", ",", True, False, True)
     return lambda value: "".join(chunks(value, 0))
 
 
 _canonical = _canonical_encoder()
+_UNRECORDED = object()  # a row no audit event recorded (a recorded digest may be any JSON value, even null)
 
 
 def _row_digest(value: Any) -> str:
@@ -132,7 +134,7 @@ def _row_digest(value: Any) -> str:
     return hashlib.sha256(_canonical(value).encode("utf-8")).hexdigest()
 
 
-_scan = json.JSONDecoder().scan_once
+_scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # json's scanner, set in __init__
 
 
 def _loads(text: Any) -> Any:
@@ -1033,7 +1035,7 @@ class SQLiteStore:
             yield bundle_of(rows)
 
     def iter_bundle_rows(
-        self, draft_ids: list[str] | None = None, *, status: State | None = None, deep: bool = False, batch: int = 1000
+        self, draft_ids: list[str] | None = None, *, status: State | None = None, deep: bool = False, batch: int = 500
     ) -> Iterator[RowBundle]:
         """What `iter_bundles` reads, with the same tamper checks, as plain rows: no models built (bulk export).
 
@@ -1121,10 +1123,13 @@ class SQLiteStore:
             for r in rows:
                 current[(table, r["id"])] = _row_digest(r)
         for key, digest in current.items():
+            found = recorded.get(key, _UNRECORDED)
+            if found == digest:
+                continue
             name = f"{key[0][:-1]} {key[1] if key[0] != 'drafts' else short}"
-            if key not in recorded:
+            if found is _UNRECORDED:
                 problems.append(f"{name} of draft {short} has no audit record (written by hand?)")
-            elif recorded[key] != digest:
+            else:
                 problems.append(f"{name} of draft {short} differs from what the audit log recorded (edited by hand?)")
         return problems
 

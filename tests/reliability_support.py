@@ -1,0 +1,369 @@
+"""Shared pieces of the reliability tests: store invariants, a write workload, CLI subprocesses, llmock."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import multiprocessing
+import os
+import random
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+FORK = multiprocessing.get_context("fork")
+
+
+# ---- the store's invariants --------------------------------------------------------------------------
+
+
+def integrity(db: Path) -> str:
+    """SQLite's own verdict on the file, read through a plain connection."""
+    conn = sqlite3.connect(db)
+    try:
+        return str(conn.execute("PRAGMA integrity_check").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def store_problems(db: Path) -> list[str]:
+    """Everything wrong with a store: file integrity, the audit chain, and half-applied changes."""
+    from draftmate.store import SQLiteStore, sha256_hex
+
+    verdict = integrity(db)
+    if verdict != "ok":
+        return [f"integrity_check: {verdict}"]
+    store = SQLiteStore(db)
+    try:
+        problems = list(store.verify())
+        conn = store.conn
+        events: dict[str, set[tuple[Any, ...]]] = {}
+        for r in conn.execute("SELECT event, draft_id, payload_json FROM audit"):
+            p = json.loads(r["payload_json"])
+            key: tuple[Any, ...]
+            if r["event"] == "version.created":
+                key = (r["draft_id"], p["version"], p["sha256"])
+            elif r["event"].startswith("note."):
+                key = (p["note"],)
+            elif r["event"] == "review.started":
+                key = (p["review"],)
+            elif r["event"] == "draft.final":
+                key = (r["draft_id"], p.get("approved_version"), p.get("approved_sha256"))
+            else:
+                continue
+            events.setdefault(r["event"], set()).add(key)
+        for v in conn.execute("SELECT draft_id, number, content, sha256 FROM versions"):
+            if (v["draft_id"], v["number"], v["sha256"]) not in events.get("version.created", set()):
+                problems.append(f"version {v['draft_id'][:8]}/{v['number']} has no version.created event")
+            if sha256_hex(v["content"]) != v["sha256"]:
+                problems.append(f"version {v['draft_id'][:8]}/{v['number']} does not match its sha256")
+        for n in conn.execute("SELECT id, resolution_json FROM notes"):
+            if (n["id"],) not in events.get("note.added", set()):
+                problems.append(f"note {n['id'][:8]} has no note.added event")
+        for rv in conn.execute("SELECT id FROM reviews"):
+            if (rv["id"],) not in events.get("review.started", set()):
+                problems.append(f"review {rv['id'][:8]} has no review.started event")
+        for d in conn.execute("SELECT rowid, * FROM drafts"):
+            problems += _draft_problems(conn, d, events)
+        fts = conn.execute("SELECT COUNT(*) FROM drafts_fts").fetchone()[0]
+        drafts = conn.execute("SELECT COUNT(*) FROM drafts").fetchone()[0]
+        if fts != drafts:
+            problems.append(f"{drafts} drafts but {fts} search rows")
+        return problems
+    finally:
+        store.close()
+
+
+def _draft_problems(conn: sqlite3.Connection, d: sqlite3.Row, events: dict[str, set[tuple[Any, ...]]]) -> list[str]:
+    """Half-applied changes to one draft: missing versions, a final without an approval, a stray open review."""
+    problems = []
+    tag = d["id"][:8]
+    numbers = [r[0] for r in conn.execute("SELECT number FROM versions WHERE draft_id = ? ORDER BY number", (d["id"],))]
+    if numbers != list(range(1, d["current_version"] + 1)):
+        problems.append(f"draft {tag}: versions {numbers} but current_version {d['current_version']}")
+    open_reviews = conn.execute(
+        "SELECT COUNT(*) FROM reviews WHERE draft_id = ? AND status = 'open'", (d["id"],)
+    ).fetchone()[0]
+    if (d["status"] == "in_review") != (open_reviews == 1) or open_reviews > 1:
+        problems.append(f"draft {tag} is {d['status']} with {open_reviews} open reviews")
+    if d["status"] == "final":
+        version = conn.execute(
+            "SELECT sha256 FROM versions WHERE draft_id = ? AND number = ?", (d["id"], d["approved_version"])
+        ).fetchone()
+        approved = conn.execute(
+            "SELECT COUNT(*) FROM reviews WHERE draft_id = ? AND status = 'approved' AND version = ? "
+            "AND finished_at IS NOT NULL",
+            (d["id"], d["approved_version"]),
+        ).fetchone()[0]
+        if version is None or version[0] != d["approved_sha256"] or d["approved_version"] != d["current_version"]:
+            problems.append(f"draft {tag} is final but not pinned to its current version's sha256")
+        if not approved:
+            problems.append(f"draft {tag} is final without a finished approved review")
+        if (d["id"], d["approved_version"], d["approved_sha256"]) not in events.get("draft.final", set()):
+            problems.append(f"draft {tag} is final without a draft.final event")
+        unresolved = conn.execute(
+            "SELECT COUNT(*) FROM notes WHERE draft_id = ? AND resolution_json IS NULL", (d["id"],)
+        ).fetchone()[0]
+        if unresolved:
+            problems.append(f"draft {tag} is final with {unresolved} unresolved notes")
+    return problems
+
+
+# ---- a workload that writes every kind of record ---------------------------------------------------------
+
+SAMPLE = """# Report {n}
+
+The batch size is {size} records, measured on {day} March 2025.
+
+## Details
+
+Uploads over {mb} MB go in parts, see https://example.com/guide/{n}.
+
+## Thanks
+
+Thanks to everyone who helped in round {n}.
+"""
+
+
+def sample_text(n: int, rng: random.Random) -> str:
+    """A small markdown draft with numbers, a date and a URL, so the deterministic checks add notes."""
+    return SAMPLE.format(n=n, size=rng.randint(10, 999), day=rng.randint(1, 28), mb=rng.randint(5, 90))
+
+
+def churn(db: Path, workdir: Path, seed: int, rounds: int) -> None:
+    """Import, annotate, note and review drafts step by step, as the CLI and the interactive review do."""
+    from draftmate.drafting import add_note, import_draft
+    from draftmate.models import Decision, Severity, State
+    from draftmate.reviewing import begin_review
+    from draftmate.store import SQLiteStore
+
+    rng = random.Random(seed)
+    store = SQLiteStore(db)
+    workdir.mkdir(parents=True, exist_ok=True)
+    for i in range(rounds):
+        # Resume a review a crash (or an earlier round) left open, before starting new work.
+        for draft in list(store.iter_drafts(status=State.IN_REVIEW))[:1]:
+            finish_review(begin_review(store, draft.id, reviewer="Rita Resume"))
+        source = workdir / f"s{seed}-{i}.md"
+        source.write_text(sample_text(i, rng))
+        draft = import_draft(store, str(source), author="worker")
+        add_note(store, draft.id, f"check round {i}", severity=Severity.VERIFY, lines=(1, 1), author="worker")
+        session = begin_review(store, draft.id, reviewer="Rita Reviewer")
+        mode = i % 4
+        if mode == 1:
+            session.mark_seen(0)
+            session.edit(0, f"# Report {i}, edited\n")
+        if mode == 2:
+            session.mark_seen(0)
+            session.reject("not this one")
+            continue
+        if mode == 3:
+            session.mark_seen(0)
+            session.decide(0, Decision.ACCEPT)
+            continue  # left open: the next round resumes it
+        finish_review(session)
+    store.close()
+
+
+def finish_review(session: Any) -> None:
+    """Show and accept every section, resolve every note, approve: each step saved on its own."""
+    from draftmate.models import Decision, Resolution
+
+    for index, state in enumerate(session.states()):
+        session.mark_seen(index)
+        if state in ("undecided", "stale"):
+            session.decide(index, Decision.ACCEPT)
+    for note in session.open_notes():
+        session.resolve(str(note.number), Resolution.VERIFIED, "checked")
+    session.approve()
+
+
+def kill_at_statement(n: int) -> None:
+    """Make every store this process opens SIGKILL the process just before its n-th SQL statement."""
+    from draftmate.store import SQLiteStore
+
+    counter = {"seen": 0}
+    original = SQLiteStore._connect
+
+    def trace(_sql: str) -> None:
+        counter["seen"] += 1
+        if counter["seen"] == n:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    def connect(path: Path) -> sqlite3.Connection:
+        conn = original(path)
+        conn.set_trace_callback(trace)
+        return conn
+
+    SQLiteStore._connect = staticmethod(connect)  # type: ignore[method-assign]
+
+
+def count_statements(db: Path, workdir: Path, seed: int, rounds: int) -> list[str]:
+    """The SQL statements one churn run executes, in order."""
+    from draftmate.store import SQLiteStore
+
+    seen: list[str] = []
+    original = SQLiteStore._connect
+
+    def connect(path: Path) -> sqlite3.Connection:
+        conn = original(path)
+        conn.set_trace_callback(seen.append)
+        return conn
+
+    SQLiteStore._connect = staticmethod(connect)  # type: ignore[method-assign]
+    try:
+        churn(db, workdir, seed, rounds)
+    finally:
+        SQLiteStore._connect = staticmethod(original)  # type: ignore[method-assign]
+    return seen
+
+
+def in_child(target: Callable[..., None], *args: Any, timeout: float = 120) -> int:
+    """Run `target(*args)` in a forked process; its exit code (negative: killed by that signal)."""
+    process = FORK.Process(target=target, args=args)
+    process.start()
+    process.join(timeout)
+    if process.is_alive():
+        process.kill()
+        process.join()
+        raise AssertionError(f"{target.__name__} did not finish in {timeout}s")
+    return int(process.exitcode or 0)
+
+
+# ---- the real command in a subprocess -------------------------------------------------------------------
+
+
+def clean_env(home: Path, **extra: str) -> dict[str, str]:
+    """The environment of a draftmate subprocess: no settings from this machine, data in `home`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DRAFTMATE_", "OPENAI_"))}
+    env.pop("EDITOR", None)
+    env.pop("VISUAL", None)
+    env.update({"DRAFTMATE_HOME": str(home), "PYTHONUNBUFFERED": "1", "NO_COLOR": "1", **extra})
+    return env
+
+
+def cli(
+    home: Path, *args: str, env: dict[str, str] | None = None, input: str | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """`draftmate ARGS` as a separate process."""
+    return subprocess.run(
+        [sys.executable, "-m", "draftmate", *args],
+        env=env or clean_env(home),
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=home.parent,
+    )
+
+
+# ---- llmock, an OpenAI-compatible server that injects faults --------------------------------------------
+
+LLMOCK_ENV = "DRAFTMATE_TEST_LLMOCK"
+# Read at import: the autouse `hermetic` fixture clears every DRAFTMATE_* variable before a test runs.
+_LLMOCK_AT_IMPORT = os.environ.get(LLMOCK_ENV)
+
+
+def llmock_binary() -> Path | None:
+    """The `llmock` executable named by DRAFTMATE_TEST_LLMOCK, if it is there."""
+    value = os.environ.get(LLMOCK_ENV) or _LLMOCK_AT_IMPORT
+    if not value:
+        return None
+    path = Path(value)
+    return path if path.is_file() and os.access(path, os.X_OK) else None
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LLMock:
+    """A running llmock server: its URL, its control API, and how to stop it."""
+
+    def __init__(self, binary: Path, log: Path, *extra: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        args = [str(binary), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        args += ["--response-style", "echo", "--log-level", "warning", *extra]
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("LLMOCK_", "OPENAI_", "DRAFTMATE_"))}
+        with log.open("wb") as out:
+            self.process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env)
+        self._wait_ready(20.0)
+
+    def _wait_ready(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"llmock exited with {self.process.returncode}: {self.log.read_text()[-2000:]}")
+            with contextlib.suppress(OSError, ValueError):
+                self.control("GET", "/_llmock/scenario")
+                return
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"llmock did not answer on {self.url} within {seconds}s")
+
+    def control(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        """Call the control API and return its JSON."""
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.url + path, data=data, method=method)
+        request.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read() or b"null")
+
+    def script(self, *behaviors: dict[str, Any]) -> None:
+        """Queue faults for the next requests, e.g. {"type": "fail", "status": 429, "retry_after": 1}."""
+        self.control("POST", "/_llmock/scenario", {"behaviors": list(behaviors)})
+
+    def reset(self) -> None:
+        """Forget requests and queued faults."""
+        self.control("POST", "/_llmock/reset")
+
+    def requests(self) -> list[dict[str, Any]]:
+        """Every request served since the last reset."""
+        return list(self.control("GET", "/_llmock/requests")["requests"])
+
+    def verdict(self) -> dict[str, Any]:
+        """llmock's judgement of how the client coped."""
+        return dict(self.control("GET", "/_llmock/verdict"))
+
+    def stop(self) -> None:
+        """Stop the server and wait for it."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@contextlib.contextmanager
+def running_llmock(binary: Path, log: Path, *extra: str) -> Iterator[LLMock]:
+    """An llmock server for the length of a block."""
+    server = LLMock(binary, log, *extra)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def urlopen_ok(url: str) -> bool:
+    """Whether a GET on `url` answers 2xx."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return 200 <= r.status < 300
+    except (urllib.error.URLError, OSError):
+        return False
