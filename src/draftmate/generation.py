@@ -219,6 +219,11 @@ def draft(
         "samples": k,
         "template": template.ref(),
     }
+    from draftmate.drafting import annotate
+    from draftmate.store import title_of
+
+    # Stored before the model is called: a crash or kill mid-stream still leaves the request for `--retry`.
+    pending = store.create_pending_draft(kind=kind, lang=lang, title=title_of(spec), request=request)
     made = generate(
         seam,
         template,
@@ -232,21 +237,19 @@ def draft(
     )
     content, incomplete = finished_content(made.reply, kind)
     meta = version_meta(seam, settings, template, made, k)
-    from draftmate.drafting import annotate
-    from draftmate.store import title_of
-
     with store.transaction():
-        created = store.create_draft(
+        store.add_version(
+            pending.id,
             content,
-            kind=kind,
-            lang=lang,
             origin=Origin.MODEL,
             author="model",
-            title=title_of(content) if content.strip() else title_of(spec),
+            state=next_state(pending.status, Action.NEW_VERSION),
             meta=meta,
-            request=request,
             incomplete=incomplete,
         )
+        if content.strip():
+            store.set_title(pending.id, title_of(content))
+        created = store.get_draft(pending.id)
         _note_incomplete(store, created, made)
         if content.strip():
             annotate(store, created, content, context, extra=_signals(made))

@@ -280,6 +280,11 @@ def begin_review(
     responsibility = (editorial_responsibility or reviewer).strip()
     with store.transaction():
         draft = store.get_draft(draft_id)
+        if draft.current_version == 0:
+            raise UsageError(
+                f"draft {draft.id[:8]} has no content yet (its drafting was cut short); "
+                f"run `draftmate draft --retry {draft.id[:8]}`"
+            )
         next_state(draft.status, Action.START_REVIEW)
         review = store.current_review(draft.id) if draft.status is State.IN_REVIEW else None
         if review is None:

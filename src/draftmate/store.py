@@ -175,6 +175,7 @@ class Store(Protocol):
         meta: dict[str, Any] | None = None,
         incomplete: bool = False,
     ) -> Version: ...
+    def create_pending_draft(self, *, kind: Kind, lang: str, title: str, request: dict[str, Any]) -> Draft: ...
     def resolve_id(self, prefix: str) -> str: ...
     def get_draft(self, draft_id: str) -> Draft: ...
     def get_version(self, draft_id: str, number: int | None = None) -> Version: ...
@@ -185,6 +186,7 @@ class Store(Protocol):
     def iter_drafts(self, *, status: State | None = None) -> Iterator[Draft]: ...
     def set_state(self, draft_id: str, state: State, *, actor: str, event: str, **fields: Any) -> Draft: ...
     def set_confidence(self, draft_id: str, confidence: Confidence) -> None: ...
+    def set_title(self, draft_id: str, title: str) -> None: ...
     def update_request(self, draft_id: str, request: dict[str, Any]) -> None: ...
     def add_note(
         self,
@@ -422,6 +424,26 @@ class SQLiteStore:
             self.conn.execute("INSERT INTO drafts_fts (rowid, content) VALUES (?, ?)", (rowid, content))
         return self.get_draft(draft_id)
 
+    def create_pending_draft(self, *, kind: Kind, lang: str, title: str, request: dict[str, Any]) -> Draft:
+        """A draft with its request but no version yet, written before the model is called.
+
+        If the process dies while the model streams, the request survives for `draft --retry`; the first version
+        arrives through `add_version`.
+        """
+        draft_id, at = new_id(), now()
+        with self.transaction():
+            self.conn.execute(
+                f"INSERT INTO drafts ({DRAFT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, 0, NULL, NULL, 1, NULL, NULL, ?)",
+                (draft_id, title, kind.value, lang, State.DRAFT.value, at, at, canonical(request)),
+            )
+            self.audit(
+                "draft.requested",
+                actor="model",
+                draft_id=draft_id,
+                payload={"state": State.DRAFT.value, "draft_row": self._draft_digest(draft_id)},
+            )
+        return self.get_draft(draft_id)
+
     def _insert_version(
         self, draft_id: str, number: int, content: str, origin: Origin, author: str, meta: dict[str, Any], at: str
     ) -> None:
@@ -585,6 +607,11 @@ class SQLiteStore:
                 "UPDATE drafts SET confidence_level = ?, confidence_score = ? WHERE id = ?",
                 (confidence.level, confidence.score, draft_id),
             )
+
+    def set_title(self, draft_id: str, title: str) -> None:
+        """Name a draft after its content once the content exists."""
+        with self.transaction():
+            self.conn.execute("UPDATE drafts SET title = ? WHERE id = ?", (title, draft_id))
 
     def update_request(self, draft_id: str, request: dict[str, Any]) -> None:
         """Replace the stored request a draft was made from (for `draft --retry`)."""

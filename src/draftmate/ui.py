@@ -116,6 +116,12 @@ def render_draft(record: dict[str, Any], out: Console, *, content: str | None = 
     """A draft with its risky lines highlighted and its notes listed under it."""
     from rich.rule import Rule
 
+    if not record["versions"]:
+        out.print(literal(f"{short(record['id'])}  {record['status']}  {record['title']}", "bold"))
+        out.print(
+            literal(f"no content yet: drafting was cut short; run `draftmate draft --retry {short(record['id'])}`")
+        )
+        return
     version = record["versions"][-1]
     conf = record["confidence"]
     header = literal(f"{short(record['id'])}  ", "bold")

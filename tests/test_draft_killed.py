@@ -1,0 +1,105 @@
+"""A draft whose process is killed while the model answers keeps its request, and `draft --retry` finishes it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+from draftmate.store import SQLiteStore
+
+DRAFTMATE = [sys.executable, "-m", "draftmate"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(latency: float) -> tuple[subprocess.Popen[str], str]:
+    """bench/oai_server.py on a free port, answering after `latency` seconds."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, str(REPO / "bench" / "oai_server.py"), "--port", str(port), "--latency", str(latency)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert server.stdout is not None
+    line = server.stdout.readline()  # "listening on ..." once it accepts requests
+    assert "listening" in line, line
+    return server, f"http://127.0.0.1:{port}/v1"
+
+
+def stop(server: subprocess.Popen[str]) -> None:
+    server.kill()
+    server.wait()
+    if server.stdout is not None:
+        server.stdout.close()
+
+
+@pytest.fixture
+def env(hermetic: Path) -> Iterator[dict[str, str]]:
+    yield {**os.environ, "DRAFTMATE_MODEL": "local-model", "PYTHONUNBUFFERED": "1"}
+
+
+def test_killed_while_the_model_answers_then_retried(env: dict[str, str], hermetic: Path) -> None:
+    slow, slow_url = start_server(latency=30.0)
+    try:
+        child = subprocess.Popen(
+            [*DRAFTMATE, "draft", "Release notes for version 2.4", "--samples", "0"],
+            env={**env, "DRAFTMATE_BASE_URL": slow_url},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        db = hermetic / "draftmate.db"
+        deadline = time.monotonic() + 60
+        pending: list[str] = []
+        while not pending and time.monotonic() < deadline:  # wait until the request is stored, then kill
+            time.sleep(0.2)
+            if db.exists():
+                store = SQLiteStore(db)
+                pending = [d.id for d in store.list_drafts()]
+                store.close()
+        assert pending, "the request was never stored"
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+    finally:
+        stop(slow)
+
+    store = SQLiteStore(hermetic / "draftmate.db")
+    assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert store.verify() == []
+    draft = store.get_draft(pending[0])
+    assert draft.current_version == 0 and draft.incomplete and draft.request["spec"] == "Release notes for version 2.4"
+    store.close()
+
+    shown = subprocess.run([*DRAFTMATE, "show", pending[0][:8]], env=env, capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0 and "draft --retry" in shown.stdout
+
+    fast, fast_url = start_server(latency=0.0)
+    try:
+        retried = subprocess.run(
+            [*DRAFTMATE, "draft", "--retry", pending[0][:8]],
+            env={**env, "DRAFTMATE_BASE_URL": fast_url},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        stop(fast)
+    assert retried.returncode == 0, retried.stderr
+    store = SQLiteStore(hermetic / "draftmate.db")
+    draft = store.get_draft(pending[0])
+    assert draft.current_version == 1 and not draft.incomplete
+    assert store.get_version(draft.id).content.strip()
+    assert store.verify() == []
