@@ -379,7 +379,9 @@ def verify(
         problems = [p for p in problems if p.startswith("audit event") or full in p or full[:8] in p]
     if problems:
         for p in problems:
-            typer.echo(f"FAIL {p}", err=True)
+            from draftmate.ui import visible
+
+            typer.echo(f"FAIL {visible(p)}", err=True)
         raise typer.Exit(1)
     count = sum(1 for _ in store.iter_audit())
     typer.echo(f"ok: audit chain of {count} events intact; records match")
@@ -564,6 +566,8 @@ def export(
     """
     from draftmate.errors import UsageError
 
+    if output is not None and not output.strip():
+        raise UsageError("-o needs a path (or '-' for stdout)")
     if all_drafts:
         if draft_id is not None:
             raise UsageError("give an ID or --all, not both")
