@@ -1,7 +1,7 @@
 """Write the README's command reference from the CLI's own --help, so the two cannot drift apart.
 
-    python docs/reference.py          # rewrite the block between the reference markers in README.md
-    python docs/reference.py --check  # exit 1 if README.md is out of date
+python docs/reference.py          # rewrite the block between the reference markers in README.md
+python docs/reference.py --check  # exit 1 if README.md is out of date
 """
 
 from __future__ import annotations
