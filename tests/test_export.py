@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from draftmate import export
+from draftmate import __version__, export
+from draftmate import store as store_module
 from draftmate.cli import app
-from draftmate.models import Kind, Origin
+from draftmate.exporting import approving_review, load_bundle, provenance_of, refusal
+from draftmate.models import Kind, NoteResolution, Origin, Review, SectionDecision, Severity, State
 from draftmate.reviewing import begin_review
 from draftmate.store import SQLiteStore, sha256_hex
 
@@ -435,3 +438,198 @@ def test_front_matter_escapes_what_yaml_reads_as_line_breaks() -> None:
     assert export.from_yaml(body) == tricky
     with pytest.raises(ValueError):
         export.from_yaml('a: "x"\n  b: 1\n')
+
+
+# ---- export --all: the row path writes what the model path writes, and refuses what it refuses ---------------
+
+
+def varied_finals(runner: CliRunner, tmp_path: Path, store: SQLiteStore) -> list[str]:
+    """Final drafts covering what a record can hold; their IDs, oldest first."""
+    ids = [final_import(runner, tmp_path)]
+    odd = store.create_draft(
+        "# Ünïcødé — “quotes” \u2028 and \x1b[31mred\x1b[0m\n\nNaïve café: 3.5 ms.\n\nTab\there.\n",
+        kind=Kind.TEXT,
+        lang="markdown",
+        origin=Origin.MODEL,
+        author="",
+        meta=MODEL_META,
+    ).id
+    store.add_note(
+        odd,
+        version=1,
+        kind="claim",
+        severity=Severity.VERIFY,
+        why="why “this” \x07",
+        source="checks",
+        lines=(3, 3),
+        quote="3.5 ms",
+        risk=0.30000000000000004,
+        signals={"z": 1e-07, "a": {"nested": [1, 2.5, None, True]}, "ü": "é", "big": 10**20},
+    )
+    store.add_note(odd, version=1, kind="style", severity=Severity.INFO, why="no lines", source="model", risk=None)
+    approve(runner, odd, "Ann Editor", "--responsible", "Chief Editor")
+    ids.append(odd)
+    edited = model_draft(store)
+    store.add_prediction(edited, version=1, model="gpt-4o-mini", kind="text", features={"x": 1}, risk=0.2, level="low")
+    session = begin_review(store, edited, reviewer="Ann Editor")
+    last = session.sections[-1]
+    session.mark_seen(last.index)
+    session.edit(last.index, "It was released in 2022, after a beta.\n")
+    approve(runner, edited)
+    ids.append(edited)
+    code = model_draft(store, CODE, Kind.CODE, "python")
+    approve(runner, code)
+    ids.append(code)
+    redone = imported(runner, tmp_path, "# Changes\n\nVersion one text.\n", "redo.md")
+    asked = cli(runner, "review", redone, "--decision", "changes", "--reviewer", "Bo", "--reason", "too vague")
+    assert asked.exit_code == 0, asked.stderr
+    store.add_version(
+        redone,
+        "# Changes\n\nVersion two, by the model.\n",
+        origin=Origin.MODEL,
+        author="",
+        state=State.DRAFT,
+        meta=MODEL_META | {"model": "gpt-4o"},
+    )
+    approve(runner, redone)
+    ids.append(redone)
+    return ids
+
+
+def model_path_line(store: SQLiteStore, draft_id: str) -> str:
+    """The `--all` line of one draft as pydantic models give it (how `export --all` used to build every line)."""
+    bundle = load_bundle(store, draft_id, deep=False)
+    review = approving_review(bundle)
+    assert refusal(bundle) is None and review is not None
+    content = next(v for v in bundle.versions if v.number == review.version).content
+    provenance = provenance_of(bundle, review, __version__)
+    provenance["export"] = {"format": "json", "disclosure_line": None}
+    return export.dumps_record(export.json_record(provenance, content, bundle.notes, review)) + "\n"
+
+
+def test_export_all_lines_are_the_bytes_the_model_path_writes(
+    runner: CliRunner, tmp_path: Path, out: Path, store: SQLiteStore
+) -> None:
+    finals = varied_finals(runner, tmp_path, store)
+    imported(runner, tmp_path, "# Not yet\n\nPending.\n", "pending.md")
+    result = cli(runner, "export", "--all", "-o", "all.jsonl")
+    assert result.exit_code == 0, result.stderr
+    text = (out / "all.jsonl").read_text(encoding="utf-8")
+    lines = [line + "\n" for line in text.split("\n")[:-1]]  # not splitlines: a record may hold U+2028
+    assert len(lines) == len(finals) and text.endswith("\n")
+    for draft_id, line in zip(finals, lines, strict=True):
+        assert line == model_path_line(store, draft_id)
+        record = json.loads(line)
+        valid(record["provenance"])
+        single = cli(runner, "export", draft_id[:8], "-f", "json", "-o", f"{draft_id[:8]}.json")
+        assert single.exit_code == 0, single.stderr
+        assert json.loads((out / f"{draft_id[:8]}.json").read_text()) == record
+    shares = [json.loads(line)["provenance"]["human_review"]["share_changed"] for line in lines]
+    assert shares[2] > 0  # the person's edit, taken from the logged outcome
+
+
+TAMPERING = {
+    "content": "UPDATE versions SET content = content || 'x' WHERE draft_id = :id",
+    "content and its sha256": "UPDATE versions SET content = 'evil', sha256 = :evil WHERE draft_id = :id",
+    "a note": "UPDATE notes SET why = 'nothing to see' WHERE draft_id = :id",
+    "a note's signals": "UPDATE notes SET signals_json = '{}' WHERE draft_id = :id",
+    "the review": "UPDATE reviews SET reviewer = 'Mallory' WHERE draft_id = :id",
+    "the draft row": "UPDATE drafts SET approved_version = 7 WHERE id = :id",
+    "the recorded digest": "UPDATE audit SET payload_json = json_set(payload_json, '$.row', 'x') "
+    "WHERE seq = (SELECT MAX(seq) FROM audit WHERE draft_id = :id AND payload_json LIKE '%\"row\"%')",
+    "a note without audit": "INSERT INTO notes (id, draft_id, number, version, kind, severity, why, source, "
+    "created_at) VALUES ('n0', :id, 99, 1, 'claim', 'info', 'added by hand', 'me', '2026-01-01')",
+    "a second approval": "INSERT INTO reviews (id, draft_id, version, reviewer, editorial_responsibility, status, "
+    "started_at) VALUES ('r0', :id, 1, 'Mallory', 'Mallory', 'approved', '2026-01-01')",
+}
+
+
+@pytest.mark.parametrize("what", sorted(TAMPERING))
+def test_export_all_refuses_what_a_single_export_refuses(
+    runner: CliRunner, tmp_path: Path, out: Path, store: SQLiteStore, what: str
+) -> None:
+    finals = varied_finals(runner, tmp_path, store)[:3]
+    victim = finals[1]
+    store.conn.execute(TAMPERING[what], {"id": victim, "evil": sha256_hex("evil")})
+    single = cli(runner, "export", victim[:8], "-f", "json", "-o", "one.json")
+    assert single.exit_code == 3 and not (out / "one.json").exists()
+    result = cli(runner, "export", "--all", "-o", "all.jsonl")
+    assert result.exit_code == 3
+    assert f"refused: {single.stderr.splitlines()[0].removeprefix('error: ')}\n" in result.stderr
+    kept = [json.loads(line)["provenance"]["draft_id"] for line in (out / "all.jsonl").read_text().splitlines()]
+    assert victim not in kept and finals[0] in kept and finals[2] in kept
+
+
+def test_bulk_encoders_write_what_json_writes() -> None:
+    values: list[Any] = [
+        {"b": [1.5, None, True, "é\u2028\x00\x1f\x7f"], "a": 1, "Z": {"y": float("nan"), "x": 1e-07}},
+        [1, "x", None, 10**30, -0.0, 1e300],
+        "plain",
+        {"": {}, "k": []},
+    ]
+    for value in values:
+        assert store_module._canonical(value) == store_module.canonical(value)
+        assert export._compact(value) == json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    for text in ['{"a":1}', ' {"a": 1} ', "[1,2]", '{"a":1} x', b'{"a":2}', "\ufeff{}", "NaN", "1e-07", "", "{"]:
+        for loads in (store_module._loads, export._loads):
+            try:
+                expected: Any = json.loads(text)
+            except ValueError as e:
+                with pytest.raises(type(e), match=re.escape(str(e))):
+                    loads(text)
+            else:
+                assert repr(loads(text)) == repr(expected)
+
+
+def test_row_records_keep_the_models_field_order() -> None:
+    assert list(export.review_record_of_row(ROW_REVIEW, [])) == list(Review.model_fields)
+    decision = {"at": "t", "decision": "accept", "index": 0, "sha256": "s"}
+    assert list(export.review_record_of_row(ROW_REVIEW, [decision])["decisions"][0]) == list(
+        SectionDecision.model_fields
+    )
+    resolution = {"at": "t", "by": "me", "comment": "", "status": "verified"}
+    note = export.note_record_of_row(ROW_NOTE, resolution)
+    assert list(note["resolution"]) == list(NoteResolution.model_fields)
+    assert list(note) == list(export.note_record(store_module._note(ROW_NOTE)))  # type: ignore[arg-type]
+
+
+ROW_REVIEW: dict[str, Any] = {
+    "id": "r",
+    "draft_id": "d",
+    "version": 1,
+    "reviewer": "a",
+    "editorial_responsibility": "a",
+    "status": "approved",
+    "started_at": "t",
+    "finished_at": "t",
+    "reason": "",
+    "seen_json": "[]",
+    "decisions_json": "[]",
+}
+ROW_NOTE: dict[str, Any] = {
+    "id": "n",
+    "draft_id": "d",
+    "number": 1,
+    "version": 1,
+    "kind": "claim",
+    "severity": "info",
+    "line_start": None,
+    "line_end": None,
+    "quote": "",
+    "why": "w",
+    "risk": None,
+    "signals_json": "{}",
+    "source": "s",
+    "author": "",
+    "created_at": "t",
+    "resolution_json": None,
+}
+
+
+def test_an_empty_output_path_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    result = CliRunner().invoke(app, ["export", "--all", "-o", ""])
+    assert result.exit_code == 2 and "-o needs a path" in result.stderr
+    assert list(work.iterdir()) == []

@@ -22,11 +22,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from draftmate.errors import DraftmateError, UsageError
 from draftmate.fileio import write_atomic
@@ -93,6 +92,32 @@ def _suffix(draft: Draft, fmt: str, versions: list[Version]) -> str:
 # ---- the provenance record ------------------------------------------------------------------------------
 
 
+class Made(NamedTuple):
+    """What the provenance reads of one version, from a model or straight from its row."""
+
+    number: int
+    origin: str  # an Origin value
+    sha256: str
+    content: str
+    meta: dict[str, Any]
+
+
+class Approval(NamedTuple):
+    """What the provenance reads of the approving review."""
+
+    id: str
+    version: int
+    reviewer: str
+    editorial_responsibility: str
+    finished_at: str | None
+    decisions: list[str]  # each section decision's value
+
+
+MODEL, HUMAN, IMPORTED = Origin.MODEL.value, Origin.HUMAN.value, Origin.IMPORTED.value
+_RESOLUTIONS = (*(r.value for r in Resolution), "open")  # the order the uncertainty block lists them in
+_SEVERITIES = tuple(s.value for s in Severity)
+
+
 def build_provenance(
     draft: Draft,
     versions: list[Version],
@@ -103,28 +128,57 @@ def build_provenance(
     tool_version: str,
 ) -> dict[str, Any]:
     """The provenance of the version `review` approved: who and what made it, who reviewed it, what was doubted."""
+    return provenance_record(
+        (draft.id, draft.title, draft.kind.value, draft.lang),
+        [Made(v.number, v.origin.value, v.sha256, v.content, v.meta) for v in versions],
+        [(n.version, n.resolution.status.value if n.resolution else "open", n.severity.value) for n in notes],
+        Approval(
+            review.id,
+            review.version,
+            review.reviewer,
+            review.editorial_responsibility,
+            review.finished_at,
+            [d.decision.value for d in review.decisions],
+        ),
+        outcomes,
+        tool_version=tool_version,
+    )
+
+
+def provenance_record(
+    draft: tuple[str, str, str, str],
+    versions: list[Made],
+    notes: list[tuple[int, str, str]],
+    review: Approval,
+    outcomes: list[tuple[int, dict[str, Any]]],
+    *,
+    tool_version: str,
+) -> dict[str, Any]:
+    """`build_provenance` from plain values: the draft's (id, title, kind, lang), its notes' (version, resolution
+    or "open", severity); bulk export calls it with values read straight from rows."""
+    draft_id, title, kind, lang = draft
     approved_number = review.version
     upto = [v for v in versions if v.number <= approved_number]
     approved = next((v for v in upto if v.number == approved_number), None)
     if approved is None:
         raise DraftmateError(
-            f"draft {draft.id[:8]} has no version {approved_number}, which review {review.id[:8]} approved"
+            f"draft {draft_id[:8]} has no version {approved_number}, which review {review.id[:8]} approved"
         )
     origins = {v.origin for v in upto}
-    model_made = [v for v in upto if v.origin is Origin.MODEL]
-    person_changed = Origin.HUMAN in origins
+    model_made = [v for v in upto if v.origin == MODEL]
+    person_changed = HUMAN in origins
     if model_made:
         ai_assisted: bool | None = True
-        source_type: str | None = COMPOSITE if (person_changed or Origin.IMPORTED in origins) else TRAINED
+        source_type: str | None = COMPOSITE if (person_changed or IMPORTED in origins) else TRAINED
     else:
         ai_assisted, source_type = None, None
-    counts = Counter(d.decision.value for d in review.decisions)
+    decisions = review.decisions
     record = {
         "provenance_version": PROVENANCE_VERSION,
-        "draft_id": draft.id,
-        "title": draft.title,
-        "kind": draft.kind.value,
-        "lang": draft.lang,
+        "draft_id": draft_id,
+        "title": title,
+        "kind": kind,
+        "lang": lang,
         "approved_version": approved_number,
         "content_sha256": approved.sha256,
         "review_id": review.id,
@@ -138,25 +192,25 @@ def build_provenance(
             "editorial_responsibility": review.editorial_responsibility,
             "reviewed_at": review.finished_at,
             "sections": {
-                "accepted": counts.get("accept", 0),
-                "edited": counts.get("edit", 0),
-                "rejected": counts.get("reject", 0),
+                "accepted": decisions.count("accept"),
+                "edited": decisions.count("edit"),
+                "rejected": decisions.count("reject"),
             },
             "person_changed_text": person_changed,
             "share_changed": _share_changed(upto, approved, outcomes),
         },
-        "uncertainty": _uncertainty([n for n in notes if n.version <= approved_number]),
+        "uncertainty": _uncertainty([(status, severity) for v, status, severity in notes if v <= approved_number]),
     }
     record["disclosure"] = disclosure_sentence(record)
     return record
 
 
-def _import_source(versions: list[Version]) -> str | None:
-    imported = [v for v in versions if v.origin is Origin.IMPORTED]
+def _import_source(versions: list[Made]) -> str | None:
+    imported = [v for v in versions if v.origin == IMPORTED]
     return str(imported[0].meta.get("source", "")) or None if imported else None
 
 
-def _generator(model_made: list[Version], tool_version: str) -> dict[str, Any] | None:
+def _generator(model_made: list[Made], tool_version: str) -> dict[str, Any] | None:
     if not model_made:
         return None
     meta = model_made[-1].meta
@@ -182,24 +236,25 @@ def _text_or_none(value: Any) -> str | None:
     return None if value is None or value == "" else str(value)
 
 
-def _share_changed(upto: list[Version], approved: Version, outcomes: list[tuple[int, dict[str, Any]]]) -> float:
+def _share_changed(upto: list[Made], approved: Made, outcomes: list[tuple[int, dict[str, Any]]]) -> float:
     """Normalized token edit distance from the last machine-made text to the approved one (0 = untouched)."""
-    if approved.origin is not Origin.HUMAN:
+    if approved.origin != HUMAN:
         return 0.0
     logged = [o for version, o in outcomes if version <= approved.number and o.get("decision") == "approved"]
     if logged and isinstance(logged[-1].get("edit_distance"), int | float):
         return round(float(logged[-1]["edit_distance"]), 4)
-    machine = [v for v in upto if v.origin is not Origin.HUMAN]
+    machine = [v for v in upto if v.origin != HUMAN]
     original = (machine[-1] if machine else upto[0]).content
     return round(edit_distance(original, approved.content), 4)
 
 
-def _uncertainty(notes: list[Note]) -> dict[str, Any]:
-    by_resolution = {r.value: 0 for r in Resolution} | {"open": 0}
-    by_severity = {s.value: 0 for s in Severity}
-    for note in notes:
-        by_resolution[note.resolution.status.value if note.resolution else "open"] += 1
-        by_severity[note.severity.value] += 1
+def _uncertainty(notes: list[tuple[str, str]]) -> dict[str, Any]:
+    """Counts of (resolution or "open", severity) pairs, every known value present."""
+    by_resolution = dict.fromkeys(_RESOLUTIONS, 0)
+    by_severity = dict.fromkeys(_SEVERITIES, 0)
+    for status, severity in notes:
+        by_resolution[status] += 1
+        by_severity[severity] += 1
     return {"notes": len(notes), "by_resolution": by_resolution, "by_severity": by_severity}
 
 
@@ -221,7 +276,12 @@ def disclosure_sentence(record: dict[str, Any]) -> str:
 
 
 def _one_line(text: str) -> str:
-    return re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+", " ", text).strip()
+    if text.isprintable():  # none of the characters below is printable: the common case skips the regex
+        return text.strip()
+    return _LINE_BREAKING.sub(" ", text).strip()
+
+
+_LINE_BREAKING = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
 def trailer(provenance: dict[str, Any]) -> str:
@@ -301,8 +361,145 @@ def note_record(note: Note) -> dict[str, Any]:
 
 def dumps_record(record: dict[str, Any], indent: int | None = None) -> str:
     """JSON as exports write it: UTF-8 text, compact unless indented."""
-    separators = (",", ":") if indent is None else (",", ": ")
-    return json.dumps(record, ensure_ascii=False, indent=indent, separators=separators)
+    if indent is None:
+        return _compact(record)
+    return json.dumps(record, ensure_ascii=False, indent=indent, separators=(",", ": "))
+
+
+def _compact_encoder() -> Callable[[Any], str]:
+    """json.dumps(value, ensure_ascii=False, separators=(",", ":")) with json's C encoder built once, not per line."""
+    from json import encoder
+
+    make = getattr(encoder, "c_make_encoder", None)  # json's C encoder, when its speedups are there
+    if make is None:
+        return json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    # the arguments JSONEncoder.iterencode passes it: (markers, default, encoder, indent, key_separator,
+    # item_separator, sort_keys, skipkeys, allow_nan); no markers, as a record holds no cycles
+    default = json.JSONEncoder().default
+    chunks = make(None, default, encoder.encode_basestring, None, ":", ",", False, False, True)
+    return lambda value: "".join(chunks(value, 0))
+
+
+_compact = _compact_encoder()
+
+
+_scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # json's scanner, set in __init__
+
+
+def _loads(text: Any) -> Any:
+    """json.loads(text) for the many small JSON columns read in bulk: json's C scanner called directly, without
+    json.loads's wrappers; anything it does not take whole (whitespace, trailing data, bytes) goes to json.loads."""
+    try:
+        value, end = _scan(text, 0)
+    except (StopIteration, TypeError, ValueError):
+        return json.loads(text)
+    return value if end == len(text) else json.loads(text)
+
+
+# ---- the json record straight from rows (export --all) ------------------------------------------------------
+#
+# A single export builds pydantic models and dumps them; `export --all` builds the same record from the rows of a
+# draft that passed every check, so each row holds what draftmate wrote from a validated model. The key order
+# below is the models' field order (tests/test_export.py holds the two paths to the same bytes).
+
+
+def json_line_of_rows(
+    draft: dict[str, Any],
+    versions: list[dict[str, Any]],
+    notes: list[dict[str, Any]],
+    review: dict[str, Any],
+    outcomes: list[tuple[int, str]],
+    content: str,
+    *,
+    tool_version: str,
+) -> str:
+    """The `export --all` line of a checked final draft, its approving review and approved content, from rows."""
+    number = review["version"]
+    upto = [
+        Made(v["number"], v["origin"], v["sha256"], v["content"], _loads(v["meta_json"]))
+        for v in versions
+        if v["number"] <= number
+    ]
+    kept = [n for n in notes if n["version"] <= number]
+    resolutions = [_loads(n["resolution_json"]) if n["resolution_json"] else None for n in kept]
+    decisions = _loads(review["decisions_json"])
+    # only a person's version reads the logged outcomes (_share_changed); most drafts skip parsing them
+    by_person = any(v.number == number and v.origin == HUMAN for v in upto)
+    logged = [(v, _loads(o)) for v, o in outcomes] if by_person else []
+    provenance = provenance_record(
+        (draft["id"], draft["title"], draft["kind"], draft["lang"]),
+        upto,
+        [(n["version"], r["status"] if r else "open", n["severity"]) for n, r in zip(kept, resolutions, strict=True)],
+        Approval(
+            review["id"],
+            number,
+            review["reviewer"],
+            review["editorial_responsibility"],
+            review["finished_at"],
+            [d["decision"] for d in decisions],
+        ),
+        logged,
+        tool_version=tool_version,
+    )
+    provenance["export"] = {"format": "json", "disclosure_line": None}
+    record = {
+        "provenance": provenance,
+        "content": content,
+        "notes": [note_record_of_row(n, r) for n, r in zip(kept, resolutions, strict=True)],
+        "review": review_record_of_row(review, decisions),
+    }
+    return _compact(record) + "\n"
+
+
+def note_record_of_row(row: dict[str, Any], resolution: dict[str, Any] | None) -> dict[str, Any]:
+    """`note_record` of a notes row and its parsed resolution_json."""
+    return {
+        "id": row["id"],
+        "number": row["number"],
+        "version": row["version"],
+        "kind": row["kind"],
+        "severity": row["severity"],
+        "lines": [row["line_start"], row["line_end"]] if row["line_start"] is not None else None,
+        "quote": row["quote"],
+        "why": row["why"],
+        "risk": row["risk"],
+        "signals": _loads(row["signals_json"]),
+        "source": row["source"],
+        "resolution": None
+        if resolution is None
+        else {
+            "status": resolution["status"],
+            "by": resolution["by"],
+            "at": resolution["at"],
+            "comment": resolution.get("comment", ""),
+        },
+    }
+
+
+def review_record_of_row(row: dict[str, Any], decisions: list[dict[str, Any]]) -> dict[str, Any]:
+    """`Review.model_dump(mode="json")` of a reviews row and its parsed decisions_json."""
+    return {
+        "id": row["id"],
+        "draft_id": row["draft_id"],
+        "version": row["version"],
+        "reviewer": row["reviewer"],
+        "editorial_responsibility": row["editorial_responsibility"],
+        "status": row["status"],
+        "started_at": row["started_at"],
+        "finished_at": row["finished_at"],
+        "reason": row["reason"],
+        "seen": _loads(row["seen_json"]),
+        "decisions": [
+            {
+                "index": d["index"],
+                "sha256": d["sha256"],
+                "decision": d["decision"],
+                "reason": d.get("reason", ""),
+                "at": d["at"],
+            }
+            for d in decisions
+        ],
+    }
 
 
 def disclosure_line(content: str, provenance: dict[str, Any], fmt: str) -> tuple[int, str]:
