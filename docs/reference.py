@@ -10,7 +10,9 @@ import os
 import sys
 from pathlib import Path
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+REPO = Path(__file__).resolve().parent.parent
+README = REPO / "README.md"
+HELP_MODULE = REPO / "src" / "draftmate" / "_help.py"
 START, END = "<!-- reference:start -->", "<!-- reference:end -->"
 WIDTH = "100"
 
@@ -48,6 +50,20 @@ def reference() -> str:
     return "\n\n".join(parts)
 
 
+def help_module() -> str:
+    """Source of draftmate/_help.py: the top-level help as typer renders it 80 columns wide."""
+    from typer.testing import CliRunner
+
+    from draftmate.cli import app
+
+    text = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "80", "TERM": "dumb"}).stdout
+    assert "\\" not in text and '"""' not in text, "help text needs escaping: extend help_module()"
+    return (
+        '"""`draftmate --help`, pre-rendered by docs/reference.py so that it needs no typer (see entry.py)."""\n\n'
+        f'ROOT_HELP = """\\\n{text}"""\n'
+    )
+
+
 def updated(readme: str) -> str:
     """README text with the reference block regenerated."""
     head, _, rest = readme.partition(START)
@@ -57,14 +73,15 @@ def updated(readme: str) -> str:
 
 def main() -> int:
     os.environ["COLUMNS"] = WIDTH
-    text = README.read_text()
-    new = updated(text)
+    text, module = README.read_text(), HELP_MODULE.read_text() if HELP_MODULE.exists() else ""
+    new, new_module = updated(text), help_module()
     if "--check" in sys.argv:
-        if new != text:
-            print("README.md's command reference is out of date: run python docs/reference.py", file=sys.stderr)
+        if new != text or new_module != module:
+            print("the command reference or _help.py is out of date: run python docs/reference.py", file=sys.stderr)
             return 1
         return 0
     README.write_text(new)
+    HELP_MODULE.write_text(new_module)
     return 0
 
 

@@ -13,6 +13,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "draftmate"
 LAYERS: dict[str, int] = {
     "cli": 5,
     "__main__": 5,
+    "entry": 5,
+    "_help": 5,
     "ui": 4,
     "interactive": 4,
     "drafting": 4,

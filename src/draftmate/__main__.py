@@ -1,5 +1,5 @@
 """Run the CLI as `python -m draftmate`."""
 
-from draftmate.cli import main
+from draftmate.entry import main
 
 main()
