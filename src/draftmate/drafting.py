@@ -225,22 +225,6 @@ def draft_record(store: SQLiteStore, draft_id: str) -> dict[str, Any]:
         "approved_version": draft.approved_version,
         "confidence": draft.confidence.model_dump() if draft.confidence else {"level": "unknown", "score": None},
         "versions": [v.model_dump() for v in versions],
-        "notes": [
-            {
-                "id": n.id,
-                "number": n.number,
-                "version": n.version,
-                "kind": n.kind,
-                "severity": n.severity.value,
-                "lines": list(n.lines) if n.lines else None,
-                "quote": n.quote,
-                "why": n.why,
-                "risk": n.risk,
-                "signals": n.signals,
-                "source": n.source,
-                "resolution": n.resolution.model_dump() if n.resolution else None,
-            }
-            for n in notes
-        ],
+        "notes": [n.as_json() for n in notes],
         "reviews": [r.model_dump() for r in reviews],
     }

@@ -336,26 +336,8 @@ def json_record(provenance: dict[str, Any], content: str, notes: list[Note], rev
     return {
         "provenance": provenance,
         "content": content,
-        "notes": [note_record(n) for n in notes if n.version <= review.version],
+        "notes": [n.as_json() for n in notes if n.version <= review.version],
         "review": review.model_dump(mode="json"),
-    }
-
-
-def note_record(note: Note) -> dict[str, Any]:
-    """A note as exported: the same fields `show --json` gives."""
-    return {
-        "id": note.id,
-        "number": note.number,
-        "version": note.version,
-        "kind": note.kind,
-        "severity": note.severity.value,
-        "lines": list(note.lines) if note.lines else None,
-        "quote": note.quote,
-        "why": note.why,
-        "risk": note.risk,
-        "signals": note.signals,
-        "source": note.source,
-        "resolution": note.resolution.model_dump(mode="json") if note.resolution else None,
     }
 
 
@@ -452,7 +434,7 @@ def json_line_of_rows(
 
 
 def note_record_of_row(row: dict[str, Any], resolution: dict[str, Any] | None) -> dict[str, Any]:
-    """`note_record` of a notes row and its parsed resolution_json."""
+    """`Note.as_json` of a notes row and its parsed resolution_json."""
     return {
         "id": row["id"],
         "number": row["number"],

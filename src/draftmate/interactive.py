@@ -301,7 +301,7 @@ class ReviewLoop:
         for n in self.s.notes():
             lines = self.current_lines(n)
             if lines and lines[0] <= section.end and lines[1] >= section.start:
-                shown.append({**note_dict(n), "lines": list(lines)})
+                shown.append({**n.as_json(), "lines": list(lines)})
         return shown
 
     def current_lines(self, note: Note) -> tuple[int, int] | None:
@@ -344,7 +344,7 @@ class ReviewLoop:
         where_now = self.current_lines(note)
         if where_now:
             lines = self.s.version.content.splitlines()[where_now[0] - 1 : where_now[1]]
-            shown = {**note_dict(note), "lines": list(where_now)}
+            shown = {**note.as_json(), "lines": list(where_now)}
             self.out.print(ui.numbered("\n".join(lines), [shown], start=where_now[0]), end="")
         else:
             if note.lines:
@@ -579,24 +579,6 @@ def line_map(before: str, after: str) -> dict[int, int]:
         if tag == "equal":
             moved.update({i1 + k + 1: j1 + k + 1 for k in range(i2 - i1)})
     return moved
-
-
-def note_dict(note: Note) -> dict[str, Any]:
-    """A note in the shape `ui.render_notes` and `ui.numbered` take (that of `show --json`)."""
-    return {
-        "id": note.id,
-        "number": note.number,
-        "version": note.version,
-        "kind": note.kind,
-        "severity": note.severity.value,
-        "lines": list(note.lines) if note.lines else None,
-        "quote": note.quote,
-        "why": note.why,
-        "risk": note.risk,
-        "signals": note.signals,
-        "source": note.source,
-        "resolution": note.resolution.model_dump() if note.resolution else None,
-    }
 
 
 def edit_in_editor(text: str, suffix: str = ".txt") -> str:

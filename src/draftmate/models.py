@@ -65,6 +65,23 @@ class Note(Strict):
     created_at: str
     resolution: NoteResolution | None = None
 
+    def as_json(self) -> dict[str, Any]:
+        """The note as `show --json` and exports give it."""
+        return {
+            "id": self.id,
+            "number": self.number,
+            "version": self.version,
+            "kind": self.kind,
+            "severity": self.severity.value,
+            "lines": list(self.lines) if self.lines else None,
+            "quote": self.quote,
+            "why": self.why,
+            "risk": self.risk,
+            "signals": self.signals,
+            "source": self.source,
+            "resolution": self.resolution.model_dump(mode="json") if self.resolution else None,
+        }
+
 
 class Version(Strict):
     """One immutable version of a draft's content."""
