@@ -1044,10 +1044,6 @@ class SQLiteStore:
         ).fetchone()
         return None if row is None else sha256_hex(canonical(list(row)))
 
-    def draft_problems(self, draft_id: str) -> list[str]:
-        """What `verify` finds wrong with one draft's rows (used before export)."""
-        return [p for p in self.verify() if draft_id in p or draft_id[:8] in p]
-
     def iter_bundles(
         self, draft_ids: list[str] | None = None, *, status: State | None = None, deep: bool = False, batch: int = 500
     ) -> Iterator[DraftBundle]:
