@@ -97,21 +97,25 @@ class ReviewSession:
 
     def mark_seen(self, index: int) -> None:
         """Record that a section was shown in full."""
-        digest = self.sections[index].sha256
-        if digest not in self.review.seen and self.review.status is ReviewStatus.OPEN:
-            self.review.seen.append(digest)
-            self._save("review.section_shown", {"section": index})
+        with self.store.transaction():
+            self._refresh()
+            digest = self.sections[index].sha256
+            if digest not in self.review.seen and self.review.status is ReviewStatus.OPEN:
+                self.review.seen.append(digest)
+                self._save("review.section_shown", {"section": index})
 
     def decide(self, index: int, decision: Decision, reason: str = "") -> None:
         """Accept or reject a section as it reads now."""
-        next_state(self.draft.status, Action.DECIDE_SECTION)
         if decision is Decision.REJECT and not reason.strip():
             raise UsageError("say why the section is rejected")
-        section = self.sections[index]
-        if section.sha256 not in self.review.seen:
-            raise UsageError(f"section {index + 1} has not been shown in full yet")
-        self._set_decision(index, decision, reason)
-        self._save("review.section_decided", {"section": index, "decision": decision.value})
+        with self.store.transaction():
+            self._refresh()
+            next_state(self.draft.status, Action.DECIDE_SECTION)
+            section = self.sections[index]
+            if section.sha256 not in self.review.seen:
+                raise UsageError(f"section {index + 1} has not been shown in full yet")
+            self._set_decision(index, decision, reason)
+            self._save("review.section_decided", {"section": index, "decision": decision.value})
 
     def edit(self, index: int, new_text: str) -> Version:
         """Replace a section with the reviewer's text: a new human version; the edited part counts as edited."""
@@ -198,9 +202,10 @@ class ReviewSession:
         touched: tuple[int, int] | None,
         decision: Decision | None,
     ) -> Version:
-        state = next_state(self.draft.status, Action.NEW_VERSION)
-        old_sections = self.sections
         with self.store.transaction():
+            self._refresh()
+            state = next_state(self.draft.status, Action.NEW_VERSION)
+            old_sections = self.sections
             version = self.store.add_version(
                 self.draft.id,
                 content,
@@ -259,13 +264,28 @@ class ReviewSession:
         self.store.set_outcome(self.draft.id, outcome)
 
     def _refresh(self) -> None:
-        """Re-read the draft so a decision is made against what is stored now."""
+        """Re-read the review and the draft, so each change applies to what is stored now, not to a stale copy.
+
+        Another session (a second terminal) may have decided, edited or finished meanwhile; writing our in-memory
+        copy back would silently undo what it did.
+        """
+        stored = self.store.get_review(self.review.id)
+        if stored.status is not self.review.status:
+            raise GateRefused(
+                f"this review was {stored.status.value} in another session; run `draftmate review "
+                f"{self.draft.id[:8]}` again"
+            )
+        self.review = stored
         self.draft = self.store.get_draft(self.draft.id)
         if self.draft.current_version != self.version.number:
             self.version = self.store.get_version(self.draft.id)
-            old = self.sections
             self.sections = split_sections(self.version.content, self.draft.kind.value, self.draft.lang)
+        if self.review.status is ReviewStatus.OPEN and self.review.version != self.version.number:
+            # the content moved on outside this review: decisions follow their sections, changed ones go stale
+            reviewed = self.store.get_version(self.draft.id, self.review.version)
+            old = split_sections(reviewed.content, self.draft.kind.value, self.draft.lang)
             self.review.decisions = carry_decisions(old, self.sections, self.review.decisions)
+            self.review.version = self.version.number
 
     def _save(self, event: str, detail: dict[str, Any]) -> None:
         self.store.save_review(self.review, event=event, actor=self.actor, detail=detail)
@@ -292,16 +312,19 @@ def begin_review(
                 draft.id, version=draft.current_version, reviewer=reviewer, editorial_responsibility=responsibility
             )
             draft = store.set_state(draft.id, State.IN_REVIEW, actor=reviewer, event="draft.in_review")
-        elif review.reviewer != reviewer or (
-            editorial_responsibility and review.editorial_responsibility != responsibility
-        ):
+        elif review.reviewer != reviewer:
+            # a new reviewer attests only to what they saw and decided: nothing of the previous reviewer's carries
+            previous = review.reviewer
             review.reviewer, review.editorial_responsibility = reviewer, responsibility
-            store.save_review(review, event="review.reviewer_changed", actor=reviewer)
-    version = store.get_version(draft.id)
-    session = ReviewSession(store, draft, review, version)
-    session.sections = split_sections(version.content, draft.kind.value, draft.lang)
-    if review.version != version.number:
-        session.review.version = version.number
+            review.seen, review.decisions = [], []
+            store.save_review(review, event="review.reviewer_changed", actor=reviewer, detail={"previous": previous})
+        elif editorial_responsibility and review.editorial_responsibility != responsibility:
+            review.editorial_responsibility = responsibility
+            store.save_review(review, event="review.responsibility_changed", actor=reviewer)
+        version = store.get_version(draft.id)
+        session = ReviewSession(store, draft, review, version)
+        session.sections = split_sections(version.content, draft.kind.value, draft.lang)
+        session._refresh()
     return session
 
 
@@ -343,9 +366,9 @@ def review_non_interactive(
         if decision == "approve":
             for section in session.sections:
                 session.mark_seen(section.index)
-                if session.states()[section.index] in ("undecided", "stale"):
-                    session._set_decision(section.index, Decision.ACCEPT, "non-interactive approval")
-            session._save("review.sections_accepted", {"mode": "non-interactive"})
+            for index, state in enumerate(session.states()):
+                if state in ("undecided", "stale"):
+                    session.decide(index, Decision.ACCEPT, "non-interactive approval")
             return session.approve()
         if decision == "reject":
             return session.reject(reason)
