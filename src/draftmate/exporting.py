@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from draftmate import export
-from draftmate.errors import GateRefused, NotFound
+from draftmate.errors import GateRefused, NotFound, UsageError
 from draftmate.models import Review, ReviewStatus, State
 from draftmate.sections import split_sections
 from draftmate.store import DraftBundle, RowBundle, SQLiteStore, bundle_of, sha256_hex
@@ -262,7 +262,9 @@ def verify_file(store: SQLiteStore, path: Path, *, tool_version: str) -> FileChe
             f"its content differs from version {version.number} as approved: sha256 {actual[:12]}…, "
             f"approved {version.sha256[:12]}… (changed after export?)"
         )
-    check.problems += _provenance_differences(claimed, provenance_of(bundle, review, tool_version))
+    expected = provenance_of(bundle, review, tool_version)
+    check.problems += _provenance_differences(claimed, expected)
+    check.problems += _disclosure_differences(claimed, expected, version.content)
     if exported.record is not None:
         check.problems += _record_differences(exported.record, bundle, review)
     check.problems += bundle.problems
@@ -271,6 +273,25 @@ def verify_file(store: SQLiteStore, path: Path, *, tool_version: str) -> FileChe
             f"the draft has moved on since: it is now version {draft.current_version}, {draft.status.value}"
         )
     return check
+
+
+def _disclosure_differences(claimed: dict[str, Any], expected: dict[str, Any], content: str) -> list[str]:
+    """The sidecar's `--disclose` line must be the one draftmate writes, or a line added later would pass as it."""
+    named = (claimed.get("export") or {}).get("disclosure_line")
+    if named is None:
+        return []
+    fmt = str((claimed.get("export") or {}).get("format", "code"))
+    try:
+        number, text = export.disclosure_line(content, expected, fmt)
+    except UsageError:
+        return ["its sidecar names a disclosure line, but this kind of file gets none"]
+    if named != {"number": number, "text": text}:
+        where = named.get("number", "?") if isinstance(named, dict) else "?"
+        return [
+            f"its sidecar names line {str(where)[:8]} as the disclosure line, which is not the line draftmate "
+            "writes (was a line added?)"
+        ]
+    return []
 
 
 def _sha256_bytes(data: bytes) -> str:
