@@ -77,3 +77,13 @@ def test_notes_phase_renders_quotes_and_reasons_literally(
     assert result.exit_code == 0, result.output
     assert "notes: " in result.stdout and f"why: check {MARKUP} \\x1b[2J" in result.stdout
     assert_literal(result.stdout)
+
+
+def test_bidi_overrides_and_zero_width_characters_are_made_visible() -> None:
+    from draftmate.ui import visible
+
+    trojan = 'access = "user\u202e \u2066// admin\u2069 \u2066"\u200b\ufeff'
+    shown = visible(trojan)
+    for char in "\u202e\u2066\u2069\u200b\ufeff":
+        assert char not in shown
+    assert "\\u202e" in shown and "\\u2066" in shown and "\\u200b" in shown

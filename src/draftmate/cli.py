@@ -684,7 +684,7 @@ def _draft_with_model(
         out.file.write("\n")
     short = ui.short(outcome.draft.id)
     for warning in outcome.warnings:
-        typer.echo(f"warning: {warning}", err=True)
+        typer.echo(f"warning: {ui.visible(warning)}", err=True)
     if outcome.error:
         raise ModelError(
             f"{outcome.error}; the request is kept as draft {short} (incomplete): run `draftmate draft --retry {short}`"
@@ -733,14 +733,14 @@ def brainstorm(
     as_json: Annotated[bool, typer.Option("--json", help="Print the ideas as JSON.")] = False,
 ) -> None:
     """N diverse ideas with rationale and risks, near-duplicates merged; draft one with `draft --idea N`."""
-    from draftmate import generation
+    from draftmate import generation, ui
     from draftmate.drafting import read_input
 
     sources = [(name, read_input(name)[0]) for name in context or []]
     settings = _settings(model=model, base_url=base_url)
     result = generation.brainstorm(_store(), settings, topic, n=n, context=sources)
     for problem in result.skipped:
-        typer.echo(f"warning: a brainstorm request gave nothing usable: {problem}", err=True)
+        typer.echo(f"warning: a brainstorm request gave nothing usable: {ui.visible(problem)}", err=True)
     if as_json:
         _print_json(
             {
