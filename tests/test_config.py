@@ -164,3 +164,11 @@ def test_config_path_names_both_files(hermetic: Path, runner: CliRunner) -> None
     assert result.exit_code == 0
     assert str(hermetic / "config.toml") in result.stdout
     assert str(hermetic / "draftmate.db") in result.stdout
+
+
+@pytest.mark.parametrize("value", ["Zoë Ångström 😀", "tab\there", "del\x7fchar"])
+def test_config_set_keeps_any_text_readable(runner: CliRunner, hermetic: Path, value: str) -> None:
+    assert runner.invoke(app, ["config", "set", "reviewer", value]).exit_code == 0
+    assert tomllib.loads(config_path().read_text())["reviewer"] == value
+    shown = runner.invoke(app, ["config", "show", "--json"])
+    assert shown.exit_code == 0 and json.loads(shown.stdout)["reviewer"]["value"] == value

@@ -131,8 +131,6 @@ def set_value(key: str, raw: str, env: dict[str, str] | None = None) -> Path:
 
 def dump_toml(values: dict[str, Any]) -> str:
     """Flat scalar settings as TOML."""
-    import json
-
     lines = []
     for key, value in sorted(values.items()):
         if value is None:
@@ -142,6 +140,15 @@ def dump_toml(values: dict[str, Any]) -> str:
         elif isinstance(value, int | float):
             text = repr(value)
         else:
-            text = json.dumps(str(value))  # a JSON string is a valid TOML basic string
+            text = toml_string(str(value))
         lines.append(f"{key} = {text}")
     return "\n".join(lines) + "\n"
+
+
+def toml_string(value: str) -> str:
+    """A TOML basic string: JSON's escapes, but non-ASCII kept as is (TOML has no surrogate-pair escapes) and
+    every control character TOML forbids escaped as \\uXXXX."""
+    import json
+
+    body = json.dumps(value, ensure_ascii=False)[1:-1]
+    return '"' + "".join(f"\\u{ord(c):04x}" if ord(c) == 0x7F or ord(c) < 0x20 else c for c in body) + '"'
