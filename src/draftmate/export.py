@@ -734,7 +734,7 @@ def write_files(files: list[tuple[Path, bytes]], *, force: bool) -> None:
         for path, data in files:
             write_atomic(path, data, overwrite=force)
             written.append(path)
-    except DraftmateError:
+    except BaseException:  # Ctrl-C between the file and its sidecar too: never leave half a pair behind
         if not force:
             for path in written:
                 path.unlink(missing_ok=True)
