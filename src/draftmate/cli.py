@@ -154,9 +154,15 @@ def draft(
     base_url: Annotated[
         str | None, typer.Option("--base-url", metavar="URL", help="OpenAI-compatible endpoint.")
     ] = None,
+    version_of: Annotated[
+        str | None,
+        typer.Option(
+            "--version-of", metavar="ID", help="With --from-file: store FILE as the next version of draft ID."
+        ),
+    ] = None,
 ) -> None:
     """Draft with the model, or import an existing draft with --from-file, for review."""
-    from draftmate.drafting import draft_record, import_draft, read_input
+    from draftmate.drafting import draft_record, import_draft, import_version, read_input
     from draftmate.errors import UsageError
     from draftmate.models import Kind
 
@@ -165,10 +171,17 @@ def draft(
     sources = [(name, read_input(name)[0]) for name in context or []]
     store = _store()
     if from_file is None:
+        if version_of is not None:
+            raise UsageError("--version-of goes with --from-file FILE")
         model_flags = {"model": model, "base_url": base_url}
         _draft_with_model(store, spec, kind, lang, sources, idea, samples, retry, model_flags, as_json)
         return
-    created = import_draft(store, from_file, kind=Kind(kind) if kind else None, lang=lang, context=sources)
+    if version_of is not None:
+        if kind or lang:
+            raise UsageError("--version-of keeps the draft's kind and language; drop --kind/--lang")
+        created = import_version(store, store.resolve_id(version_of), from_file, context=sources)
+    else:
+        created = import_draft(store, from_file, kind=Kind(kind) if kind else None, lang=lang, context=sources)
     record = draft_record(store, created.id)
     if as_json:
         _print_json(record)

@@ -114,6 +114,28 @@ def import_draft(
     return store.get_draft(draft.id)
 
 
+def import_version(
+    store: SQLiteStore, draft_id: str, path: str, *, author: str = "", context: list[tuple[str, str]] | None = None
+) -> Draft:
+    """Store a file as the next version of an existing draft (after changes were asked, or to change final work)."""
+    content, name = read_input(path)
+    with store.transaction():
+        draft = store.get_draft(draft_id)
+        state = next_state(draft.status, Action.NEW_VERSION)
+        if draft.current_version and content == store.get_version(draft.id).content:
+            raise UsageError(f"{name} is the same as version {draft.current_version} of draft {draft.id[:8]}")
+        store.add_version(
+            draft.id,
+            content,
+            origin=Origin.IMPORTED,
+            author=author,
+            state=state,
+            meta={"source": name, "imported": True},
+        )
+        annotate(store, store.get_draft(draft.id), content, context or [])
+    return store.get_draft(draft_id)
+
+
 def annotate(
     store: SQLiteStore,
     draft: Draft,

@@ -47,9 +47,11 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
 HINTS: dict[State, str] = {
     State.DRAFT: "start a review with `draftmate review ID`",
     State.IN_REVIEW: "finish the review with `draftmate review ID`",
-    State.FINAL: "it is approved; export it, or import a new version to change it",
-    State.REJECTED: "it was rejected; draft a new version to start again",
-    State.CHANGES: "changes were requested; draft or import a new version first",
+    State.FINAL: "it is approved; export it, or change it with `draftmate draft --from-file FILE --version-of ID`",
+    State.REJECTED: "it was rejected; start again with `draftmate draft --from-file FILE --version-of ID` "
+    "(or `draft --retry ID` for a model draft)",
+    State.CHANGES: "changes were requested; make a new version with `draftmate draft --from-file FILE --version-of ID` "
+    "(or `draft --retry ID` for a model draft)",
 }
 
 
