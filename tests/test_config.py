@@ -172,3 +172,16 @@ def test_config_set_keeps_any_text_readable(runner: CliRunner, hermetic: Path, v
     assert tomllib.loads(config_path().read_text())["reviewer"] == value
     shown = runner.invoke(app, ["config", "show", "--json"])
     assert shown.exit_code == 0 and json.loads(shown.stdout)["reviewer"]["value"] == value
+
+
+def test_credentials_in_an_endpoint_url_are_never_shown(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    from draftmate.config import display_url
+
+    assert (
+        display_url("https://user:sk-secret@gw.example.com:8443/v1?key=sk-other")
+        == "https://****@gw.example.com:8443/v1?****"
+    )
+    assert display_url("http://localhost:11434/v1") == "http://localhost:11434/v1"
+    monkeypatch.setenv("DRAFTMATE_BASE_URL", "https://user:sk-secret@gw.example.com/v1")
+    shown = runner.invoke(app, ["config", "show"])
+    assert shown.exit_code == 0 and "sk-secret" not in shown.stdout and "gw.example.com" in shown.stdout

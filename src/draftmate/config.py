@@ -48,10 +48,22 @@ class Settings(BaseModel):
     def masked(self) -> dict[str, Any]:
         """The settings as plain values, secrets shown only by their last four characters."""
         values = self.model_dump()
+        if self.base_url:
+            values["base_url"] = display_url(self.base_url)
         for name in SECRET_FIELDS:
             secret = getattr(self, name)
             values[name] = None if secret is None else mask(secret.get_secret_value())
         return values
+
+
+def display_url(url: str) -> str:
+    """An endpoint URL fit to print or store: any credentials in it (user:key@, ?key=) removed."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = ("****@" if parts.username or parts.password else "") + host + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, "****" if parts.query else "", ""))
 
 
 def mask(secret: str) -> str:

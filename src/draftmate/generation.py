@@ -609,7 +609,7 @@ class Check:
 def doctor(settings_factory: Callable[[], Settings], *, chat: ChatSeam | None = None) -> list[Check]:
     """End-to-end checks of the configured endpoint; drafting works when none failed."""
     from draftmate import prompts
-    from draftmate.config import mask
+    from draftmate.config import display_url, mask
 
     checks: list[Check] = []
     try:
@@ -621,7 +621,7 @@ def doctor(settings_factory: Callable[[], Settings], *, chat: ChatSeam | None = 
         checks.append(Check("settings", "fail", str(e)))
         return checks + [Check(n, "skip", "needs settings") for n in ("endpoint", "model", "streaming")]
     key = "none (placeholder sent)" if settings.api_key is None else mask(settings.api_key.get_secret_value())
-    where = settings.base_url or "https://api.openai.com/v1"
+    where = display_url(settings.base_url) if settings.base_url else "https://api.openai.com/v1"
     fallback = f", fallback {settings.fallback_model}" if settings.fallback_model else ""
     checks.append(
         Check(

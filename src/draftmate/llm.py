@@ -308,7 +308,9 @@ class OpenAIChat:
         import httpx2
         import openai
 
-        where = self.settings.base_url or "the OpenAI API"
+        from draftmate.config import display_url
+
+        where = display_url(self.settings.base_url) if self.settings.base_url else "the OpenAI API"
         if isinstance(error, openai.APITimeoutError | httpx2.TimeoutException):
             return (
                 f"{where} did not answer within {self.settings.timeout:g} s; "
