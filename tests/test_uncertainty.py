@@ -56,11 +56,24 @@ def test_hard_check_caps_at_low_whatever_the_score() -> None:
 
 
 def test_levels_follow_the_stated_thresholds() -> None:
-    assert merge([note("number", 1, 0.1)], signals={}).confidence.level == "high"
-    assert merge([note("number", 1, MEDIUM_AT)], signals={}).confidence.level == "medium"
-    two = merge([note("number", 1, 0.3), note("date", 5, 0.3)], signals={})
+    assert merge([note("unsupported", 1, 0.1)], signals={}).confidence.level == "high"
+    assert merge([note("unsupported", 1, MEDIUM_AT)], signals={}).confidence.level == "medium"
+    two = merge([note("unsupported", 1, 0.3), note("contradiction", 5, 0.3)], signals={})
     assert two.confidence.score == round(1 - 0.7 * 0.7, 4)
     assert two.confidence.level == ("low" if two.confidence.score >= LOW_AT else "medium")
+
+
+def test_unchecked_facts_alone_never_make_a_draft_low() -> None:
+    from draftmate.uncertainty import UNCHECKED_FACT_WEIGHT, UNCHECKED_FACTS_CAP
+
+    one = merge([note("number", 1, 0.25)], signals={})
+    assert one.confidence.score == UNCHECKED_FACT_WEIGHT and one.confidence.level == "high"
+    many = merge([note("number", line, 0.25) for line in range(1, 120, 2)], signals={})
+    assert many.confidence.score == UNCHECKED_FACTS_CAP and many.confidence.level == "medium"
+    backed = note("number", 200, 0.6)
+    backed.signals = {"checks": {"pattern": "number"}, "logprobs": {"min_p": 0.05}}
+    doubted = merge([note("number", line, 0.25) for line in range(1, 120, 2)] + [backed], signals={})
+    assert doubted.confidence.level == "low"  # a signal that backs a doubt counts in full
 
 
 def test_one_note_per_line_and_kind_and_adjacent_lines_merge() -> None:

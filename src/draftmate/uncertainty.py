@@ -14,6 +14,7 @@ Merging, with the stated weights in signals.py and signals_model.py:
   - one note per line and kind; adjacent lines with the same kind and severity become one note;
   - the draft's raw risk is the noisy-or of its notes' risks, of unmatched weak spots, and of the grounding
     residual (UNSUPPORTED_TERMS_WEIGHT x the uncovered share of each sentence too well supported for a note);
+    fact-bearing spans that only a pattern found count UNCHECKED_FACT_WEIGHT each, UNCHECKED_FACTS_CAP together;
   - level: low if any blocking note (a failed hard check) or raw risk >= LOW_AT; medium if >= MEDIUM_AT; else high.
 """
 
@@ -38,8 +39,10 @@ from draftmate.signals_text import text_checks as _text_checks
 
 __all__ = ["CALIBRATOR", "UNAVAILABLE", "Assessment", "SpanNote", "assess", "code_checks", "merge", "text_checks"]
 
-CALIBRATOR = "stated-weights-v2"  # the built-in weights below; a fitted calibrator stores its own version
+CALIBRATOR = "stated-weights-v3"  # the built-in weights below; a fitted calibrator stores its own version
 MEDIUM_AT, LOW_AT = 0.2, 0.5  # draft raw risk thresholds for medium and low confidence
+UNCHECKED_FACT_WEIGHT = 0.05  # draft-level weight of one fact-bearing span that only a pattern found
+UNCHECKED_FACTS_CAP = 0.35  # all such spans together: below LOW_AT, so facts alone never make a draft low
 FACT_KINDS = frozenset({"number", "date", "url", "doi", "citation", "quote", "entity"})
 SIGNALS = ("checks", "logprobs", "samples", "self")
 
@@ -186,6 +189,11 @@ def _join(a: SpanNote, b: SpanNote) -> SpanNote:
     )
 
 
+def _unchecked_fact(note: SpanNote) -> bool:
+    """A fact-bearing span found by a pattern and backed by no other signal."""
+    return note.kind in FACT_KINDS and note.severity == "verify" and set(note.signals) <= {"checks"}
+
+
 def merge(
     notes: list[SpanNote],
     signals: dict[str, Any],
@@ -196,7 +204,12 @@ def merge(
     notes = dedupe(notes)
     hard = [n for n in notes if n.severity == "blocking"]
     risks = [n.risk for n in notes if n.risk is not None]
-    score = round(noisy_or(risks + (extra_risk or [])), 4)
+    unchecked = [n.risk for n in notes if _unchecked_fact(n) and n.risk is not None]
+    evidenced = [n.risk for n in notes if not _unchecked_fact(n) and n.risk is not None]
+    # A fact nobody has checked is a reason to look, not evidence of an error: alone, such facts can make a draft
+    # medium at most, however many there are; only a signal that backs a doubt can make it low.
+    unchecked_risk = min(noisy_or([min(r, UNCHECKED_FACT_WEIGHT) for r in unchecked]), UNCHECKED_FACTS_CAP)
+    score = round(noisy_or([*evidenced, unchecked_risk, *(extra_risk or [])]), 4)
     level = "low" if hard or score >= LOW_AT else "medium" if score >= MEDIUM_AT else "high"
     flat: dict[str, Any] = {f"available.{name}": int(signals.get(name) == "ok") for name in SIGNALS}
     flat |= features or {}
