@@ -41,6 +41,7 @@ LAYERS: dict[str, int] = {
     "signals_model": 2,
     "models": 1,
     "vocabulary": 1,
+    "jsonfast": 1,
     "errors": 1,
     "__init__": 1,
 }

@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from draftmate import jsonfast
 from draftmate.errors import DraftmateError, UsageError
 from draftmate.fileio import write_atomic
 from draftmate.models import Draft, Note, Origin, Resolution, Review, Severity, Version
@@ -348,34 +349,10 @@ def dumps_record(record: dict[str, Any], indent: int | None = None) -> str:
     return json.dumps(record, ensure_ascii=False, indent=indent, separators=(",", ": "))
 
 
-def _compact_encoder() -> Callable[[Any], str]:
-    """json.dumps(value, ensure_ascii=False, separators=(",", ":")) with json's C encoder built once, not per line."""
-    from json import encoder
-
-    make = getattr(encoder, "c_make_encoder", None)  # json's C encoder, when its speedups are there
-    if make is None:
-        return json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    # the arguments JSONEncoder.iterencode passes it: (markers, default, encoder, indent, key_separator,
-    # item_separator, sort_keys, skipkeys, allow_nan); no markers, as a record holds no cycles
-    default = json.JSONEncoder().default
-    chunks = make(None, default, encoder.encode_basestring, None, ":", ",", False, False, True)
-    return lambda value: "".join(chunks(value, 0))
+_compact = jsonfast.compact_encoder(sort_keys=False)
 
 
-_compact = _compact_encoder()
-
-
-_scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # json's scanner, set in __init__
-
-
-def _loads(text: Any) -> Any:
-    """json.loads(text) for the many small JSON columns read in bulk: json's C scanner called directly, without
-    json.loads's wrappers; anything it does not take whole (whitespace, trailing data, bytes) goes to json.loads."""
-    try:
-        value, end = _scan(text, 0)
-    except (StopIteration, TypeError, ValueError):
-        return json.loads(text)
-    return value if end == len(text) else json.loads(text)
+_loads = jsonfast.loads
 
 
 # ---- the json record straight from rows (export --all) ------------------------------------------------------

@@ -13,12 +13,13 @@ import json
 import os
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
+from draftmate import jsonfast
 from draftmate.errors import AmbiguousId, NotFound, StoreError, UsageError
 from draftmate.migrations import MIGRATIONS
 from draftmate.vocabulary import DraftSummary, Kind, Origin, ReviewStatus, Severity, State
@@ -107,25 +108,7 @@ def bundle_of(rows: RowBundle) -> DraftBundle:
 _PINNED = ("id", "kind", "status", "current_version", "approved_sha256", "approved_version")
 
 
-def _canonical_encoder() -> Callable[[Any], str]:
-    """canonical() with its encoder built once, not per call (a row digest is hashed per row in bulk).
-
-    json.dumps builds a JSONEncoder per call, and that builds json's C encoder per call; this builds the same
-    C encoder with the same settings once, and is the same text (tests/test_export.py checks it).
-    """
-    from json import encoder
-
-    make = getattr(encoder, "c_make_encoder", None)  # json's C encoder, when its speedups are there
-    if make is None:
-        return json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
-    # (markers, default, encoder, indent, key_separator, item_separator, sort_keys, skipkeys, allow_nan);
-    # no circular-reference markers: rows are flat, and a marker left by a failed call would outlive it
-    default = json.JSONEncoder().default  # what json.dumps raises for a value JSON cannot hold
-    chunks = make(None, default, encoder.encode_basestring, None, ":", ",", True, False, True)
-    return lambda value: "".join(chunks(value, 0))
-
-
-_canonical = _canonical_encoder()
+_canonical = jsonfast.compact_encoder(sort_keys=True)
 _UNRECORDED = object()  # a row no audit event recorded (a recorded digest may be any JSON value, even null)
 
 
@@ -134,17 +117,7 @@ def _row_digest(value: Any) -> str:
     return hashlib.sha256(_canonical(value).encode("utf-8")).hexdigest()
 
 
-_scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # json's scanner, set in __init__
-
-
-def _loads(text: Any) -> Any:
-    """json.loads(text) for the many small JSON columns read in bulk: json's C scanner called directly, without
-    json.loads's wrappers; anything it does not take whole (whitespace, trailing data, bytes) goes to json.loads."""
-    try:
-        value, end = _scan(text, 0)
-    except (StopIteration, TypeError, ValueError):
-        return json.loads(text)
-    return value if end == len(text) else json.loads(text)
+_loads = jsonfast.loads
 
 
 class Store(Protocol):
