@@ -62,3 +62,14 @@ def test_a_review_finished_elsewhere_is_not_reopened_by_a_stale_session(hermetic
         first.decide(0, Decision.ACCEPT)
     assert store.get_draft(draft_id).status is State.REJECTED
     other_store.close()
+
+
+def test_editorial_responsibility_comes_from_config_unless_named(runner, store: SQLiteStore) -> None:  # type: ignore[no-untyped-def]
+    from draftmate.cli import app
+
+    draft_id = import_draft(store, str(EXAMPLES / "release-notes.md")).id
+    assert runner.invoke(app, ["config", "set", "editorial_responsibility", "Desk Editor"]).exit_code == 0
+    resolve = [f"--resolve={n.number}=verified" for n in store.list_notes(draft_id)]
+    done = runner.invoke(app, ["review", draft_id[:8], "--decision", "approve", "--reviewer", "Ann", *resolve])
+    assert done.exit_code == 0, done.stderr
+    assert store.list_reviews(draft_id)[-1].editorial_responsibility == "Desk Editor"

@@ -271,11 +271,11 @@ def is_terminal() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
-def _reviewer(flag: str | None, *, ask: bool) -> str | None:
+def _reviewer(flag: str | None, settings: Any = None, *, ask: bool) -> str | None:
     """Reviewer identity: flag, DRAFTMATE_REVIEWER or config, git, else ask when there is a terminal."""
     if flag:
         return flag.strip()
-    settings = _settings()
+    settings = settings or _settings()
     if settings.reviewer:
         return str(settings.reviewer)
     from draftmate.reviewing import git_identity
@@ -317,6 +317,8 @@ def review(
 
     store = _store()
     full_id = store.resolve_id(draft_id)
+    settings = _settings()
+    responsible = responsible or settings.editorial_responsibility
     if decision is None:
         if not is_terminal():
             raise UsageError(
@@ -325,11 +327,11 @@ def review(
             )
         from draftmate.interactive import run_review
 
-        who = _reviewer(reviewer, ask=True)
+        who = _reviewer(reviewer, settings, ask=True)
         if not who:
             raise UsageError("no reviewer: pass --reviewer NAME or set DRAFTMATE_REVIEWER")
-        raise typer.Exit(run_review(store, full_id, reviewer=who, responsible=responsible, reviser=_reviser()))
-    who = _reviewer(reviewer, ask=False)
+        raise typer.Exit(run_review(store, full_id, reviewer=who, responsible=responsible, reviser=_reviser(settings)))
+    who = _reviewer(reviewer, settings, ask=False)
     if not who:
         raise UsageError("no reviewer: pass --reviewer NAME, set DRAFTMATE_REVIEWER, or set git user.name")
     result = review_non_interactive(
@@ -344,10 +346,9 @@ def review(
     typer.echo(f"draft {result.id[:8]} is now {result.status.value}")
 
 
-def _reviser() -> Any:
+def _reviser(settings: Any) -> Any:
     """The model reviser for the review's `r` key, or None when no model endpoint is configured."""
-    settings = _settings()
-    if settings.api_key is None and not settings.base_url:
+    if not settings.has_endpoint():
         return None
     from draftmate.generation import make_reviser
 

@@ -45,6 +45,10 @@ class Settings(BaseModel):
     edit_threshold: float = Field(0.3, ge=0.0, le=1.0, description="edit share above which a draft was wrong")
     target_error_rate: float = Field(0.1, gt=0.0, lt=1.0, description="allowed error rate of high confidence")
 
+    def has_endpoint(self) -> bool:
+        """Whether a model can be reached: a key for OpenAI, or an endpoint of one's own."""
+        return self.api_key is not None or bool(self.base_url)
+
     def masked(self) -> dict[str, Any]:
         """The settings as plain values, secrets shown only by their last four characters."""
         values = self.model_dump()

@@ -111,7 +111,7 @@ def provider_of(base_url: str | None) -> str:
 
 def require_endpoint(settings: Settings) -> None:
     """ConfigError unless a key or an endpoint is configured."""
-    if settings.api_key is None and not settings.base_url:
+    if not settings.has_endpoint():
         raise ConfigError(NO_ENDPOINT)
 
 
