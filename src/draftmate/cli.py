@@ -627,9 +627,10 @@ def _export_all(output: str, force: bool) -> None:
     report = BulkReport()
     lines = iter_final_lines(store, report, tool_version=__version__)
     if output == "-":
-        for line in lines:
-            sys.stdout.write(line)
         sys.stdout.flush()
+        for line in lines:
+            sys.stdout.buffer.write(line)
+        sys.stdout.buffer.flush()
     else:
         formats.check_targets([Path(output)], force=force)
         write_lines_atomic(Path(output), lines, overwrite=force)

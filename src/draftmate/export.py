@@ -400,7 +400,7 @@ def json_line_of_rows(
         logged,
         tool_version=tool_version,
     )
-    provenance["export"] = {"format": "json", "disclosure_line": None}
+    provenance["export"] = dict(BULK_EXPORT)
     record = {
         "provenance": provenance,
         "content": content,
@@ -408,6 +408,21 @@ def json_line_of_rows(
         "review": review_record_of_row(review, decisions),
     }
     return _compact(record) + "\n"
+
+
+# ---- the seal: the record made once, when a draft becomes final -------------------------------------------
+
+
+def seal_texts(provenance: dict[str, Any], notes: list[Note], review: Review) -> tuple[str, str]:
+    """The `export --all` line of a final draft as the two texts around its content, which a seal keeps; the bulk
+    export puts the content, as a JSON string, back between them (tests hold this to `json_line_of_rows`'s bytes)."""
+    record = json_record(provenance | {"export": BULK_EXPORT}, "", notes, review)
+    head = _compact({"provenance": record["provenance"]})[:-1] + ',"content":'
+    tail = ',"notes":' + _compact(record["notes"]) + ',"review":' + _compact(record["review"]) + "}\n"
+    return head, tail
+
+
+BULK_EXPORT = {"format": "json", "disclosure_line": None}
 
 
 def note_record_of_row(row: dict[str, Any], resolution: dict[str, Any] | None) -> dict[str, Any]:

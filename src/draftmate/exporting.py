@@ -4,9 +4,12 @@ Only a `final` draft leaves: its current version is the approved one, that conte
 sha256, an approving review of that version exists, and the draft's rows match what its audit events recorded.
 Anything else raises GateRefused saying what is missing, before any file is touched.
 
-`export --all` writes JSON Lines (one export record per line, the same object `--format json` writes), read in
-batches from the store so memory stays flat however many drafts there are. Per draft it runs the row-level tamper
-checks; re-hashing the whole audit chain is `draftmate verify`'s job, not repeated per draft.
+When a draft becomes final its export record (provenance, notes, review) is made once and sealed: stored with
+its digest in the audit chain (`seal`). `export --all` writes JSON Lines (one record per line, the same object
+`--format json` writes), streamed so memory stays flat however many drafts there are: a draft whose seal still
+holds (nothing written to its rows since, the seal and the content matching their recorded hashes) is written from
+its seal; any other is rebuilt from its rows with every row-level tamper check a single export runs. Re-hashing
+the whole audit chain is `draftmate verify`'s job, not repeated per draft.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from draftmate import export
 from draftmate.errors import GateRefused, NotFound, UsageError
 from draftmate.models import Review, ReviewStatus, State
 from draftmate.sections import split_sections
-from draftmate.store import DraftBundle, RowBundle, SQLiteStore, bundle_of, sha256_hex
+from draftmate.store import DraftBundle, RowBundle, SQLiteStore, bundle_of, sealed_tool_version, sha256_hex
 from draftmate.workflow import gate_problems
 
 
@@ -105,10 +108,32 @@ def final_problems(bundle: DraftBundle) -> list[str]:
 
 
 def provenance_of(bundle: DraftBundle, review: Review, tool_version: str) -> dict[str, Any]:
-    """The provenance record of the version `review` approved."""
+    """The provenance record of the version `review` approved; its tool version is the one that sealed it, if any."""
+    sealed_with = bundle.sealed_tool_version(review.version) or tool_version
     return export.build_provenance(
-        bundle.draft, bundle.versions, bundle.notes, review, bundle.outcomes, tool_version=tool_version
+        bundle.draft, bundle.versions, bundle.notes, review, bundle.outcomes, tool_version=sealed_with
     )
+
+
+def seal(store: SQLiteStore, draft_id: str, *, actor: str, tool_version: str) -> bool:
+    """Make and record the export record of a draft that has just become final (inside its transaction).
+
+    A draft whose rows fail their tamper checks or the export gate gets no seal: every export of it then goes
+    the row-by-row way, which refuses it. Returns whether a seal was recorded.
+    """
+    bundle = load_bundle(store, draft_id, deep=False)
+    review = approving_review(bundle)
+    if review is None or refusal(bundle) is not None:
+        return False
+    provenance = provenance_of(bundle, review, tool_version)
+    store.add_seal(
+        draft_id,
+        version=review.version,
+        content_sha256=provenance["content_sha256"],
+        around=export.seal_texts(provenance, bundle.notes, review),
+        actor=actor,
+    )
+    return True
 
 
 def export_draft(
@@ -149,24 +174,57 @@ def export_draft(
 
 @dataclass
 class BulkReport:
-    """How `export --all` went: records written, and the final drafts it refused with why."""
+    """How `export --all` went: records written (how many straight from their seals), and the refusals with why."""
 
     written: int = 0
+    sealed: int = 0
     refused: list[str] = field(default_factory=list)
 
 
-def iter_final_lines(store: SQLiteStore, report: BulkReport, *, tool_version: str) -> Iterator[str]:
-    """Every exportable final draft as one JSON line, oldest first; refusals are noted in `report`.
+def iter_final_lines(store: SQLiteStore, report: BulkReport, *, tool_version: str) -> Iterator[bytes]:
+    """Every exportable final draft as one JSON line (UTF-8), oldest first; refusals are noted in `report`.
 
-    Drafts are read as plain rows with the tamper checks a single export runs. One that passes them and
-    `final_problems`'s checks is written straight from its rows (no models: most of the time per draft);
-    any other goes the single export's way, through validated models, which refuses it with the same words.
+    A draft whose seal holds is written from it. The others (no seal: made final before seals existed, or
+    written to since, or tampered with) are rebuilt from their rows in batches, with the tamper checks a single
+    export runs.
     """
-    for rows in store.iter_bundle_rows(status=State.FINAL, deep=False):
+    unsealed: list[str] = []
+    for draft_id, sealed in store.iter_sealed_finals():
+        if sealed is None:
+            unsealed.append(draft_id)
+            if len(unsealed) == _BATCH:
+                yield from _rebuilt_lines(store, unsealed, report, tool_version=tool_version)
+                unsealed = []
+            continue
+        if unsealed:  # first the ones before it: the output stays oldest first
+            yield from _rebuilt_lines(store, unsealed, report, tool_version=tool_version)
+            unsealed = []
+        report.written += 1
+        report.sealed += 1
+        yield b"".join(sealed)  # head, the content as a JSON string, tail
+    yield from _rebuilt_lines(store, unsealed, report, tool_version=tool_version)
+
+
+_BATCH = 500
+
+
+def _rebuilt_lines(
+    store: SQLiteStore, draft_ids: list[str], report: BulkReport, *, tool_version: str
+) -> Iterator[bytes]:
+    """The lines of final drafts without a seal that holds, rebuilt from their rows after their tamper checks.
+
+    One that passes them and `final_problems`'s checks is written straight from its rows (no models: most of
+    the time per draft); any other goes the single export's way, through validated models, which refuses it
+    with the same words.
+    """
+    if not draft_ids:
+        return
+    for rows in store.iter_bundle_rows(draft_ids, deep=False):
         checked = _checks_out(rows)
         if checked is not None:
             version, review = checked
             report.written += 1
+            sealed_with = next((sealed_tool_version(s) for s in rows.seals if s["version"] == version["number"]), None)
             yield export.json_line_of_rows(
                 rows.draft,
                 rows.versions,
@@ -174,8 +232,8 @@ def iter_final_lines(store: SQLiteStore, report: BulkReport, *, tool_version: st
                 review,
                 rows.outcomes,
                 version["content"],
-                tool_version=tool_version,
-            )
+                tool_version=sealed_with or tool_version,
+            ).encode("utf-8")
             continue
         # the single export's own path decides the rest (it refuses them; one it would write, it writes)
         bundle = bundle_of(rows)
@@ -186,9 +244,9 @@ def iter_final_lines(store: SQLiteStore, report: BulkReport, *, tool_version: st
             continue
         content = next(v for v in bundle.versions if v.number == bundle.draft.approved_version).content
         provenance = provenance_of(bundle, approval, tool_version)
-        provenance["export"] = {"format": "json", "disclosure_line": None}
+        provenance["export"] = dict(export.BULK_EXPORT)
         report.written += 1
-        yield export.dumps_record(export.json_record(provenance, content, bundle.notes, approval)) + "\n"
+        yield (export.dumps_record(export.json_record(provenance, content, bundle.notes, approval)) + "\n").encode()
 
 
 _FINAL, _APPROVED = State.FINAL.value, ReviewStatus.APPROVED.value

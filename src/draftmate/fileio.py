@@ -19,9 +19,11 @@ def write_atomic(
     _write(Path(path), [payload], mode=mode, overwrite=overwrite, make_parents=make_parents)
 
 
-def write_lines_atomic(path: Path, lines: Iterable[str], *, mode: int = 0o644, overwrite: bool = False) -> int:
-    """Stream `lines` to exactly `path` via a temporary file and a rename (constant memory); returns the count."""
-    return _write(Path(path), (line.encode("utf-8") for line in lines), mode=mode, overwrite=overwrite)
+def write_lines_atomic(path: Path, lines: Iterable[str | bytes], *, mode: int = 0o644, overwrite: bool = False) -> int:
+    """Stream `lines` (text, or UTF-8 already) to exactly `path` via a temporary file and a rename (constant
+    memory); returns the count."""
+    chunks = (line if isinstance(line, bytes) else line.encode("utf-8") for line in lines)
+    return _write(Path(path), chunks, mode=mode, overwrite=overwrite)
 
 
 def _write(path: Path, chunks: Iterable[bytes], *, mode: int, overwrite: bool, make_parents: bool = False) -> int:
@@ -38,7 +40,7 @@ def _write(path: Path, chunks: Iterable[bytes], *, mode: int, overwrite: bool, m
         raise DraftmateError(f"cannot write {path}: {e.strerror}; choose a writable location") from None
     count = 0
     try:
-        with os.fdopen(fd, "wb") as f:
+        with os.fdopen(fd, "wb", buffering=1 << 20) as f:
             for chunk in chunks:
                 f.write(chunk)
                 count += 1

@@ -129,4 +129,53 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE UNIQUE INDEX calibrators_one_active ON calibrators (active) WHERE active = 1;
         """,
     ),
+    (
+        # A draft's export record, made once when it becomes final and recorded in the audit chain (the event
+        # `audit_seq` holds its digest), so `export --all` writes it instead of rebuilding it from a dozen rows
+        # per draft. `head` and `tail` are that JSON line around its content, which stays in its version row and is
+        # checked against the approved sha256 as it is read. `drafts.writes`
+        # counts every write to a draft's rows (the triggers count hand edits too): a seal holds only while the
+        # count is the one it was made at; otherwise the export rebuilds the record from the rows and checks them.
+        "0003_seals",
+        """
+        CREATE TABLE seals (
+            draft_id TEXT NOT NULL REFERENCES drafts (id),
+            version INTEGER NOT NULL,
+            content_sha256 TEXT NOT NULL,
+            writes INTEGER NOT NULL,
+            audit_seq INTEGER NOT NULL,
+            head TEXT NOT NULL,
+            tail TEXT NOT NULL,
+            PRIMARY KEY (draft_id, version)
+        );
+        ALTER TABLE drafts ADD COLUMN writes INTEGER NOT NULL DEFAULT 0;
+        CREATE TRIGGER drafts_update_counts
+        AFTER UPDATE OF id, title, kind, lang, status, current_version, approved_sha256, approved_version ON drafts
+        BEGIN UPDATE drafts SET writes = writes + 1 WHERE id = NEW.id; END;
+        CREATE TRIGGER versions_insert_counts AFTER INSERT ON versions
+        BEGIN UPDATE drafts SET writes = writes + 1 WHERE id = NEW.draft_id; END;
+        CREATE TRIGGER versions_update_counts AFTER UPDATE ON versions
+        BEGIN UPDATE drafts SET writes = writes + 1 WHERE id IN (OLD.draft_id, NEW.draft_id); END;
+        CREATE TRIGGER versions_delete_counts AFTER DELETE ON versions
+        BEGIN UPDATE drafts SET writes = writes + 1 WHERE id = OLD.draft_id; END;
+        CREATE TRIGGER notes_insert_counts AFTER INSERT ON notes
+        BEGIN UPDATE drafts SET writes = writes + 1 WHERE id = NEW.draft_id; END;
+        CREATE TRIGGER notes_update_counts AFTER UPDATE ON notes
+        BEGIN UPDATE drafts SET writes = writes + 1 WHERE id IN (OLD.draft_id, NEW.draft_id); END;
+        CREATE TRIGGER notes_delete_counts AFTER DELETE ON notes
+        BEGIN UPDATE drafts SET writes = writes + 1 WHERE id = OLD.draft_id; END;
+        CREATE TRIGGER reviews_insert_counts AFTER INSERT ON reviews
+        BEGIN UPDATE drafts SET writes = writes + 1 WHERE id = NEW.draft_id; END;
+        CREATE TRIGGER reviews_update_counts AFTER UPDATE ON reviews
+        BEGIN UPDATE drafts SET writes = writes + 1 WHERE id IN (OLD.draft_id, NEW.draft_id); END;
+        CREATE TRIGGER reviews_delete_counts AFTER DELETE ON reviews
+        BEGIN UPDATE drafts SET writes = writes + 1 WHERE id = OLD.draft_id; END;
+        CREATE TRIGGER predictions_insert_counts AFTER INSERT ON predictions
+        BEGIN UPDATE drafts SET writes = writes + 1 WHERE id = NEW.draft_id; END;
+        CREATE TRIGGER predictions_update_counts AFTER UPDATE ON predictions
+        BEGIN UPDATE drafts SET writes = writes + 1 WHERE id IN (OLD.draft_id, NEW.draft_id); END;
+        CREATE TRIGGER predictions_delete_counts AFTER DELETE ON predictions
+        BEGIN UPDATE drafts SET writes = writes + 1 WHERE id = OLD.draft_id; END;
+        """,
+    ),
 ]

@@ -6,7 +6,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from draftmate import __version__
 from draftmate.errors import GateRefused, NotFound, UsageError
+from draftmate.exporting import seal
 from draftmate.models import (
     Decision,
     Draft,
@@ -247,6 +249,8 @@ class ReviewSession:
                 self.draft.id, state, actor=self.actor, event="draft." + state.value, **fields
             )
             self._log_outcome(status)
+            if state is State.FINAL:  # the export record, made now and in the same transaction as the approval
+                seal(self.store, self.draft.id, actor=self.actor, tool_version=__version__)
         return self.draft
 
     def _log_outcome(self, status: ReviewStatus) -> None:

@@ -77,6 +77,11 @@ class DraftBundle:
     reviews: list[Review]
     outcomes: list[tuple[int, dict[str, Any]]]  # (version, outcome) of predictions that have one, oldest first
     problems: list[str] = field(default_factory=list)
+    seals: list[dict[str, Any]] = field(default_factory=list)  # seal rows, oldest version first
+
+    def sealed_tool_version(self, version: int) -> str | None:
+        """The draftmate version that sealed `version`'s export record, if one did and it names one."""
+        return next((sealed_tool_version(s) for s in self.seals if s["version"] == version), None)
 
 
 @dataclass(slots=True)
@@ -88,7 +93,14 @@ class RowBundle:
     notes: list[dict[str, Any]] = field(default_factory=list)
     reviews: list[dict[str, Any]] = field(default_factory=list)
     outcomes: list[tuple[int, str]] = field(default_factory=list)  # (version, outcome_json), oldest first
+    seals: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+
+
+def sealed_tool_version(seal: dict[str, Any]) -> str | None:
+    """The draftmate version a seal row's provenance names (an imported draft's names none)."""
+    generator = _loads(seal["head"] + '""' + seal["tail"])["provenance"]["generator"]
+    return str(generator["tool_version"]) if generator else None
 
 
 def bundle_of(rows: RowBundle) -> DraftBundle:
@@ -101,6 +113,7 @@ def bundle_of(rows: RowBundle) -> DraftBundle:
         reviews=[_review(cast(sqlite3.Row, r)) for r in rows.reviews],
         outcomes=[(version, json.loads(outcome)) for version, outcome in rows.outcomes],
         problems=list(rows.problems),
+        seals=list(rows.seals),
     )
 
 
@@ -118,6 +131,17 @@ def _row_digest(value: Any) -> str:
 
 
 _loads = jsonfast.loads
+
+SEALED = "seal.recorded"  # the audit event of a seal; its payload's `row` is `_seal_digest` of the seal
+
+
+def _seal_row_digest(row: dict[str, Any]) -> str:
+    return _seal_digest(row["draft_id"], row["version"], row["content_sha256"], row["writes"], row["head"], row["tail"])
+
+
+def _seal_digest(draft_id: str, version: int, content_sha256: str, writes: int, head: str, tail: str) -> str:
+    """The fingerprint of a seal row: its texts' UTF-8 as stored, not canonical JSON (bulk reads hash the bytes)."""
+    return sha256_hex(f"{draft_id}\n{version}\n{content_sha256}\n{writes}\n{head}\n{tail}")
 
 
 class Store(Protocol):
@@ -803,6 +827,68 @@ class SQLiteStore:
                 row["outcome"] = json.loads(outcome) if outcome else None
                 yield row
 
+    # ---- seals: a final draft's export record, made once -------------------------------------------------
+
+    def add_seal(
+        self, draft_id: str, *, version: int, content_sha256: str, around: tuple[str, str], actor: str
+    ) -> None:
+        """Record the export record of a version just made final: its JSON line around the content, as two texts."""
+        head, tail = around
+        with self.transaction():
+            (writes,) = self.conn.execute("SELECT writes FROM drafts WHERE id = ?", (draft_id,)).fetchone()
+            digest = _seal_digest(draft_id, version, content_sha256, writes, head, tail)
+            event = self.audit(SEALED, actor=actor, draft_id=draft_id, payload={"version": version, "row": digest})
+            self.conn.execute(
+                "INSERT OR REPLACE INTO seals (draft_id, version, content_sha256, writes, audit_seq, head, tail) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (draft_id, version, content_sha256, writes, event.seq, head, tail),
+            )
+
+    def iter_sealed_finals(self) -> Iterator[tuple[str, tuple[bytes, bytes, bytes] | None]]:
+        """Every final draft, oldest first, in one snapshot: (id, its sealed line as head, content, tail) or (id, None).
+
+        The bulk export's read, in UTF-8 bytes as the line is written (no decoding and encoding back), the content
+        already a JSON string. The parts are None unless the seal still holds: made for the approved version, no
+        write to the draft's rows since (`writes`), matching the digest its audit event recorded, and the content
+        its sha256. Then nothing else needs reading; any other draft is the caller's to rebuild and check.
+        """
+        # SQLite's json_quote writes what json.dumps(ensure_ascii=False) writes, checked here once: where it does
+        # not, the content is quoted in Python
+        quoted = "CAST(json_quote(v.content) AS BLOB)" if self._json_quote_matches() else "NULL"
+        sql = f"""
+            SELECT d.id, d.approved_sha256, CAST(v.content AS BLOB), {quoted}, s.version, s.writes,
+                CAST(s.head AS BLOB), CAST(s.tail AS BLOB), json_extract(a.payload_json, '$.row')
+            FROM drafts d
+            LEFT JOIN seals s ON s.draft_id = d.id AND s.version = d.approved_version AND s.writes = d.writes
+                AND d.current_version = d.approved_version AND s.content_sha256 = d.approved_sha256
+            LEFT JOIN audit a ON a.seq = s.audit_seq
+            LEFT JOIN versions v ON v.draft_id = d.id AND v.number = d.approved_version
+            WHERE d.status = '{State.FINAL.value}' ORDER BY d.rowid
+        """
+        sha256 = hashlib.sha256
+        with self.snapshot():
+            cursor = self.conn.cursor()
+            cursor.row_factory = None
+            for draft_id, pinned, content, as_json, version, writes, head, tail, recorded in cursor.execute(sql):
+                if head is None or content is None:
+                    yield draft_id, None
+                    continue
+                digest = sha256(f"{draft_id}\n{version}\n{pinned}\n{writes}\n".encode())
+                digest.update(head)
+                digest.update(b"\n")
+                digest.update(tail)
+                if digest.hexdigest() != recorded or sha256(content).hexdigest() != pinned:
+                    yield draft_id, None
+                    continue
+                if as_json is None:
+                    as_json = _canonical(content.decode("utf-8")).encode("utf-8")
+                yield draft_id, (head, as_json, tail)
+
+    def _json_quote_matches(self) -> bool:
+        probe = "".join(map(chr, range(0xA1))) + '\u2028\u2029\ufeff\u200b\U0001f600 é \\ / "'
+        (quoted,) = self.conn.execute("SELECT json_quote(?)", (probe,)).fetchone()
+        return bool(quoted == _canonical(probe))
+
     # ---- calibrators (issue 7: fitted recalibrations of draft risk, versioned; one active) -------------
 
     def add_calibrator(
@@ -983,7 +1069,7 @@ class SQLiteStore:
         for (table, key), (seq, recorded, owner) in sorted(last_row_digest.items()):
             if table == "drafts":
                 current = self._draft_digest(key)
-            elif table == "versions":
+            elif table in ("versions", "seals"):
                 draft_part, number = key.split("/")
                 current = self._digest(table, draft_part, int(number))
             else:
@@ -999,6 +1085,7 @@ class SQLiteStore:
             ("versions", "draft_id || '/' || number", "draft_id"),
         )
         unrecorded += (("notes", "id", "draft_id"), ("reviews", "id", "draft_id"))
+        unrecorded += (("seals", "draft_id || '/' || version", "draft_id"),)
         for table, key_sql, owner_sql in unrecorded:
             for key, owner in self.conn.execute(f"SELECT {key_sql}, {owner_sql} FROM {table}"):
                 if (table, key) not in last_row_digest:
@@ -1089,6 +1176,8 @@ class SQLiteStore:
             ids,
         ):
             bundles[r["draft_id"]].outcomes.append((r["version"], r["outcome_json"]))
+        for r in self._dicts(f"SELECT * FROM seals WHERE draft_id IN ({marks}) ORDER BY draft_id, version", ids):
+            bundles[r["draft_id"]].seals.append(r)
         events: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
         columns = "*" if deep else "event, draft_id, payload_json"
         for r in self._dicts(f"SELECT {columns} FROM audit WHERE draft_id IN ({marks}) ORDER BY draft_id, seq", ids):
@@ -1118,6 +1207,8 @@ class SQLiteStore:
         for table, rows in (("notes", bundle.notes), ("reviews", bundle.reviews)):
             for r in rows:
                 current[(table, r["id"])] = _row_digest(r)
+        for r in bundle.seals:
+            current[("seals", f"{r['draft_id']}/{r['version']}")] = _seal_row_digest(r)
         for key, digest in current.items():
             found = recorded.get(key, _UNRECORDED)
             if found == digest:
@@ -1145,9 +1236,12 @@ class SQLiteStore:
 
     def _digest(self, table: str, *key: Any) -> str | None:
         """sha256 of a row's canonical JSON, the fingerprint the audit chain keeps."""
-        where = {"versions": "draft_id = ? AND number = ?", "notes": "id = ?", "reviews": "id = ?"}[table]
-        row = self.conn.execute(f"SELECT * FROM {table} WHERE {where}", key).fetchone()
-        return None if row is None else sha256_hex(canonical(dict(row)))
+        where = {"versions": "draft_id = ? AND number = ?", "notes": "id = ?", "reviews": "id = ?"}
+        where["seals"] = "draft_id = ? AND version = ?"
+        row = self.conn.execute(f"SELECT * FROM {table} WHERE {where[table]}", key).fetchone()
+        if row is None:
+            return None
+        return _seal_row_digest(dict(row)) if table == "seals" else sha256_hex(canonical(dict(row)))
 
 
 def as_store_error(error: BaseException) -> StoreError | None:
@@ -1194,6 +1288,8 @@ def _journal_wal(conn: sqlite3.Connection) -> str:
 def _row_key(event: str, draft_id: str | None, payload: dict[str, Any]) -> tuple[str, str]:
     if event.startswith("version."):
         return ("versions", f"{draft_id}/{payload['version']}")
+    if event == SEALED:
+        return ("seals", f"{draft_id}/{payload['version']}")
     if event.startswith("note."):
         return ("notes", str(payload["note"]))
     return ("reviews", str(payload["review"]))
@@ -1215,7 +1311,15 @@ def fts_query(text: str) -> str:
 
 
 def _statements(sql: str) -> list[str]:
-    return [s.strip() for s in sql.split(";") if s.strip()]
+    """A migration's statements, one by one; a trigger's BEGIN ... END keeps the semicolons inside it."""
+    statements, pending = [], ""
+    for piece in sql.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                statements.append(pending.strip())
+            pending = ""
+    return statements
 
 
 def _draft(row: sqlite3.Row) -> Draft:
