@@ -53,3 +53,10 @@ def test_columns_follows_shutils_rules(monkeypatch: pytest.MonkeyPatch) -> None:
     assert columns() == 91
     monkeypatch.setenv("COLUMNS", "junk")
     assert columns() >= 1
+
+
+@pytest.mark.parametrize("width", ["100", "60"])
+def test_no_arguments_prints_the_help_and_succeeds(width: str) -> None:
+    bare = run(columns_env=width)
+    assert bare.returncode == 0, bare.stderr
+    assert bare.stdout.startswith("Usage: draftmate") and "Commands" in bare.stdout
