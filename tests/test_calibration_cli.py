@@ -238,7 +238,7 @@ def test_fit_keeps_held_out_high_confidence_errors_under_target(runner: CliRunne
 
     result = run(runner, "--fit")
     assert result.exit_code == 0, result.stderr
-    assert "fitted calibrator isotonic-1 (isotonic) on 1000 labels" in flat(result.stdout)
+    assert "stored calibrator isotonic-1 (isotonic) refit on all 1000 labels" in flat(result.stdout)
     active = calibrating.active_calibrator(store)
     assert active is not None and active.version == "isotonic-1"
 

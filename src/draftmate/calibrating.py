@@ -4,7 +4,9 @@ How well did the draft-level risk predict what reviewers did? An error is a draf
 changes, or edited more than `edit_threshold`. The report needs MIN_REPORT labelled drafts; below that it says
 how many more are needed instead of printing noise. A fit needs calibration.PLATT_MIN (Platt scaling) or
 calibration.ISOTONIC_MIN (isotonic regression) labels; the fitted calibrator is stored, versioned, and becomes
-the one `drafting.annotate` scores new drafts with.
+the one `drafting.annotate` scores new drafts with. Figures on the labels a calibrator was fitted on flatter it, so
+with HOLDOUT_FROM labels or more a fit is first checked on the newest fifth after fitting on the older rest; the
+stored calibrator is then refit on all of them. `reset` goes back to the built-in thresholds; `activate` undoes it.
 """
 
 from __future__ import annotations
@@ -19,11 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from draftmate import calibration as cal
-from draftmate.errors import DraftmateError, UsageError
+from draftmate import uncertainty
+from draftmate.errors import DraftmateError, NotFound, UsageError
 from draftmate.store import SQLiteStore
 
 MIN_REPORT = 30  # below this, AUROC and error rates swing too much to act on
 PLOT_INSTALL = "pip install 'draftmate[plot]'"
+HOLDOUT_SHARE = 0.2  # the newest fifth of labels tests a fit made on the older rest
+HOLDOUT_FROM = 100  # total labels: below it the held-out fifth (< 20 drafts) is too small to say anything
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,7 @@ class Labelled:
     calibrator: str
     hard: bool
     spans: dict[str, bool] = field(default_factory=dict)
+    created_at: str = ""
 
 
 def raw_risk(row: dict[str, Any]) -> float | None:
@@ -111,6 +117,7 @@ def labelled(store: SQLiteStore, filters: Filters, edit_threshold: float) -> tup
                 calibrator=row["calibrator"],
                 hard=bool(row["features"].get("hard_failures")),
                 spans=cal.span_labels(row["outcome"]),
+                created_at=row["created_at"],
             )
         )
     return total, found
@@ -147,6 +154,7 @@ def report(
         "enough": len(rows) >= min_labels,
         "needed": max(0, min_labels - len(rows)),
         "active_calibrator": active["version"] if active else None,
+        "stored_calibrators": [c["version"] for c in store.list_calibrators()],
         "calibrators": dict(Counter(r.calibrator for r in rows)),
     }
     if not result["enough"]:
@@ -200,7 +208,7 @@ def span_report(store: SQLiteStore, rows: list[Labelled]) -> dict[str, Any]:
 def fit(store: SQLiteStore, *, since: str | None, edit_threshold: float, target: float) -> dict[str, Any]:
     """Fit a calibrator on every labelled draft (since a date), store it as the active one, and describe it."""
     _, rows = labelled(store, Filters(since=since), edit_threshold)
-    usable = [r for r in rows if r.raw is not None]
+    usable = [r for r in rows if r.raw is not None]  # oldest first, as the store lists predictions
     method = cal.fit_method(len(usable))
     if method is None:
         raise DraftmateError(
@@ -213,7 +221,7 @@ def fit(store: SQLiteStore, *, since: str | None, edit_threshold: float, target:
     calibrated = [fitted.risk(x) for x in raw]
     t = fitted.thresholds
     metrics = {
-        "in_sample": True,
+        "in_sample": True,  # before, after and high are measured on the labels the stored calibrator was fitted on
         "before": {"brier": cal.brier(raw, labels), "ece": cal.ece(raw, labels), "auroc": cal.auroc(raw, labels)},
         "after": {
             "brier": cal.brier(calibrated, labels),
@@ -221,6 +229,8 @@ def fit(store: SQLiteStore, *, since: str | None, edit_threshold: float, target:
             "auroc": cal.auroc(calibrated, labels),
         },
         "high": _rate(t.high_errors, t.high_count),
+        "held_out": held_out_check(usable, target),
+        "held_out_from": HOLDOUT_FROM,
         "target_error_rate": target,
         "edit_threshold": edit_threshold,
         "since": since,
@@ -240,6 +250,83 @@ def fit(store: SQLiteStore, *, since: str | None, edit_threshold: float, target:
         "metrics": metrics,
         "nothing_high": t.high_count == 0,
     }
+
+
+def held_out_check(rows: list[Labelled], target: float) -> dict[str, Any] | None:
+    """Fit on the older labels, score the newest fifth with and without it; None when there are too few labels."""
+    test_count = int(len(rows) * HOLDOUT_SHARE)
+    train, test = rows[: len(rows) - test_count], rows[len(rows) - test_count :]
+    if len(rows) < HOLDOUT_FROM or cal.fit_method(len(train)) is None:
+        return None
+    checker = cal.fit([float(r.raw or 0.0) for r in train], [r.error for r in train], target=target)
+    scored = [checker.score(float(r.raw or 0.0), hard=r.hard) for r in test]
+    labels = [r.error for r in test]
+    return {
+        "method": checker.method,
+        "train_labels": len(train),
+        "test_labels": len(test),
+        "test_from": test[0].created_at,
+        "uncalibrated": _figures(
+            [float(r.raw or 0.0) for r in test], [builtin_level(float(r.raw or 0.0), r.hard) for r in test], labels
+        ),
+        "calibrated": _figures([risk for risk, _ in scored], [level for _, level in scored], labels),
+    }
+
+
+def _figures(risks: list[float], levels: list[str], labels: list[bool]) -> dict[str, Any]:
+    """AUROC, Brier, ECE and the high-confidence error rate of risks and levels against what happened."""
+    high = [y for level, y in zip(levels, labels, strict=True) if level == "high"]
+    return {
+        "auroc": cal.auroc(risks, labels),
+        "brier": cal.brier(risks, labels),
+        "ece": cal.ece(risks, labels),
+        "high": _rate(sum(high), len(high)),
+    }
+
+
+# ---- which calibrator scores new drafts -----------------------------------------------------------------------
+
+
+def builtin_level(raw: float, hard: bool = False) -> str:
+    """The level the built-in thresholds give a raw risk, as uncertainty.merge applies them."""
+    return cal.Thresholds(medium_at=uncertainty.MEDIUM_AT, low_at=uncertainty.LOW_AT).level(raw, hard=hard)
+
+
+def in_effect(store: SQLiteStore) -> dict[str, Any]:
+    """What scores new drafts now: the active calibrator and its thresholds, or the built-in ones on raw risk."""
+    active = store.active_calibrator()
+    if active is None:
+        return {
+            "calibrator": None,
+            "builtin": uncertainty.CALIBRATOR,
+            "medium_at": uncertainty.MEDIUM_AT,
+            "low_at": uncertainty.LOW_AT,
+        }
+    return {
+        "calibrator": active["version"],
+        "method": active["method"],
+        "n_labels": active["n_labels"],
+        "medium_at": float(active["thresholds"]["medium_at"]),
+        "low_at": float(active["thresholds"]["low_at"]),
+    }
+
+
+def reset(store: SQLiteStore) -> dict[str, Any]:
+    """Score new drafts with the built-in thresholds again; the calibrator that was active stays stored."""
+    active = store.active_calibrator()
+    if active is not None:
+        store.activate_calibrator(None)
+    return {"deactivated": active["version"] if active else None, "in_effect": in_effect(store)}
+
+
+def activate(store: SQLiteStore, version: str) -> dict[str, Any]:
+    """Score new drafts with a stored calibrator again (after a reset or a later fit)."""
+    stored = [c["version"] for c in store.list_calibrators()]
+    if version not in stored:
+        choices = ", ".join(stored) if stored else "none yet; `draftmate calibration --fit` makes one"
+        raise NotFound(f"no calibrator {version!r}; stored calibrators: {choices}")
+    store.activate_calibrator(version)
+    return {"activated": version, "in_effect": in_effect(store)}
 
 
 def to_calibrator(stored: dict[str, Any]) -> cal.Calibrator:

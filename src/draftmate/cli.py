@@ -464,6 +464,13 @@ def calibration(
     fit: Annotated[
         bool, typer.Option("--fit", help="Recalibrate from logged outcomes and choose new thresholds.")
     ] = False,
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Score new drafts with the built-in thresholds again (undoes --fit).")
+    ] = False,
+    activate: Annotated[
+        str | None,
+        typer.Option("--activate", metavar="VERSION", help="Score new drafts with a stored calibrator again."),
+    ] = None,
     export: Annotated[
         str | None, typer.Option("--export", metavar="FILE.jsonl", help="Write every prediction with its outcome.")
     ] = None,
@@ -482,11 +489,27 @@ def calibration(
     filters = calibrating.Filters(
         model=model, kind=calibrating.parse_kind(kind), since=calibrating.parse_since(since), calibrator=calibrator
     )
+    switch = "--reset" if reset else "--activate" if activate is not None else None
+    if switch:
+        given = {"--reset": reset, "--activate": activate, "--fit": fit, "--plot": plot, "--export": export}
+        given |= {"--model": model, "--kind": kind, "--since": since, "--calibrator": calibrator}
+        others = [flag for flag, value in given.items() if value not in (None, False) and flag != switch]
+        if others:
+            raise UsageError(f"{switch} only switches what scores new drafts: run it without {', '.join(others)}")
     if plot is not None and (fit or export is not None):
         raise UsageError("--plot draws the report; run it without --fit and --export")
     if fit and (model or kind or calibrator):
         raise UsageError("a calibrator scores every draft: fit without --model, --kind and --calibrator")
     store = _store()
+    if switch:
+        switched = calibrating.reset(store) if reset else calibrating.activate(store, str(activate))
+        if as_json:
+            _print_json(switched)
+            return
+        from draftmate import ui
+
+        ui.render_switch(switched, ui.console())
+        return
     if fit or export is not None:
         done: dict[str, Any] = {}
         if fit:

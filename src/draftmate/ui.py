@@ -328,17 +328,36 @@ def render_calibration(result: dict[str, Any], out: Console) -> None:
     calibrators = ", ".join(f"{k} ({v})" for k, v in sorted(result["calibrators"].items()))
     out.print(literal(f"scored by: {calibrators}"))
     out.print(literal(f"active calibrator: {result['active_calibrator'] or 'built-in thresholds'}"))
+    if result.get("stored_calibrators"):
+        stored = ", ".join(result["stored_calibrators"])
+        out.print(literal(f"stored calibrators: {stored} (switch with --activate VERSION or --reset)"))
 
 
 def render_fit(fitted: dict[str, Any], out: Console) -> None:
     """What `calibration --fit` stored."""
     th, m = fitted["thresholds"], fitted["metrics"]
-    out.print(literal(f"fitted calibrator {fitted['version']} ({fitted['method']}) on {fitted['n_labels']} labels"))
-    out.print(
-        literal(
-            f"Brier {_num(m['before']['brier'])} -> {_num(m['after']['brier'])}, "
-            f"ECE {_num(m['before']['ece'])} -> {_num(m['after']['ece'])} (in sample)"
+    held = m.get("held_out")
+    if held:
+        out.print(
+            literal(
+                f"held-out check: {held['method']} fitted on the older {held['train_labels']} labels, "
+                f"scored on the newest {held['test_labels']}"
+            )
         )
+        for name, figures in (("uncalibrated", held["uncalibrated"]), ("calibrated", held["calibrated"])):
+            out.print(literal(f"  {name + ':':13} {_figures_line(figures)}"))
+    else:
+        needed = m["held_out_from"]
+        out.print(literal(f"figures are in-sample (on the labels fitted): a held-out check needs {needed} labels"))
+        out.print(
+            literal(
+                f"Brier {_num(m['before']['brier'])} -> {_num(m['after']['brier'])}, "
+                f"ECE {_num(m['before']['ece'])} -> {_num(m['after']['ece'])} (in sample)"
+            )
+        )
+    refit = "refit on all" if held else "fitted on"
+    out.print(
+        literal(f"stored calibrator {fitted['version']} ({fitted['method']}) {refit} {fitted['n_labels']} labels")
     )
     if fitted["nothing_high"]:
         out.print(
@@ -353,12 +372,46 @@ def render_fit(fitted: dict[str, Any], out: Console) -> None:
         out.print(
             literal(
                 f"high confidence below calibrated risk {th['medium_at']:.3f}: "
-                f"{high['errors']} errors in {high['count']} drafts"
+                f"{high['errors']} errors in {high['count']} drafts (in sample)"
             )
         )
         out.print(literal(f"  95% upper bound {_pct(high['interval'][1])} < target {_pct(m['target_error_rate'])}"))
     out.print(literal(f"low confidence at calibrated risk {th['low_at']:.3f} and above"))
     out.print(literal(f"new drafts are now scored with {fitted['version']}"))
+
+
+def _figures_line(figures: dict[str, Any]) -> str:
+    high = figures["high"]
+    return (
+        f"AUROC {_num(figures['auroc'])}  Brier {_num(figures['brier'])}  ECE {_num(figures['ece'])}  "
+        f"high {high['errors']}/{high['count']} wrong ({_pct(high['rate'])})"
+    )
+
+
+def in_effect_text(effect: dict[str, Any]) -> str:
+    """Which calibrator scores new drafts, and its thresholds, in a few words."""
+    if effect["calibrator"] is None:
+        return f"built-in thresholds (medium at raw risk {effect['medium_at']:.2f}, low at {effect['low_at']:.2f})"
+    return (
+        f"{effect['calibrator']} ({effect['method']}, {effect['n_labels']} labels; "
+        f"medium at calibrated risk {effect['medium_at']:.3f}, low at {effect['low_at']:.3f})"
+    )
+
+
+def render_switch(done: dict[str, Any], out: Console) -> None:
+    """What `calibration --reset` or `--activate` left in effect, in one line."""
+    effect = in_effect_text(done["in_effect"])
+    if "activated" in done:
+        line = f"new drafts are scored with {effect}"
+    elif done["deactivated"]:
+        version = done["deactivated"]
+        line = (
+            f"reset: new drafts are scored with {effect}; {version} is kept "
+            f"(`draftmate calibration --activate {version}` restores it)"
+        )
+    else:
+        line = f"nothing to reset: {effect} already in effect"
+    out.print(literal(line), soft_wrap=True)
 
 
 def stream_printer(out: Console) -> Any:
