@@ -189,7 +189,7 @@ from draftmate.store import open_store
 
 store = open_store()
 everything = []
-for b in list(store.iter_bundles(status=State.FINAL)):
+for b in list(store.iter_bundles([d.id for d in store.iter_drafts(status=State.FINAL)])):
     review = approving_review(b)
     content = next(v for v in b.versions if v.number == b.draft.approved_version).content
     everything.append(json_record(provenance_of(b, review, __version__), content, b.notes, review))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from draftmate import __version__, export, reviewing
 from draftmate import store as store_module
 from draftmate.cli import app
 from draftmate.exporting import BulkReport, approving_review, iter_final_lines, load_bundle, provenance_of, refusal
+from draftmate.migrations import MIGRATIONS
 from draftmate.models import Kind, NoteResolution, Origin, Review, SectionDecision, Severity, State
 from draftmate.reviewing import begin_review
 from draftmate.store import SQLiteStore, sha256_hex
@@ -536,14 +538,17 @@ TAMPERING = {
     "the review": "UPDATE reviews SET reviewer = 'Mallory' WHERE draft_id = :id",
     "the draft row": "UPDATE drafts SET approved_version = 7 WHERE id = :id",
     "the recorded digest": "UPDATE audit SET payload_json = json_set(payload_json, '$.row', 'x') "
-    "WHERE seq = (SELECT MAX(seq) FROM audit WHERE draft_id = :id AND payload_json LIKE '%\"row\"%')",
+    "WHERE seq = (SELECT MIN(seq) FROM audit WHERE draft_id = :id AND payload_json LIKE '%\"row\"%')",
+    "the seal's recorded digest": "UPDATE audit SET payload_json = json_set(payload_json, '$.row', 'x') "
+    "WHERE draft_id = :id AND event = 'seal.recorded'",
+    "an audit event deleted": "DELETE FROM audit WHERE draft_id = :id AND event = 'version.created'",
     "a note without audit": "INSERT INTO notes (id, draft_id, number, version, kind, severity, why, source, "
     "created_at) VALUES ('n0', :id, 99, 1, 'claim', 'info', 'added by hand', 'me', '2026-01-01')",
     "a second approval": "INSERT INTO reviews (id, draft_id, version, reviewer, editorial_responsibility, status, "
     "started_at) VALUES ('r0', :id, 1, 'Mallory', 'Mallory', 'approved', '2026-01-01')",
     "the seal": "UPDATE seals SET head = replace(head, 'Ann Editor', 'Mallory') WHERE draft_id = :id",
-    "a forged write count": "UPDATE versions SET content = 'evil', sha256 = :evil WHERE draft_id = :id; "
-    "UPDATE drafts SET writes = writes - 1 WHERE id = :id",
+    "a note, its counting trigger dropped first": "DROP TRIGGER notes_update_counts; "
+    "UPDATE notes SET why = 'nothing to see' WHERE draft_id = :id",
 }
 
 
@@ -731,6 +736,8 @@ WRITES = {
     "a prediction": "INSERT INTO predictions (draft_id, version, created_at, kind, features_json) "
     "VALUES (:id, 1, 'now', 'text', '{}')",
     "an outcome": "UPDATE predictions SET outcome_json = '{}' WHERE draft_id = :id",
+    "an audit event": "UPDATE audit SET actor = 'M' WHERE draft_id = :id AND event = 'version.created'",
+    "an audit event gone": "DELETE FROM audit WHERE draft_id = :id AND event = 'version.created'",
     "the title": "UPDATE drafts SET title = 'x' WHERE id = :id",
     "the status": "UPDATE drafts SET status = 'draft' WHERE id = :id",
 }
@@ -776,3 +783,29 @@ def test_sqlite_json_quote_writes_what_json_writes(text: str) -> None:
     except UnicodeEncodeError:  # a lone surrogate: no store can hold it, as Python cannot encode it
         return
     assert quoted == json.dumps(text, ensure_ascii=False)
+
+
+def test_the_write_count_only_grows(runner: CliRunner, tmp_path: Path, out: Path, store: SQLiteStore) -> None:
+    draft_id = final_import(runner, tmp_path)
+    with pytest.raises(sqlite3.IntegrityError, match="only grows"):
+        store.conn.execute("UPDATE drafts SET writes = writes - 1 WHERE id = ?", (draft_id,))
+
+
+def test_an_upgraded_store_exports_its_old_finals_and_seals_new_ones(
+    runner: CliRunner, tmp_path: Path, out: Path, hermetic: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as before:  # draftmate as it was before migration 0003: no seals
+        before.setattr(store_module, "MIGRATIONS", MIGRATIONS[:2])
+        before.setattr(reviewing, "seal", lambda *args, **kwargs: False)
+        old = SQLiteStore(hermetic / "draftmate.db")
+        finals = varied_finals(runner, tmp_path, old)
+        old.close()
+    store = SQLiteStore(hermetic / "draftmate.db")
+    assert store.applied_migrations()[-1] == "0003_seals" and store.verify() == []
+    lines, report = bulk_lines(store)
+    assert report.sealed == 0 and lines == [model_path_line(store, d) for d in finals]
+    finals.append(final_import(runner, tmp_path, "# New\n\nApproved after the upgrade.\n", "new.md"))
+    lines, report = bulk_lines(store)
+    assert report.sealed == 1 and lines == [model_path_line(store, d) for d in finals]
+    assert store.verify() == []
+    store.close()

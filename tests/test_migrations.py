@@ -138,3 +138,10 @@ def test_the_cli_reports_a_bad_store_in_one_line(hermetic: Path, runner: CliRunn
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ")
     assert "Traceback" not in result.stderr
+
+
+def test_an_unterminated_statement_fails_the_migration_instead_of_vanishing() -> None:
+    with pytest.raises(ValueError, match="not terminated"):
+        store_module._statements("CREATE TABLE a (x); CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1;")
+    trigger = "CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; SELECT 2; END"
+    assert store_module._statements(f"CREATE TABLE a (x); {trigger};") == ["CREATE TABLE a (x);", f"{trigger};"]

@@ -23,7 +23,7 @@ from draftmate import export
 from draftmate.errors import GateRefused, NotFound, UsageError
 from draftmate.models import Review, ReviewStatus, State
 from draftmate.sections import split_sections
-from draftmate.store import DraftBundle, RowBundle, SQLiteStore, bundle_of, sealed_tool_version, sha256_hex
+from draftmate.store import DraftBundle, RowBundle, SQLiteStore, bundle_of, sha256_hex
 from draftmate.workflow import gate_problems
 
 
@@ -130,6 +130,7 @@ def seal(store: SQLiteStore, draft_id: str, *, actor: str, tool_version: str) ->
         draft_id,
         version=review.version,
         content_sha256=provenance["content_sha256"],
+        tool_version=tool_version,
         around=export.seal_texts(provenance, bundle.notes, review),
         actor=actor,
     )
@@ -224,7 +225,7 @@ def _rebuilt_lines(
         if checked is not None:
             version, review = checked
             report.written += 1
-            sealed_with = next((sealed_tool_version(s) for s in rows.seals if s["version"] == version["number"]), None)
+            sealed_with = next((s["tool_version"] for s in rows.seals if s["version"] == version["number"]), None)
             yield export.json_line_of_rows(
                 rows.draft,
                 rows.versions,

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
+# which rows of a write to a draft's table name the draft(s) whose count it bumps
+_ROW_WRITES = (("INSERT", "NEW.draft_id"), ("UPDATE", "OLD.draft_id, NEW.draft_id"), ("DELETE", "OLD.draft_id"))
+
 MIGRATIONS: list[tuple[str, str]] = [
     (
         "0001_initial",
@@ -131,17 +136,18 @@ MIGRATIONS: list[tuple[str, str]] = [
     ),
     (
         # A draft's export record, made once when it becomes final and recorded in the audit chain (the event
-        # `audit_seq` holds its digest), so `export --all` writes it instead of rebuilding it from a dozen rows
-        # per draft. `head` and `tail` are that JSON line around its content, which stays in its version row and is
-        # checked against the approved sha256 as it is read. `drafts.writes`
-        # counts every write to a draft's rows (the triggers count hand edits too): a seal holds only while the
-        # count is the one it was made at; otherwise the export rebuilds the record from the rows and checks them.
+        # `audit_seq` holds its digest), so `export --all` writes it instead of rebuilding it from a dozen rows per
+        # draft. `head` and `tail` are that JSON line around its content, which stays in its version row and is
+        # checked against the approved sha256 as it is read. `drafts.writes` counts every write to a draft's rows
+        # and audit events (the triggers count hand edits too, and the count can only grow): a seal holds only
+        # while the count is the one it was made at; otherwise the export rebuilds the record and checks each row.
         "0003_seals",
         """
         CREATE TABLE seals (
             draft_id TEXT NOT NULL REFERENCES drafts (id),
             version INTEGER NOT NULL,
             content_sha256 TEXT NOT NULL,
+            tool_version TEXT NOT NULL,
             writes INTEGER NOT NULL,
             audit_seq INTEGER NOT NULL,
             head TEXT NOT NULL,
@@ -149,33 +155,25 @@ MIGRATIONS: list[tuple[str, str]] = [
             PRIMARY KEY (draft_id, version)
         );
         ALTER TABLE drafts ADD COLUMN writes INTEGER NOT NULL DEFAULT 0;
+        CREATE TRIGGER drafts_writes_only_grow BEFORE UPDATE OF writes ON drafts WHEN NEW.writes < OLD.writes
+        BEGIN SELECT RAISE(ABORT, 'drafts.writes only grows'); END;
         CREATE TRIGGER drafts_update_counts
         AFTER UPDATE OF id, title, kind, lang, status, current_version, approved_sha256, approved_version ON drafts
         BEGIN UPDATE drafts SET writes = writes + 1 WHERE id = NEW.id; END;
-        CREATE TRIGGER versions_insert_counts AFTER INSERT ON versions
-        BEGIN UPDATE drafts SET writes = writes + 1 WHERE id = NEW.draft_id; END;
-        CREATE TRIGGER versions_update_counts AFTER UPDATE ON versions
-        BEGIN UPDATE drafts SET writes = writes + 1 WHERE id IN (OLD.draft_id, NEW.draft_id); END;
-        CREATE TRIGGER versions_delete_counts AFTER DELETE ON versions
-        BEGIN UPDATE drafts SET writes = writes + 1 WHERE id = OLD.draft_id; END;
-        CREATE TRIGGER notes_insert_counts AFTER INSERT ON notes
-        BEGIN UPDATE drafts SET writes = writes + 1 WHERE id = NEW.draft_id; END;
-        CREATE TRIGGER notes_update_counts AFTER UPDATE ON notes
-        BEGIN UPDATE drafts SET writes = writes + 1 WHERE id IN (OLD.draft_id, NEW.draft_id); END;
-        CREATE TRIGGER notes_delete_counts AFTER DELETE ON notes
-        BEGIN UPDATE drafts SET writes = writes + 1 WHERE id = OLD.draft_id; END;
-        CREATE TRIGGER reviews_insert_counts AFTER INSERT ON reviews
-        BEGIN UPDATE drafts SET writes = writes + 1 WHERE id = NEW.draft_id; END;
-        CREATE TRIGGER reviews_update_counts AFTER UPDATE ON reviews
-        BEGIN UPDATE drafts SET writes = writes + 1 WHERE id IN (OLD.draft_id, NEW.draft_id); END;
-        CREATE TRIGGER reviews_delete_counts AFTER DELETE ON reviews
-        BEGIN UPDATE drafts SET writes = writes + 1 WHERE id = OLD.draft_id; END;
-        CREATE TRIGGER predictions_insert_counts AFTER INSERT ON predictions
-        BEGIN UPDATE drafts SET writes = writes + 1 WHERE id = NEW.draft_id; END;
-        CREATE TRIGGER predictions_update_counts AFTER UPDATE ON predictions
-        BEGIN UPDATE drafts SET writes = writes + 1 WHERE id IN (OLD.draft_id, NEW.draft_id); END;
-        CREATE TRIGGER predictions_delete_counts AFTER DELETE ON predictions
-        BEGIN UPDATE drafts SET writes = writes + 1 WHERE id = OLD.draft_id; END;
-        """,
+        """
+        + "".join(
+            f"""
+        CREATE TRIGGER {table}_{verb.lower()}_counts AFTER {verb} ON {table}
+        BEGIN UPDATE drafts SET writes = writes + 1 WHERE id IN ({rows}); END;"""
+            for table, verb, rows in (
+                *((t, v, r) for t in ("versions", "notes", "reviews", "predictions") for v, r in _ROW_WRITES),
+                # appending is how the log grows (a seal's own event is appended after it reads the count)
+                ("audit", "UPDATE", "OLD.draft_id, NEW.draft_id"),
+                ("audit", "DELETE", "OLD.draft_id"),
+            )
+        ),
     ),
 ]
+
+# The triggers a seal's write count relies on: where one is missing (dropped by hand), no seal is trusted.
+COUNTING_TRIGGERS = frozenset(re.findall(r"CREATE TRIGGER (\w+)", dict(MIGRATIONS)["0003_seals"]))

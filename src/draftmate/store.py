@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from draftmate.errors import AmbiguousId, NotFound, StoreError, UsageError
 from draftmate.migrations import MIGRATIONS
-from draftmate.store_audit import GENESIS, SEALED, AuditChain, DraftBundle, RowBundle, bundle_of, sealed_tool_version
+from draftmate.store_audit import GENESIS, SEALED, AuditChain, DraftBundle, RowBundle, bundle_of
 from draftmate.store_audit import _canonical as _canonical  # the private names re-exported: tests and bench use them
 from draftmate.store_audit import _event_hash as _event_hash
 from draftmate.store_audit import _loads as _loads
@@ -64,7 +64,6 @@ __all__ = [
     "new_id",
     "now",
     "open_store",
-    "sealed_tool_version",
     "sha256_hex",
     "title_of",
 ]
@@ -579,6 +578,9 @@ def _statements(sql: str) -> list[str]:
             if pending.strip(" \n;"):
                 statements.append(pending.strip())
             pending = ""
+    unfinished = pending.strip(" \n;")
+    if unfinished:  # a statement never completed (a trigger without END): fail, not skip it
+        raise ValueError(f"migration statement not terminated: {unfinished[:60]!r}")
     return statements
 
 

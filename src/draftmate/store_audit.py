@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from draftmate import jsonfast
+from draftmate.migrations import COUNTING_TRIGGERS
 from draftmate.store_rows import DRAFT_COLUMNS, _draft, _note, _review, _version, canonical, now, sha256_hex
 from draftmate.vocabulary import State
 
@@ -33,8 +34,8 @@ class DraftBundle:
     seals: list[dict[str, Any]] = field(default_factory=list)  # seal rows, oldest version first
 
     def sealed_tool_version(self, version: int) -> str | None:
-        """The draftmate version that sealed `version`'s export record, if one did and it names one."""
-        return next((sealed_tool_version(s) for s in self.seals if s["version"] == version), None)
+        """The draftmate version that sealed `version`'s export record, if one did."""
+        return next((str(s["tool_version"]) for s in self.seals if s["version"] == version), None)
 
 
 @dataclass(slots=True)
@@ -48,12 +49,6 @@ class RowBundle:
     outcomes: list[tuple[int, str]] = field(default_factory=list)  # (version, outcome_json), oldest first
     seals: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
-
-
-def sealed_tool_version(seal: dict[str, Any]) -> str | None:
-    """The draftmate version a seal row's provenance names (an imported draft's names none)."""
-    generator = _loads(seal["head"] + '""' + seal["tail"])["provenance"]["generator"]
-    return str(generator["tool_version"]) if generator else None
 
 
 def bundle_of(rows: RowBundle) -> DraftBundle:
@@ -89,12 +84,20 @@ SEALED = "seal.recorded"  # the audit event of a seal; its payload's `row` is `_
 
 
 def _seal_row_digest(row: dict[str, Any]) -> str:
-    return _seal_digest(row["draft_id"], row["version"], row["content_sha256"], row["writes"], row["head"], row["tail"])
+    """The fingerprint of a seal row, what its audit event records."""
+    key = (row["draft_id"], row["version"], row["content_sha256"], row["tool_version"], row["writes"])
+    return seal_digest(*key, row["head"].encode("utf-8"), row["tail"].encode("utf-8"))
 
 
-def _seal_digest(draft_id: str, version: int, content_sha256: str, writes: int, head: str, tail: str) -> str:
-    """The fingerprint of a seal row: its texts' UTF-8 as stored, not canonical JSON (bulk reads hash the bytes)."""
-    return sha256_hex(f"{draft_id}\n{version}\n{content_sha256}\n{writes}\n{head}\n{tail}")
+def seal_digest(
+    draft_id: str, version: int, content_sha256: str, tool_version: str, writes: int, head: bytes, tail: bytes
+) -> str:
+    """sha256 of a seal's fields, its texts as the UTF-8 the database holds (bulk reads hash them unconverted)."""
+    digest = hashlib.sha256(f"{draft_id}\n{version}\n{content_sha256}\n{tool_version}\n{writes}\n".encode())
+    digest.update(head)
+    digest.update(b"\n")
+    digest.update(tail)
+    return digest.hexdigest()
 
 
 def _row_key(event: str, draft_id: str | None, payload: dict[str, Any]) -> tuple[str, str]:
@@ -233,9 +236,7 @@ class AuditChain:
         ).fetchone()
         return None if row is None else sha256_hex(canonical(list(row)))
 
-    def iter_bundles(
-        self, draft_ids: list[str] | None = None, *, status: State | None = None, deep: bool = False, batch: int = 500
-    ) -> Iterator[DraftBundle]:
+    def iter_bundles(self, draft_ids: list[str], *, deep: bool = False, batch: int = 500) -> Iterator[DraftBundle]:
         """Drafts with their versions, notes, reviews and outcomes, read in batches (constant memory).
 
         Each bundle carries the per-draft tamper checks: every row against the digest its last audit event
@@ -243,38 +244,22 @@ class AuditChain:
         the draft's audit events and their links to the events before them (one draft: cheap; every draft:
         that is `verify`'s job).
         """
-        for rows in self.iter_bundle_rows(draft_ids, status=status, deep=deep, batch=batch):
+        for rows in self.iter_bundle_rows(draft_ids, deep=deep, batch=batch):
             yield bundle_of(rows)
 
-    def iter_bundle_rows(
-        self, draft_ids: list[str] | None = None, *, status: State | None = None, deep: bool = False, batch: int = 500
-    ) -> Iterator[RowBundle]:
+    def iter_bundle_rows(self, draft_ids: list[str], *, deep: bool = False, batch: int = 500) -> Iterator[RowBundle]:
         """What `iter_bundles` reads, with the same tamper checks, as plain rows: no models built (bulk export).
 
-        Each batch is read in one snapshot, so a write committed in between cannot look like tampering.
+        Each batch is read in one snapshot (or the caller's), so a write committed in between cannot look like
+        tampering.
         """
-        if draft_ids is not None:
-            for start in range(0, len(draft_ids), batch):
-                chunk = draft_ids[start : start + batch]
-                marks = ",".join("?" * len(chunk))
-                with self.snapshot():
-                    rows = self._dicts(f"SELECT {DRAFT_COLUMNS} FROM drafts WHERE id IN ({marks})", chunk)
-                    order = {d: i for i, d in enumerate(chunk)}
-                    bundles = self._row_bundles(sorted(rows, key=lambda r: order[r["id"]]), deep)
-                yield from bundles
-            return
-        last = -1
-        where = "rowid > ?" + (" AND status = ?" if status else "")
-        while True:
+        for start in range(0, len(draft_ids), batch):
+            chunk = draft_ids[start : start + batch]
+            marks = ",".join("?" * len(chunk))
             with self.snapshot():
-                rows = self._dicts(
-                    f"SELECT rowid AS _rowid, {DRAFT_COLUMNS} FROM drafts WHERE {where} ORDER BY rowid LIMIT ?",
-                    (last, *((status.value,) if status else ()), batch),
-                )
-                bundles = self._row_bundles(rows, deep)
-            if not rows:
-                return
-            last = rows[-1]["_rowid"]
+                rows = self._dicts(f"SELECT {DRAFT_COLUMNS} FROM drafts WHERE id IN ({marks})", chunk)
+                order = {d: i for i, d in enumerate(chunk)}
+                bundles = self._row_bundles(sorted(rows, key=lambda r: order[r["id"]]), deep)
             yield from bundles
 
     def _dicts(self, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
@@ -379,42 +364,53 @@ class AuditChain:
 
         The bulk export's read, in UTF-8 bytes as the line is written (no decoding and encoding back), the content
         already a JSON string. The parts are None unless the seal still holds: made for the approved version, no
-        write to the draft's rows since (`writes`), matching the digest its audit event recorded, and the content
-        its sha256. Then nothing else needs reading; any other draft is the caller's to rebuild and check.
+        write to the draft's rows or audit events since (`writes`, while every trigger that counts them is there),
+        matching the digest its audit event recorded, and the content its sha256. Then nothing else needs reading;
+        any other draft is the caller's to rebuild and check row by row.
         """
         # SQLite's json_quote writes what json.dumps(ensure_ascii=False) writes, checked here once: where it does
         # not, the content is quoted in Python
         quoted = "CAST(json_quote(v.content) AS BLOB)" if self._json_quote_matches() else "NULL"
         sql = f"""
-            SELECT d.id, d.approved_sha256, CAST(v.content AS BLOB), {quoted}, s.version, s.writes,
+            SELECT d.id, d.approved_sha256, CAST(v.content AS BLOB), {quoted}, s.version, s.tool_version, s.writes,
                 CAST(s.head AS BLOB), CAST(s.tail AS BLOB), json_extract(a.payload_json, '$.row')
             FROM drafts d
             LEFT JOIN seals s ON s.draft_id = d.id AND s.version = d.approved_version AND s.writes = d.writes
                 AND d.current_version = d.approved_version AND s.content_sha256 = d.approved_sha256
-            LEFT JOIN audit a ON a.seq = s.audit_seq
+            LEFT JOIN audit a ON a.seq = s.audit_seq AND a.draft_id = d.id AND a.event = '{SEALED}'
             LEFT JOIN versions v ON v.draft_id = d.id AND v.number = d.approved_version
             WHERE d.status = '{State.FINAL.value}' ORDER BY d.rowid
         """
         sha256 = hashlib.sha256
+        # One read transaction for the whole export: one point in time. Writers go on meanwhile (WAL); only the
+        # checkpoint waits for the export to end.
         with self.snapshot():
+            counted = self._counting_triggers_in_place()
             cursor = self.conn.cursor()
             cursor.row_factory = None
-            for draft_id, pinned, content, as_json, version, writes, head, tail, recorded in cursor.execute(sql):
-                if head is None or content is None:
-                    yield draft_id, None
-                    continue
-                digest = sha256(f"{draft_id}\n{version}\n{pinned}\n{writes}\n".encode())
-                digest.update(head)
-                digest.update(b"\n")
-                digest.update(tail)
-                if digest.hexdigest() != recorded or sha256(content).hexdigest() != pinned:
+            for row in cursor.execute(sql):
+                draft_id, pinned, content, as_json, version, tool_version, writes, head, tail, recorded = row
+                holds = (
+                    counted
+                    and head is not None
+                    and content is not None
+                    and recorded == seal_digest(draft_id, version, pinned, tool_version, writes, head, tail)
+                    and sha256(content).hexdigest() == pinned
+                )
+                if not holds:
                     yield draft_id, None
                     continue
                 if as_json is None:
                     as_json = _canonical(content.decode("utf-8")).encode("utf-8")
                 yield draft_id, (head, as_json, tail)
 
+    def _counting_triggers_in_place(self) -> bool:
+        """Whether every trigger that counts writes to a draft is there: one dropped by hand voids every seal."""
+        names = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        return COUNTING_TRIGGERS <= names
+
     def _json_quote_matches(self) -> bool:
+        """Whether SQLite's json_quote writes, for every kind of character, what json.dumps writes."""
         probe = "".join(map(chr, range(0xA1))) + '\u2028\u2029\ufeff\u200b\U0001f600 é \\ / "'
         (quoted,) = self.conn.execute("SELECT json_quote(?)", (probe,)).fetchone()
         return bool(quoted == _canonical(probe))

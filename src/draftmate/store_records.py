@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from draftmate.errors import NotFound
-from draftmate.store_audit import SEALED, _seal_digest
+from draftmate.store_audit import SEALED, seal_digest
 from draftmate.store_rows import _calibrator, _note, _review, canonical, now
 from draftmate.vocabulary import ReviewStatus, Severity
 
@@ -244,18 +244,27 @@ class DraftRecords:
     # ---- seals: a final draft's export record, made once -------------------------------------------------
 
     def add_seal(
-        self, draft_id: str, *, version: int, content_sha256: str, around: tuple[str, str], actor: str
+        self,
+        draft_id: str,
+        *,
+        version: int,
+        content_sha256: str,
+        tool_version: str,
+        around: tuple[str, str],
+        actor: str,
     ) -> None:
         """Record the export record of a version just made final: its JSON line around the content, as two texts."""
         head, tail = around
         with self.transaction():
             (writes,) = self.conn.execute("SELECT writes FROM drafts WHERE id = ?", (draft_id,)).fetchone()
-            digest = _seal_digest(draft_id, version, content_sha256, writes, head, tail)
+            key = (draft_id, version, content_sha256, tool_version, writes)
+            digest = seal_digest(*key, head.encode("utf-8"), tail.encode("utf-8"))
             event = self.audit(SEALED, actor=actor, draft_id=draft_id, payload={"version": version, "row": digest})
+            # a version is approved once; were it ever approved again, the newer record is the one to export
             self.conn.execute(
-                "INSERT OR REPLACE INTO seals (draft_id, version, content_sha256, writes, audit_seq, head, tail) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (draft_id, version, content_sha256, writes, event.seq, head, tail),
+                "INSERT OR REPLACE INTO seals (draft_id, version, content_sha256, tool_version, writes, audit_seq, "
+                "head, tail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (*key, event.seq, head, tail),
             )
 
     # ---- calibrators (issue 7: fitted recalibrations of draft risk, versioned; one active) -------------
