@@ -7,9 +7,10 @@ Anything else raises GateRefused saying what is missing, before any file is touc
 When a draft becomes final its export record (provenance, notes, review) is made once and sealed: stored with
 its digest in the audit chain (`seal`). `export --all` writes JSON Lines (one record per line, the same object
 `--format json` writes), streamed so memory stays flat however many drafts there are: a draft whose seal still
-holds (nothing written to its rows since, the seal and the content matching their recorded hashes) is written from
-its seal; any other is rebuilt from its rows with every row-level tamper check a single export runs. Re-hashing
-the whole audit chain is `draftmate verify`'s job, not repeated per draft.
+holds (nothing written to its rows or audit events since, as the database's triggers count; the seal and the
+content matching their recorded hashes) is written from its seal; any other is rebuilt from its rows with every
+row-level tamper check a single export runs. Re-hashing the whole audit chain is `draftmate verify`'s job, not
+repeated per draft.
 """
 
 from __future__ import annotations
