@@ -193,3 +193,46 @@ def test_fit_with_too_few_labels_for_a_held_out_slice_says_in_sample(runner: Cli
     assert "figures are in-sample (on the labels fitted): a held-out check needs 100 labels" in out
     assert "stored calibrator platt-1 (platt) fitted on 80 labels" in out and "held-out check:" not in out
     assert store.get_calibrator("platt-1")["metrics"]["held_out"] is None
+
+
+def test_the_held_out_check_fits_the_method_that_is_stored(runner: CliRunner, store: SQLiteStore) -> None:
+    seed(store, calibrated_history(520, 63))  # isotonic on all 520; the older 416 alone would have chosen Platt
+    fitted = json.loads(run(runner, "--fit", "--json").stdout)["fit"]
+    assert fitted["method"] == "isotonic"
+    assert fitted["metrics"]["held_out"]["method"] == "isotonic"
+
+
+def test_the_held_out_slice_keeps_each_drafts_versions_together() -> None:
+    rng = random.Random(64)
+
+    def label(draft: int) -> calibrating.Labelled:
+        raw = rng.random()
+        return calibrating.Labelled(f"d{draft:03}", raw, raw, None, rng.random() < raw, "default", False)
+
+    # 100 drafts; each one's second version is logged 30 predictions after its first
+    firsts = [label(d) for d in range(100)]
+    rows = [*firsts[:30]]
+    for d in range(30, 100):
+        rows += [firsts[d], label(d - 30)]
+    rows += [label(d) for d in range(70, 100)]
+    held = calibrating.held_out_check(rows, TARGET, "platt")
+    assert held is not None
+    # the newest fifth of drafts by first prediction: d080..d099, both versions each, and nothing of the others
+    assert (held["train_labels"], held["test_labels"]) == (160, 40)
+    test_rows = [r for r in rows if r.draft_id >= "d080"]
+    expected_checker = cal.fit(
+        [r.raw or 0.0 for r in rows if r.draft_id < "d080"],
+        [r.error for r in rows if r.draft_id < "d080"],
+        target=TARGET,
+        method="platt",
+    )
+    scored = [expected_checker.score(r.raw or 0.0) for r in test_rows]
+    labels = [r.error for r in test_rows]
+    expected = figures([s for s, _ in scored], [level for _, level in scored], labels)
+    assert reported(held["calibrated"]) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("extra", [["--target", "0.2"], ["--force"]])
+def test_reset_refuses_options_it_would_ignore(runner: CliRunner, store: SQLiteStore, extra: list[str]) -> None:
+    result = run(runner, "--reset", *extra)
+    assert result.exit_code == 2 and f"run it without {extra[0]}" in result.stderr

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from draftmate import store as store_module
 from draftmate.cli import app
 from draftmate.errors import StoreError
-from draftmate.migrations import MIGRATIONS
+from draftmate.migrations import COUNTING_TRIGGERS, MIGRATIONS
 from draftmate.models import Kind, Origin
 from draftmate.store import SQLiteStore
 
@@ -145,3 +145,10 @@ def test_an_unterminated_statement_fails_the_migration_instead_of_vanishing() ->
         store_module._statements("CREATE TABLE a (x); CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1;")
     trigger = "CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; SELECT 2; END"
     assert store_module._statements(f"CREATE TABLE a (x); {trigger};") == ["CREATE TABLE a (x);", f"{trigger};"]
+
+
+def test_a_new_store_has_exactly_the_triggers_seals_rely_on(hermetic: Path) -> None:
+    s = SQLiteStore(hermetic / "draftmate.db")
+    names = {r[0] for r in s.conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    assert names == COUNTING_TRIGGERS and len(names) == 16
+    s.close()

@@ -5,8 +5,9 @@ changes, or edited more than `edit_threshold`. The report needs MIN_REPORT label
 how many more are needed instead of printing noise. A fit needs calibration.PLATT_MIN (Platt scaling) or
 calibration.ISOTONIC_MIN (isotonic regression) labels; the fitted calibrator is stored, versioned, and becomes
 the one `drafting.annotate` scores new drafts with. Figures on the labels a calibrator was fitted on flatter it, so
-with HOLDOUT_FROM labels or more a fit is first checked on the newest fifth after fitting on the older rest; the
-stored calibrator is then refit on all of them. `reset` goes back to the built-in thresholds; `activate` undoes it.
+with HOLDOUT_FROM labels or more a fit is first checked on the newest fifth of drafts after fitting the same method
+on the older rest; the stored calibrator is then refit on all of them. `reset` goes back to the built-in
+thresholds; `activate` undoes it.
 """
 
 from __future__ import annotations
@@ -229,7 +230,7 @@ def fit(store: SQLiteStore, *, since: str | None, edit_threshold: float, target:
             "auroc": cal.auroc(calibrated, labels),
         },
         "high": _rate(t.high_errors, t.high_count),
-        "held_out": held_out_check(usable, target),
+        "held_out": held_out_check(usable, target, method),
         "held_out_from": HOLDOUT_FROM,
         "target_error_rate": target,
         "edit_threshold": edit_threshold,
@@ -252,13 +253,21 @@ def fit(store: SQLiteStore, *, since: str | None, edit_threshold: float, target:
     }
 
 
-def held_out_check(rows: list[Labelled], target: float) -> dict[str, Any] | None:
-    """Fit on the older labels, score the newest fifth with and without it; None when there are too few labels."""
-    test_count = int(len(rows) * HOLDOUT_SHARE)
-    train, test = rows[: len(rows) - test_count], rows[len(rows) - test_count :]
-    if len(rows) < HOLDOUT_FROM or cal.fit_method(len(train)) is None:
+def held_out_check(rows: list[Labelled], target: float, method: str) -> dict[str, Any] | None:
+    """Fit `method` on the older drafts' labels, score the newest fifth of drafts with and without it; None when
+    there are too few labels.
+
+    Split by draft, not by prediction: each version of a draft logs a prediction, and two versions of one draft on
+    both sides would let the fit see part of what it is scored on.
+    """
+    drafts = list(dict.fromkeys(r.draft_id for r in rows))  # in the order of their first prediction
+    newest = set(drafts[len(drafts) - int(len(drafts) * HOLDOUT_SHARE) :]) if len(drafts) >= 5 else set()
+    train = [r for r in rows if r.draft_id not in newest]
+    test = [r for r in rows if r.draft_id in newest]
+    if len(rows) < HOLDOUT_FROM or not test or cal.fit_method(len(train)) is None:
         return None
-    checker = cal.fit([float(r.raw or 0.0) for r in train], [r.error for r in train], target=target)
+    # the method the stored calibrator uses, even where the older slice alone would have chosen another
+    checker = cal.fit([float(r.raw or 0.0) for r in train], [r.error for r in train], target=target, method=method)
     scored = [checker.score(float(r.raw or 0.0), hard=r.hard) for r in test]
     labels = [r.error for r in test]
     return {

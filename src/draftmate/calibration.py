@@ -304,9 +304,11 @@ def fit_method(n_labels: int) -> str | None:
     return None
 
 
-def fit(raw: Sequence[float], labels: Sequence[bool], *, target: float, version: str = "") -> Calibrator:
-    """Fit the recalibration the evidence supports and choose thresholds on the calibrated risks."""
-    method = fit_method(len(raw))
+def fit(
+    raw: Sequence[float], labels: Sequence[bool], *, target: float, version: str = "", method: str | None = None
+) -> Calibrator:
+    """Fit the recalibration the evidence supports (or `method`) and choose thresholds on the calibrated risks."""
+    method = method or fit_method(len(raw))
     if method is None:
         raise ValueError(f"{len(raw)} labels are too few to fit; {PLATT_MIN} are needed")
     if method == "platt":

@@ -491,8 +491,10 @@ def calibration(
     )
     switch = "--reset" if reset else "--activate" if activate is not None else None
     if switch:
-        given = {"--reset": reset, "--activate": activate, "--fit": fit, "--plot": plot, "--export": export}
+        given: dict[str, object] = {"--reset": reset, "--activate": activate, "--fit": fit, "--plot": plot}
+        given |= {"--export": export}
         given |= {"--model": model, "--kind": kind, "--since": since, "--calibrator": calibrator}
+        given |= {"--target": target, "--force": force}
         others = [flag for flag, value in given.items() if value not in (None, False) and flag != switch]
         if others:
             raise UsageError(f"{switch} only switches what scores new drafts: run it without {', '.join(others)}")

@@ -176,4 +176,4 @@ MIGRATIONS: list[tuple[str, str]] = [
 ]
 
 # The triggers a seal's write count relies on: where one is missing (dropped by hand), no seal is trusted.
-COUNTING_TRIGGERS = frozenset(re.findall(r"CREATE TRIGGER (\w+)", dict(MIGRATIONS)["0003_seals"]))
+COUNTING_TRIGGERS = frozenset(re.findall(r"CREATE TRIGGER (?:IF NOT EXISTS )?(\w+)", dict(MIGRATIONS)["0003_seals"]))
