@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -41,10 +42,22 @@ def _write(path: Path, chunks: Iterable[bytes], *, mode: int, overwrite: bool, m
     count = 0
     try:
         with os.fdopen(fd, "wb", buffering=1 << 20) as f:
-            for chunk in chunks:
-                f.write(chunk)
-                count += 1
-            f.flush()
+            syncing: _BackgroundSync | None = None
+            try:
+                unsynced = 0
+                for chunk in chunks:
+                    f.write(chunk)
+                    count += 1
+                    unsynced += len(chunk)
+                    if unsynced >= _SYNC_EVERY:  # a long write: put what is written on disk meanwhile
+                        f.flush()
+                        syncing = syncing or _BackgroundSync(f.fileno())
+                        syncing.request()
+                        unsynced = 0
+                f.flush()
+            finally:
+                if syncing is not None:
+                    syncing.stop()  # before the file is closed: its descriptor must not be synced after
             os.fsync(f.fileno())
         os.chmod(tmp, mode)
         if overwrite:
@@ -65,3 +78,38 @@ def _write(path: Path, chunks: Iterable[bytes], *, mode: int, overwrite: bool, m
             os.unlink(tmp)
         raise
     return count
+
+
+_SYNC_EVERY = 32 << 20  # bytes written between background syncs of a long write
+
+
+class _BackgroundSync:
+    """Syncs a growing file to disk in a thread, so that its final fsync has little left to wait for.
+
+    The disk then writes while draftmate computes the rest (fdatasync releases the GIL); errors are left for the
+    final fsync, which reports them.
+    """
+
+    def __init__(self, fd: int) -> None:
+        self.fd, self.stopping, self.wanted = fd, False, threading.Event()
+        self.thread = threading.Thread(target=self._run, name="draftmate-sync", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            self.wanted.wait()
+            self.wanted.clear()
+            if self.stopping:
+                return
+            with contextlib.suppress(OSError):
+                os.fdatasync(self.fd)
+
+    def request(self) -> None:
+        """Ask for a sync of what is written so far (one at a time; requests made meanwhile merge)."""
+        self.wanted.set()
+
+    def stop(self) -> None:
+        """Let a running sync finish, then end the thread."""
+        self.stopping = True
+        self.wanted.set()
+        self.thread.join()
