@@ -9,10 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from conftest import EXAMPLES
 from draftmate.drafting import import_draft
 from draftmate.store import SQLiteStore
+from test_export import approve
 
 HEAVY = ("langchain", "langchain_core", "langchain_openai", "openai")
 
@@ -86,3 +88,12 @@ def test_help_and_list_do_not_import_pydantic_or_rich(tmp_path: Path, draft_id: 
     # pydantic alone costs more than the 150 ms `--help` budget on this kind of machine
     modules = {m.split(".")[0] for m in probe(tmp_path, *args)["modules"]}  # type: ignore[union-attr]
     assert not modules & {"pydantic", "pydantic_core", "rich"}, f"draftmate {' '.join(args)}"
+
+
+def test_export_all_of_sealed_drafts_builds_no_models(tmp_path: Path, draft_id: str) -> None:
+
+    approve(CliRunner(), draft_id)
+    out = tmp_path / "all.jsonl"
+    modules = {m.split(".")[0] for m in probe(tmp_path, "export", "--all", "-o", str(out))["modules"]}  # type: ignore[union-attr]
+    assert json.loads(out.read_text())["provenance"]["draft_id"] == draft_id
+    assert not modules & {"pydantic", "pydantic_core"}  # pydantic alone is ~0.15 s of the export's 5 s budget

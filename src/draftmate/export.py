@@ -25,12 +25,15 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from draftmate import jsonfast
 from draftmate.errors import DraftmateError, UsageError
 from draftmate.fileio import write_atomic
-from draftmate.models import Draft, Note, Origin, Resolution, Review, Severity, Version
+from draftmate.vocabulary import Origin, Resolution, Severity
+
+if TYPE_CHECKING:  # pydantic loads only when a model is built: a bulk export of sealed drafts builds none
+    from draftmate.models import Draft, Note, Review, Version
 from draftmate.outcomes import edit_distance
 
 PROVENANCE_VERSION = 1

@@ -18,14 +18,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from draftmate import export
 from draftmate.errors import GateRefused, NotFound, UsageError
-from draftmate.models import Review, ReviewStatus, State
-from draftmate.sections import split_sections
 from draftmate.store import DraftBundle, RowBundle, SQLiteStore, bundle_of, sha256_hex
-from draftmate.workflow import gate_problems
+from draftmate.vocabulary import ReviewStatus, State
+
+if TYPE_CHECKING:  # pydantic loads only when a model is built: a bulk export of sealed drafts builds none
+    from draftmate.models import Review
 
 
 @dataclass
@@ -79,6 +80,9 @@ def _not_final_reasons(bundle: DraftBundle) -> list[str]:
     last = bundle.reviews[-1] if bundle.reviews else None
     if draft.status is State.IN_REVIEW and last is not None and last.status is ReviewStatus.OPEN:
         version = next(v for v in bundle.versions if v.number == draft.current_version)
+        from draftmate.sections import split_sections
+        from draftmate.workflow import gate_problems
+
         sections = split_sections(version.content, draft.kind.value, draft.lang)
         problems = gate_problems(sections, last, bundle.notes)
         return [*problems, f"finish the review: draftmate review {short}"]

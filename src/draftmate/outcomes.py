@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from draftmate.models import Note
+if TYPE_CHECKING:  # annotations only: the bulk export uses edit_distance without loading pydantic
+    from draftmate.models import Note
 
 TOKEN = re.compile(r"\w+|[^\w\s]")
 
