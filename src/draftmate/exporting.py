@@ -130,7 +130,10 @@ def seal(store: SQLiteStore, draft_id: str, *, actor: str, tool_version: str) ->
     review = approving_review(bundle)
     if review is None or refusal(bundle) is not None:
         return False
-    provenance = provenance_of(bundle, review, tool_version)
+    # this draftmate seals it: not provenance_of, which would name an earlier seal of the same version, if any
+    provenance = export.build_provenance(
+        bundle.draft, bundle.versions, bundle.notes, review, bundle.outcomes, tool_version=tool_version
+    )
     store.add_seal(
         draft_id,
         version=review.version,
@@ -230,7 +233,6 @@ def _rebuilt_lines(
         if checked is not None:
             version, review = checked
             report.written += 1
-            sealed_with = next((s["tool_version"] for s in rows.seals if s["version"] == version["number"]), None)
             yield export.json_line_of_rows(
                 rows.draft,
                 rows.versions,
@@ -238,7 +240,7 @@ def _rebuilt_lines(
                 review,
                 rows.outcomes,
                 version["content"],
-                tool_version=sealed_with or tool_version,
+                tool_version=rows.sealed_tool_version(version["number"]) or tool_version,
             ).encode("utf-8")
             continue
         # the single export's own path decides the rest (it refuses them; one it would write, it writes)

@@ -35,7 +35,7 @@ class DraftBundle:
 
     def sealed_tool_version(self, version: int) -> str | None:
         """The draftmate version that sealed `version`'s export record, if one did."""
-        return next((str(s["tool_version"]) for s in self.seals if s["version"] == version), None)
+        return _sealed_tool_version(self.seals, version)
 
 
 @dataclass(slots=True)
@@ -49,6 +49,14 @@ class RowBundle:
     outcomes: list[tuple[int, str]] = field(default_factory=list)  # (version, outcome_json), oldest first
     seals: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+
+    def sealed_tool_version(self, version: int) -> str | None:
+        """The draftmate version that sealed `version`'s export record, if one did."""
+        return _sealed_tool_version(self.seals, version)
+
+
+def _sealed_tool_version(seals: list[dict[str, Any]], version: int) -> str | None:
+    return next((str(s["tool_version"]) for s in seals if s["version"] == version), None)
 
 
 def bundle_of(rows: RowBundle) -> DraftBundle:
@@ -80,7 +88,7 @@ def _row_digest(value: Any) -> str:
 
 _loads = jsonfast.loads
 
-SEALED = "seal.recorded"  # the audit event of a seal; its payload's `row` is `_seal_digest` of the seal
+SEALED = "seal.recorded"  # the audit event of a seal; its payload's `row` is `_seal_row_digest` of the seal
 
 
 def _seal_row_digest(row: dict[str, Any]) -> str:
