@@ -298,7 +298,7 @@ def _figures(risks: list[float], levels: list[str], labels: list[bool]) -> dict[
 
 def builtin_level(raw: float, hard: bool = False) -> str:
     """The level the built-in thresholds give a raw risk, as uncertainty.merge applies them."""
-    return cal.Thresholds(medium_at=uncertainty.MEDIUM_AT, low_at=uncertainty.LOW_AT).level(raw, hard=hard)
+    return uncertainty.BUILTIN_THRESHOLDS.level(raw, hard=hard)
 
 
 def in_effect(store: SQLiteStore) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from draftmate.calibration import Thresholds
 from draftmate.models import Confidence
 from draftmate.signals import UNAVAILABLE, SpanNote, noisy_or
 from draftmate.signals_code import code_checks as _code_checks
@@ -41,6 +42,7 @@ __all__ = ["CALIBRATOR", "UNAVAILABLE", "Assessment", "SpanNote", "assess", "cod
 
 CALIBRATOR = "stated-weights-v3"  # the built-in weights below; a fitted calibrator stores its own version
 MEDIUM_AT, LOW_AT = 0.2, 0.5  # draft raw risk thresholds for medium and low confidence
+BUILTIN_THRESHOLDS = Thresholds(medium_at=MEDIUM_AT, low_at=LOW_AT)  # what scores drafts with no calibrator
 UNCHECKED_FACT_WEIGHT = 0.05  # draft-level weight of one fact-bearing span that only a pattern found
 UNCHECKED_FACTS_CAP = 0.35  # all such spans together: below LOW_AT, so facts alone never make a draft low
 FACT_KINDS = frozenset({"number", "date", "url", "doi", "citation", "quote", "entity"})
@@ -210,7 +212,7 @@ def merge(
     # medium at most, however many there are; only a signal that backs a doubt can make it low.
     unchecked_risk = min(noisy_or([min(r, UNCHECKED_FACT_WEIGHT) for r in unchecked]), UNCHECKED_FACTS_CAP)
     score = round(noisy_or([*evidenced, unchecked_risk, *(extra_risk or [])]), 4)
-    level = "low" if hard or score >= LOW_AT else "medium" if score >= MEDIUM_AT else "high"
+    level = BUILTIN_THRESHOLDS.level(score, hard=bool(hard))
     flat: dict[str, Any] = {f"available.{name}": int(signals.get(name) == "ok") for name in SIGNALS}
     flat |= features or {}
     flat |= {
