@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from draftmate import __version__
-from draftmate.errors import GateRefused, NotFound, UsageError
+from draftmate.errors import AmbiguousId, GateRefused, NotFound, UsageError
 from draftmate.exporting import seal
 from draftmate.models import (
     Decision,
@@ -333,15 +333,20 @@ def begin_review(
 
 
 def find_note(notes: list[Note], ref: str) -> Note:
-    """A note by its number (`3` or `#3`) or an ID prefix."""
+    """A note by its full ID, its number (`3` or `#3`), or a unique ID prefix of at least 4 digits."""
     key = ref.strip().lstrip("#").lower()
-    if key.isdigit():
+    # the full ID first: a random hex ID can be all digits, and must never be read as a number
+    match = [n for n in notes if n.id == key]
+    if not match and key.isdigit():
         match = [n for n in notes if n.number == int(key)]
-    else:
-        match = [n for n in notes if len(key) >= 4 and n.id.startswith(key)]
+    if not match and len(key) >= 4:
+        match = [n for n in notes if n.id.startswith(key)]
     if not match:
         numbers = ", ".join(str(n.number) for n in notes) or "none"
         raise NotFound(f"no note {ref!r} on this draft; its notes are: {numbers}")
+    if len(match) > 1:
+        shown = ", ".join(f"#{n.number} ({n.id[:12]})" for n in match[:5])
+        raise AmbiguousId(f"note ID {ref!r} is ambiguous; it could be {shown}; type more digits or the number")
     return match[0]
 
 

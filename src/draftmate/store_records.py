@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from draftmate.errors import NotFound
+from draftmate.errors import AmbiguousId, NotFound
 from draftmate.store_audit import SEALED, seal_digest
 from draftmate.store_rows import _calibrator, _note, _review, canonical, now
 from draftmate.vocabulary import ReviewStatus, Severity
@@ -360,17 +360,23 @@ class DraftRecords:
         return stored
 
     def get_idea(self, ref: str) -> dict[str, Any]:
-        """An idea by its number in the latest brainstorm, or by ID prefix."""
-        if ref.isdigit():
+        """An idea by its number in the latest brainstorm, or by a unique ID prefix of at least 4 digits."""
+        key = ref.strip().lstrip("#").lower()
+        row = None
+        if key.isdigit() and len(key) < 10:  # longer digit strings are ID prefixes (and overflow SQLite integers)
             row = self.conn.execute(
                 "SELECT * FROM ideas WHERE batch = (SELECT batch FROM ideas ORDER BY rowid DESC LIMIT 1) "
                 "AND number = ?",
-                (int(ref),),
+                (int(key),),
             ).fetchone()
-        else:
-            row = self.conn.execute(
-                "SELECT * FROM ideas WHERE id >= ? AND id < ? LIMIT 1", (ref.lower(), ref.lower() + "g")
-            ).fetchone()
+        # an ID is random hex and may be all digits: when no number matches, try it as an ID prefix
+        if row is None and len(key) >= 4:
+            rows = self.conn.execute(
+                "SELECT * FROM ideas WHERE id >= ? AND id < ? LIMIT 2", (key, key + "g")
+            ).fetchall()
+            if len(rows) > 1:
+                raise AmbiguousId(f"idea ID {ref!r} is ambiguous; type more digits")
+            row = rows[0] if rows else None
         if row is None:
             raise NotFound(f"no idea {ref!r}; run `draftmate brainstorm TOPIC` first")
         idea = dict(row)
