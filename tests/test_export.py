@@ -381,7 +381,7 @@ def test_export_all_streams_json_lines_of_final_drafts_only(
     imported(runner, tmp_path, "# Not yet\n\nPending.\n", "pending.md")
     result = cli(runner, "export", "--all", "--format", "json", "-o", "all.jsonl")
     assert result.exit_code == 0, result.stderr
-    assert "exported 3 final drafts" in result.stderr
+    assert result.stderr.endswith("exported 3 final drafts to all.jsonl (JSON Lines)\n")  # all sealed
     lines = (out / "all.jsonl").read_text().splitlines()
     records = [json.loads(line) for line in lines]
     assert [r["provenance"]["draft_id"] for r in records] == finals
@@ -673,6 +673,9 @@ def test_a_write_after_approval_sends_the_draft_back_to_its_rows(
     lines, report = bulk_lines(store)
     assert report.written == len(finals) and report.sealed == len(finals) - 2 and not report.refused
     assert lines == [model_path_line(store, d) for d in finals]
+    result = cli(runner, "export", "--all", "-o", "all.jsonl")
+    assert result.exit_code == 0, result.stderr
+    assert f"exported {len(finals)} final drafts to all.jsonl (JSON Lines); 2 rebuilt from their rows" in result.stderr
 
 
 def test_drafts_made_final_before_seals_existed_export_the_same(
