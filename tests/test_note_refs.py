@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import EXAMPLES
 from draftmate import store as store_module
@@ -77,3 +79,17 @@ def test_ideas_by_number_or_digit_only_id(store: SQLiteStore, monkeypatch: pytes
         store.get_idea(stored[0]["id"][:6])
     with pytest.raises(NotFound):
         store.get_idea("99")
+
+
+HEX_IDS = st.text(alphabet="0123456789abcdef", min_size=32, max_size=32) | st.text(
+    alphabet="0123456789", min_size=32, max_size=32
+)
+
+
+@given(ids=st.lists(HEX_IDS, min_size=1, max_size=12, unique=True))
+def test_every_note_is_found_by_its_id_and_by_its_number(ids: list[str]) -> None:
+    notes = [note(note_id, number) for number, note_id in enumerate(ids, start=1)]
+    for n in notes:
+        assert find_note(notes, n.id) is n
+        assert find_note(notes, str(n.number)) is n
+        assert find_note(notes, f"#{n.number}") is n
