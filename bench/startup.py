@@ -21,7 +21,12 @@ sys.path.insert(0, str(HERE))
 
 from _seed import RARE_WORD, seed  # noqa: E402
 
-TARGETS_MS = {"draftmate --help": 150.0, "draftmate list": 250.0, f"draftmate list --search {RARE_WORD}": 250.0}
+TARGETS_MS = {
+    "draftmate --help": 150.0,
+    "draftmate list": 250.0,
+    f"draftmate list --search {RARE_WORD}": 250.0,
+    "draftmate show ID": 250.0,
+}
 
 
 def draftmate_exe() -> str:

@@ -42,6 +42,7 @@ LAYERS: dict[str, int] = {
     "signals_code": 2,
     "signals_text": 2,
     "signals_model": 2,
+    "record_rows": 2,
     "models": 1,
     "vocabulary": 1,
     "jsonfast": 1,

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from draftmate.errors import UsageError
-from draftmate.models import Draft, Kind, Note, Origin, Severity
-from draftmate.store import SQLiteStore
+from draftmate.record_rows import record_of_rows
+from draftmate.store import SQLiteStore, bundle_of
+from draftmate.vocabulary import Kind, Origin, Severity
 from draftmate.workflow import Action, next_state
+
+# The pydantic records are imported where they are built, so that `show` of a plain draft never loads pydantic.
+if TYPE_CHECKING:
+    from draftmate.models import Draft, Note, Review, Version
 
 MAX_INPUT_BYTES = 2_000_000
 
@@ -228,11 +233,17 @@ def parse_lines(spec: str | None) -> tuple[int, int] | None:
 
 def draft_record(store: SQLiteStore, draft_id: str) -> dict[str, Any]:
     """Everything about a draft as the stable JSON of `show --json`."""
-    with store.snapshot():  # one consistent reading while other processes write
-        draft = store.get_draft(draft_id)
-        versions = store.list_versions(draft.id)
-        notes = store.list_notes(draft.id)
-        reviews = store.list_reviews(draft.id)
+    rows = store.draft_rows(draft_id)  # one snapshot
+    fast = record_of_rows(rows.draft, rows.versions, rows.notes, rows.reviews)
+    if fast is not None:
+        return fast
+    # a value that is not plainly what its model takes: the models validate it (and refuse it as they always did)
+    bundle = bundle_of(rows)
+    return model_record(bundle.draft, bundle.versions, bundle.notes, bundle.reviews)
+
+
+def model_record(draft: Draft, versions: list[Version], notes: list[Note], reviews: list[Review]) -> dict[str, Any]:
+    """The `show --json` record of validated models: what `record_rows.record_of_rows` must equal."""
     return {
         "id": draft.id,
         "title": draft.title,

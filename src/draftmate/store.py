@@ -104,6 +104,7 @@ class Store(Protocol):
     def get_draft(self, draft_id: str) -> Draft: ...
     def get_version(self, draft_id: str, number: int | None = None) -> Version: ...
     def list_versions(self, draft_id: str) -> list[Version]: ...
+    def draft_rows(self, draft_id: str) -> RowBundle: ...
     def list_drafts(
         self, *, status: State | None = None, search: str | None = None, limit: int = 20, offset: int = 0
     ) -> list[DraftSummary]: ...
@@ -457,6 +458,22 @@ class SQLiteStore(AuditChain, DraftRecords):
         """Every version of a draft, oldest first."""
         rows = self.conn.execute("SELECT * FROM versions WHERE draft_id = ? ORDER BY number", (draft_id,))
         return [_version(r) for r in rows]
+
+    def draft_rows(self, draft_id: str) -> RowBundle:
+        """A draft's own rows (draft, versions, notes, reviews) as column -> value dicts, read in one snapshot.
+
+        No models are built and no tamper checks run: `show` builds its record from these without pydantic.
+        """
+        with self.snapshot():  # one consistent reading while other processes write
+            found = self._dicts(f"SELECT {DRAFT_COLUMNS} FROM drafts WHERE id = ?", (draft_id,))
+            if not found:
+                raise NotFound(f"no draft {draft_id!r}")
+            return RowBundle(
+                found[0],
+                versions=self._dicts("SELECT * FROM versions WHERE draft_id = ? ORDER BY number", (draft_id,)),
+                notes=self._dicts("SELECT * FROM notes WHERE draft_id = ? ORDER BY number", (draft_id,)),
+                reviews=self._dicts("SELECT * FROM reviews WHERE draft_id = ? ORDER BY rowid", (draft_id,)),
+            )
 
     def list_drafts(
         self, *, status: State | None = None, search: str | None = None, limit: int = 20, offset: int = 0

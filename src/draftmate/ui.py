@@ -201,11 +201,11 @@ def _worst(notes: list[dict[str, Any]]) -> str:
 
 def render_notes(notes: list[dict[str, Any]], out: Console) -> None:
     """The notes as a table: number, severity, lines, quote, why, signals, resolution."""
-    from rich.table import Table
-
     if not notes:
         out.print(literal("no uncertainty notes", "dim"))
         return
+    from rich.table import Table  # only here: with its layout math it is a fifth of `show`'s rich imports
+
     table = Table(box=None, header_style="bold", pad_edge=False, expand=False)
     for column in ("#", "severity", "risk", "lines", "quote", "why", "signals", "resolved"):
         table.add_column(column, overflow="fold")

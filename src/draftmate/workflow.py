@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import difflib
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from draftmate.errors import GateRefused, IllegalTransition
-from draftmate.models import Decision, Note, Resolution, Review, SectionDecision, Severity, State
 from draftmate.sections import Section
+from draftmate.vocabulary import Decision, Resolution, Severity, State
+
+# The records are only annotations here: `show` imports this module and must not load pydantic.
+if TYPE_CHECKING:
+    from draftmate.models import Note, Review, SectionDecision
 
 
 class Action(StrEnum):
