@@ -220,7 +220,7 @@ def test_navigation_search_help_and_diff(runner: CliRunner, terminal: None) -> N
     assert "no section '9': give a number from 1 to 4" in out
     assert "section 2, line 9: S3 multipart guide" in out
     assert "this is the first version; there is nothing to compare it with" in out
-    assert "revising needs a configured model" in out
+    assert "revising needs a configured model endpoint: set OPENAI_API_KEY" in out
     assert "unknown key 'zz'" in out and "type a key, then Enter" in out
 
 

@@ -216,6 +216,12 @@ def list_drafts(
     if as_json:
         _print_json([r.as_json() for r in rows])
         return
+    if not rows and (state or search or page > 1):  # "no drafts yet" would be wrong: the filters left none
+        asked = [f"--status {state.value}"] if state else []
+        asked += [f"--search {search!r}"] if search else []
+        asked += [f"--page {page}"] if page > 1 else []
+        typer.echo(f"no drafts match {' '.join(asked)}; `draftmate list` shows all")
+        return
     from draftmate import ui
 
     ui.render_list(rows, sys.stdout)
@@ -246,7 +252,7 @@ def show(
 @handled
 def note(
     draft_id: Annotated[str, typer.Argument(metavar="ID", help="Draft ID or unique prefix.")],
-    text: Annotated[str, typer.Argument(help="What may be wrong, and why.")],
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="What may be wrong, and why.")],
     severity: Annotated[str, typer.Option(metavar="LEVEL", help="info, verify or blocking.")] = "verify",
     lines: Annotated[str | None, typer.Option(metavar="A-B", help="The lines it is about, A-B.")] = None,
     reviewer: Annotated[str | None, typer.Option(metavar="NAME", help="Who is adding it.")] = None,
@@ -271,8 +277,10 @@ def is_terminal() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
-def _reviewer(flag: str | None, settings: Any = None, *, ask: bool) -> str | None:
-    """Reviewer identity: flag, DRAFTMATE_REVIEWER or config, git, else ask when there is a terminal."""
+def _reviewer(flag: str | None, settings: Any = None, *, ask: bool, resuming: str | None = None) -> str | None:
+    """Reviewer identity: flag, DRAFTMATE_REVIEWER or config, git, else ask when there is a terminal.
+
+    `resuming` is the open review's reviewer: offered as the answer, because another name starts the review over."""
     if flag:
         return flag.strip()
     settings = settings or _settings()
@@ -284,7 +292,16 @@ def _reviewer(flag: str | None, settings: Any = None, *, ask: bool) -> str | Non
     if found:
         return found
     if ask and is_terminal():
-        return typer.prompt("Your name as reviewer").strip() or None
+        from draftmate.errors import UsageError
+
+        typer.echo("no reviewer configured; save yours once with `draftmate config set reviewer NAME`", err=True)
+        try:
+            return typer.prompt("Your name as reviewer", default=resuming).strip() or None
+        except typer.Abort:  # Ctrl-D or Ctrl-C at the prompt: nothing was opened yet
+            typer.echo()  # end the prompt's line, so the error starts its own
+            raise UsageError(
+                "no reviewer given: pass --reviewer NAME or save it with `draftmate config set reviewer NAME`"
+            ) from None
     return None
 
 
@@ -327,7 +344,8 @@ def review(
             )
         from draftmate.interactive import run_review
 
-        who = _reviewer(reviewer, settings, ask=True)
+        open_review = store.current_review(full_id)
+        who = _reviewer(reviewer, settings, ask=True, resuming=open_review.reviewer if open_review else None)
         if not who:
             raise UsageError("no reviewer: pass --reviewer NAME or set DRAFTMATE_REVIEWER")
         raise typer.Exit(run_review(store, full_id, reviewer=who, responsible=responsible, reviser=_reviser(settings)))
@@ -374,7 +392,7 @@ def _parse_resolution(spec: str) -> tuple[str, Any, str]:
 @app.command()
 @handled
 def verify(
-    draft_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="Only this draft's records.")] = None,
+    draft_id: Annotated[str | None, typer.Argument(metavar="ID", help="Only this draft's records.")] = None,
     file: Annotated[
         str | None,
         typer.Option(
@@ -424,14 +442,14 @@ def config_show(
 @config_app.command("set")
 @handled
 def config_set(
-    key: Annotated[str, typer.Argument(help="Setting name, see `config show`.")],
-    value: Annotated[str, typer.Argument(help="New value.")],
+    key: Annotated[str, typer.Argument(metavar="KEY", help="Setting name, see `config show`.")],
+    value: Annotated[str, typer.Argument(metavar="VALUE", help="New value; '' removes it from config.toml.")],
 ) -> None:
     """Change a setting in config.toml."""
     from draftmate.config import set_value
 
     path = set_value(key, value)
-    typer.echo(f"set {key} in {path}")
+    typer.echo(f"set {key} in {path}" if value.strip() else f"removed {key} from {path}")
 
 
 @config_app.command("path")
@@ -661,7 +679,8 @@ def _export_all(output: str, force: bool) -> None:
         write_lines_atomic(Path(output), lines, overwrite=force)
         rebuilt = report.written - report.sealed  # the slow way: worth saying when a bulk export takes a while
         detail = f"; {rebuilt} rebuilt from their rows (no seal, or changed since approval)" if rebuilt else ""
-        typer.echo(f"exported {report.written} final drafts to {output} (JSON Lines){detail}", err=True)
+        drafts = "draft" if report.written == 1 else "drafts"
+        typer.echo(f"exported {report.written} final {drafts} to {output} (JSON Lines){detail}", err=True)
     if report.refused:
         for reason in report.refused:
             typer.echo(f"refused: {reason}", err=True)
@@ -763,7 +782,7 @@ def _draft_with_model(
 @app.command()
 @handled
 def brainstorm(
-    topic: Annotated[str, typer.Argument(help="What to brainstorm about.")],
+    topic: Annotated[str, typer.Argument(metavar="TOPIC", help="What to brainstorm about.")],
     n: Annotated[int, typer.Option("-n", metavar="N", min=1, max=20, help="How many ideas.")] = 5,
     context: Annotated[
         list[str] | None, typer.Option("--context", metavar="FILE", help="A source file to draw on (repeatable).")
@@ -868,7 +887,7 @@ def prompts_list(
 @prompts_app.command("show")
 @handled
 def prompts_show(
-    name: Annotated[str, typer.Argument(help="Template name, see `prompts list`.")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Template name, see `prompts list`.")],
 ) -> None:
     """A template's file as it is used."""
     from draftmate import prompts, ui

@@ -125,19 +125,26 @@ def describe_errors(error: ValidationError, sources: dict[str, str]) -> str:
 
 
 def set_value(key: str, raw: str, env: dict[str, str] | None = None) -> Path:
-    """Validate one setting and write it to config.toml atomically; returns the file's path."""
+    """Validate one setting and write it to config.toml atomically; returns the file's path.
+
+    An empty value removes the setting from the file, so the environment or the default applies again (an empty
+    api_key would otherwise count as a key)."""
     if key not in Settings.model_fields:
         known = ", ".join(Settings.model_fields)
         raise ConfigError(f"unknown setting {key!r}; known settings: {known}")
     path = config_path(env)
     current = read_config_file(path)
-    current[key] = raw
+    if raw.strip():
+        current[key] = raw
+    else:
+        current.pop(key, None)
     try:
         checked = Settings(**current)
     except ValidationError as e:
         raise ConfigError(describe_errors(e, {key: "config set"})) from None
-    value = getattr(checked, key)
-    current[key] = value.get_secret_value() if isinstance(value, SecretStr) else value
+    if key in current:
+        value = getattr(checked, key)
+        current[key] = value.get_secret_value() if isinstance(value, SecretStr) else value
     from draftmate.fileio import write_atomic
 
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # it may also hold the store: private, like the store's

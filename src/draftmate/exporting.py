@@ -90,6 +90,13 @@ def _not_final_reasons(bundle: DraftBundle) -> list[str]:
         what = "asked for changes" if draft.status is State.CHANGES else "rejected it"
         why = f": {export._one_line(last.reason)}" if last.reason.strip() else ""
         return [f"{export._one_line(last.reviewer)} {what}{why}", "draft or import a new version, then review it"]
+    earlier = approving_review(bundle)
+    if earlier is not None:  # approved once, then a new version came: "nobody has approved it" would be untrue
+        who = export._one_line(earlier.reviewer)
+        return [
+            f"version {draft.current_version} is not approved ({who} approved version {earlier.version});"
+            f" review it: draftmate review {short}"
+        ]
     return [f"nobody has approved it; review it: draftmate review {short}"]
 
 

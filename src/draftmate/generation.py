@@ -271,7 +271,10 @@ def retry(
     existing = store.get_draft(draft_id)
     request = dict(existing.request)
     if not request.get("spec"):
-        raise UsageError(f"draft {draft_id[:8]} was not drafted by the model, so there is no request to retry")
+        raise UsageError(
+            f"draft {draft_id[:8]} was not drafted by the model, so there is no request to retry; store a new version"
+            f" from a file with `draftmate draft --from-file FILE --version-of {draft_id[:8]}`"
+        )
     state = next_state(existing.status, Action.NEW_VERSION)
     warnings = []
     context = []

@@ -399,7 +399,8 @@ class ReviewLoop:
         """r: ask the model to revise the section; its text comes back undecided, for you to decide."""
         if self.reviser is None:
             self.say(
-                "revising needs a configured model: set one with `draftmate config set model NAME`; edit with e instead"
+                "revising needs a configured model endpoint: set OPENAI_API_KEY, or DRAFTMATE_BASE_URL for a local"
+                " server (`draftmate doctor` checks it); edit with e instead"
             )
             return
         instruction = arg or self.ask("what should the model change? ")

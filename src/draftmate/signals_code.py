@@ -233,13 +233,18 @@ def import_notes(tree: ast.Module, lines: list[str], resolver: Resolver) -> list
         if not missing:
             continue
         names = ", ".join(repr(m) for m in missing)
-        where = "the installed environment" + ("" if resolver.declared is None else " or the declared dependencies")
+        where = (
+            "the standard library or the installed environment"
+            if resolver.declared is None
+            else "the standard library, the installed environment or the declared dependencies"
+        )
+        verb, noun = ("is", "this package") if len(missing) == 1 else ("are", "these packages")
         notes.append(
             SpanNote(
                 kind="unknown-import",
                 severity="blocking",
                 why=(
-                    f"{names} is not in the standard library, {where}: this package may not "
+                    f"{names} {verb} not in {where}: {noun} may not "
                     "exist; check the name on PyPI before installing anything (invented names get squatted)"
                 ),
                 source="check",

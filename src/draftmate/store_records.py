@@ -378,7 +378,12 @@ class DraftRecords:
                 raise AmbiguousId(f"idea ID {ref!r} is ambiguous; type more digits")
             row = rows[0] if rows else None
         if row is None:
-            raise NotFound(f"no idea {ref!r}; run `draftmate brainstorm TOPIC` first")
+            latest = self.conn.execute(
+                "SELECT count(*) FROM ideas WHERE batch = (SELECT batch FROM ideas ORDER BY rowid DESC LIMIT 1)"
+            ).fetchone()[0]
+            if not latest:
+                raise NotFound(f"no idea {ref!r}: there are no ideas yet; run `draftmate brainstorm TOPIC` first")
+            raise NotFound(f"no idea {ref!r}: the latest brainstorm has ideas 1-{latest}; pick one of those")
         idea = dict(row)
         idea["risks"] = json.loads(idea.pop("risks_json"))
         return idea
