@@ -140,6 +140,19 @@ def test_quit_then_resume_keeps_earlier_decisions(runner: CliRunner, terminal: N
     assert [d.index for d in open_review.decisions] == [0, 1]
 
 
+def test_taking_over_anothers_review_says_their_decisions_do_not_carry(
+    runner: CliRunner, terminal: None, store: SQLiteStore
+) -> None:
+    draft_id = import_example(runner)
+    assert review(runner, draft_id, "y", "y", "q").exit_code == 0
+    bob = runner.invoke(app, ["review", draft_id[:8], "--reviewer", "Bob"], input="q\n")
+    assert bob.exit_code == 0, bob.output
+    assert "Ann had this review open; you take it over: their 2 section decisions do not carry over" in bob.stdout
+    assert "resuming:" not in bob.stdout
+    again = runner.invoke(app, ["review", draft_id[:8], "--reviewer", "Bob"], input="q\n")
+    assert "take it over" not in again.stdout  # only said once, when it happens
+
+
 def test_closed_input_saves_and_resumes(runner: CliRunner, terminal: None, store: SQLiteStore) -> None:
     draft_id = import_example(runner)
     result = review(runner, draft_id, "y")

@@ -175,6 +175,14 @@ class ReviewLoop:
             f"reviewer {self.s.review.reviewer}  responsible {self.s.review.editorial_responsibility}",
             "dim",
         )
+        if self.s.taken_over:
+            previous, dropped = self.s.taken_over
+            self.say(
+                f"{previous} had this review open; you take it over: their {dropped} section"
+                f" decision{'s' if dropped != 1 else ''} do not carry over (a reviewer attests only to the sections"
+                " they saw); notes they resolved stay resolved, in their name",
+                "yellow",
+            )
         decided = sum(1 for st in states if st not in ("undecided", "stale"))
         if decided:
             self.say(f"resuming: {decided} of {len(states)} sections already decided; your decisions are kept")

@@ -54,6 +54,8 @@ class ReviewSession:
     review: Review
     version: Version
     sections: list[Section] = field(default_factory=list)
+    # set when this reviewer took over another's open review: whose, and how many of their decisions were dropped
+    taken_over: tuple[str, int] | None = None
 
     @property
     def actor(self) -> str:
@@ -302,6 +304,7 @@ def begin_review(
     if not reviewer.strip():
         raise UsageError("no reviewer: pass --reviewer NAME, set DRAFTMATE_REVIEWER, or set git user.name")
     responsibility = (editorial_responsibility or reviewer).strip()
+    taken_over = None
     with store.transaction():
         draft = store.get_draft(draft_id)
         if draft.current_version == 0:
@@ -319,6 +322,7 @@ def begin_review(
         elif review.reviewer != reviewer:
             # a new reviewer attests only to what they saw and decided: nothing of the previous reviewer's carries
             previous = review.reviewer
+            taken_over = (previous, len(review.decisions))
             review.reviewer, review.editorial_responsibility = reviewer, responsibility
             review.seen, review.decisions = [], []
             store.save_review(review, event="review.reviewer_changed", actor=reviewer, detail={"previous": previous})
@@ -326,7 +330,7 @@ def begin_review(
             review.editorial_responsibility = responsibility
             store.save_review(review, event="review.responsibility_changed", actor=reviewer)
         version = store.get_version(draft.id)
-        session = ReviewSession(store, draft, review, version)
+        session = ReviewSession(store, draft, review, version, taken_over=taken_over)
         session.sections = split_sections(version.content, draft.kind.value, draft.lang)
         session._refresh()
     return session
