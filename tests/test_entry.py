@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from draftmate._help import ROOT_HELP
 from draftmate.cli import app
-from draftmate.entry import columns
+from draftmate.entry import GROUPS, columns
 
 PROBE = """
 import sys
@@ -60,3 +60,11 @@ def test_no_arguments_prints_the_help_and_succeeds(width: str) -> None:
     bare = run(columns_env=width)
     assert bare.returncode == 0, bare.stderr
     assert bare.stdout.startswith("Usage: draftmate") and "Commands" in bare.stdout
+
+
+def test_a_group_alone_prints_its_help_and_succeeds() -> None:
+    assert set(GROUPS) == {group.name for group in app.registered_groups}
+    for group in GROUPS:
+        alone = run(group, columns_env="100")
+        assert alone.returncode == 0, alone.stderr
+        assert alone.stdout.startswith(f"Usage: draftmate {group}") and "Commands" in alone.stdout

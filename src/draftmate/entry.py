@@ -25,11 +25,17 @@ def columns() -> int:
     return width if width > 0 else 80
 
 
+# Commands that only group subcommands: alone, like a bare `draftmate`, they ask for their help.
+GROUPS = ("config", "prompts")
+
+
 def main() -> None:
     """Entry point of the `draftmate` command."""
     args = sys.argv[1:]
     if not args:  # a bare `draftmate` asks what there is: the help, and success (click would exit 2)
         args = sys.argv[1:] = ["--help"]
+    elif len(args) == 1 and args[0] in GROUPS:
+        args = sys.argv[1:] = [args[0], "--help"]
     if args in (["--help"], ["-h"]) and columns() >= 80:
         from draftmate._help import ROOT_HELP
 
