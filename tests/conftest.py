@@ -13,22 +13,39 @@ from draftmate.store import SQLiteStore
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
+TERMINAL_SETTINGS = ("COLUMNS", "LINES", "FORCE_COLOR", "NO_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "PY_COLORS")
+PROXY_SETTINGS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 
 
 @pytest.fixture(autouse=True)
 def hermetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point data and config at a temp dir and clear settings that leak in from the machine."""
+    return clean_environment(tmp_path, monkeypatch)
+
+
+def clean_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """What `hermetic` does, callable from a test of it; the data directory."""
     for name in list(os.environ):
         if name.startswith(("DRAFTMATE_", "OPENAI_")):
             monkeypatch.delenv(name)
     home = tmp_path / "home"
     monkeypatch.setenv("DRAFTMATE_HOME", str(home))
+    # No git identity from the user's or the system's config, nor from the repository the suite runs in (a clone
+    # where someone set user.name): tests that expect "who is reviewing?" would find one.
     empty = tmp_path / "gitconfig"
     empty.write_text("")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(empty))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_DIR", str(tmp_path / "not-a-repository"))
+    monkeypatch.delenv("GIT_CONFIG_COUNT", raising=False)
+    monkeypatch.delenv("GIT_CONFIG_PARAMETERS", raising=False)
     monkeypatch.delenv("EDITOR", raising=False)
     monkeypatch.delenv("VISUAL", raising=False)
+    # The terminal the suite runs in must not shape output: rich reads COLUMNS (wraps asserted lines, also in the
+    # pty tests' children) and FORCE_COLOR (escape codes in captured output).
+    # Every server a test talks to is on 127.0.0.1; a proxy from the machine would swallow those requests.
+    for name in TERMINAL_SETTINGS + PROXY_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
     return home
 
 

@@ -282,6 +282,10 @@ def llmock_binary() -> Path | None:
     return path if path.is_file() and os.access(path, os.X_OK) else None
 
 
+# Test servers are on 127.0.0.1: never reach them through a proxy the machine's environment names.
+LOCAL = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 def free_port() -> int:
     """A TCP port nothing listens on right now."""
     with socket.socket() as s:
@@ -289,25 +293,42 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+PORT_ATTEMPTS = 3
+
+
+class PortTaken(RuntimeError):
+    """llmock could not bind the port it was given: something else took it first."""
+
+
 class LLMock:
     """A running llmock server: its URL, its control API, and how to stop it."""
 
     def __init__(self, binary: Path, log: Path, *extra: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
-        args = [str(binary), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
-        args += ["--response-style", "echo", "--log-level", "warning", *extra]
         env = {k: v for k, v in os.environ.items() if not k.startswith(("LLMOCK_", "OPENAI_", "DRAFTMATE_"))}
-        with log.open("wb") as out:
-            self.process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env)
-        self._wait_ready(20.0)
+        # A port probed free can be taken before llmock binds it (it cannot be told to bind port 0 and say which):
+        # on "address already in use", try another.
+        for attempt in range(1, PORT_ATTEMPTS + 1):
+            self.port = free_port()
+            self.url = f"http://127.0.0.1:{self.port}"
+            args = [str(binary), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+            args += ["--response-style", "echo", "--log-level", "warning", *extra]
+            with log.open("wb") as out:
+                self.process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env)
+            try:
+                self._wait_ready(20.0)
+                return
+            except PortTaken:
+                if attempt == PORT_ATTEMPTS:
+                    raise
 
     def _wait_ready(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"llmock exited with {self.process.returncode}: {self.log.read_text()[-2000:]}")
+                said = self.log.read_text(errors="replace")[-2000:]
+                error = PortTaken if "address already in use" in said.lower() else RuntimeError
+                raise error(f"llmock exited with {self.process.returncode}: {said}")
             with contextlib.suppress(OSError, ValueError):
                 self.control("GET", "/_llmock/scenario")
                 return
@@ -320,7 +341,7 @@ class LLMock:
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(self.url + path, data=data, method=method)
         request.add_header("Content-Type", "application/json")
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with LOCAL.open(request, timeout=10) as response:
             return json.loads(response.read() or b"null")
 
     def script(self, *behaviors: dict[str, Any]) -> None:
@@ -363,7 +384,7 @@ def running_llmock(binary: Path, log: Path, *extra: str) -> Iterator[LLMock]:
 def urlopen_ok(url: str) -> bool:
     """Whether a GET on `url` answers 2xx."""
     try:
-        with urllib.request.urlopen(url, timeout=5) as r:
-            return 200 <= r.status < 300
+        with LOCAL.open(url, timeout=5) as r:
+            return bool(200 <= r.status < 300)
     except (urllib.error.URLError, OSError):
         return False

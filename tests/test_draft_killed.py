@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,25 +18,19 @@ from draftmate.store import SQLiteStore
 DRAFTMATE = [sys.executable, "-m", "draftmate"]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def start_server(latency: float) -> tuple[subprocess.Popen[str], str]:
-    """bench/oai_server.py on a free port, answering after `latency` seconds."""
-    port = free_port()
+    """bench/oai_server.py on a port the kernel picks, answering after `latency` seconds."""
+    # --port 0 and the URL it prints: a port probed free here could be taken before the server binds it
     server = subprocess.Popen(
-        [sys.executable, str(REPO / "bench" / "oai_server.py"), "--port", str(port), "--latency", str(latency)],
+        [sys.executable, str(REPO / "bench" / "oai_server.py"), "--port", "0", "--latency", str(latency)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
     assert server.stdout is not None
-    line = server.stdout.readline()  # "listening on ..." once it accepts requests
-    assert "listening" in line, line
-    return server, f"http://127.0.0.1:{port}/v1"
+    line = server.stdout.readline()  # "listening on http://127.0.0.1:PORT/v1" once it accepts requests
+    assert line.startswith("listening on http://127.0.0.1:"), line
+    return server, line.split()[-1]
 
 
 def stop(server: subprocess.Popen[str]) -> None:
