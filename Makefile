@@ -5,10 +5,10 @@ PY := $(VENV)/bin/python
 .PHONY: install dev test lint typecheck bench
 
 install:  ## install and run the tool
-	python3 -m venv $(VENV) && $(VENV)/bin/pip install . && $(VENV)/bin/draftmate --version
+	python3 -m venv $(VENV) && $(VENV)/bin/pip install -c constraints.txt . && $(VENV)/bin/draftmate --version
 
 dev:  ## install for development
-	python3 -m venv $(VENV) && $(VENV)/bin/pip install -e '.[dev]'
+	python3 -m venv $(VENV) && $(VENV)/bin/pip install -c constraints.txt -e '.[dev]'
 
 # The fault tests use llmock from its own venv when it is there (.ci/run makes it); else they skip, saying so.
 LLMOCK ?= $(wildcard $(CURDIR)/.ci-llmock/bin/llmock)
