@@ -77,7 +77,8 @@ def main() -> None:
                     if result.exit_code != 0:
                         raise SystemExit(f"{name}/{label} failed: {result.stdout}{result.stderr}")
                 print(f"recorded {name}: {len(cassette)} requests")
-        vcr_config.RECORDED_WITH.write_text(json.dumps({"base_url": base_url, "model": args.model}, indent=2) + "\n")
+        recorded = {"base_url": vcr_config.public_url(base_url), "model": args.model}  # replays need no credentials
+        vcr_config.RECORDED_WITH.write_text(json.dumps(recorded, indent=2) + "\n")
     finally:
         if server is not None:
             server.terminate()

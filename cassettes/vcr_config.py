@@ -25,11 +25,22 @@ SECRET_HEADERS = (
 SECRET_QUERY = ("api_key", "api-key", "key")
 
 
+def public_url(url: str) -> str:
+    """`url` without credentials: no user:password@ (a gateway's basic auth) and no secret query parameters."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    netloc = parts.netloc.rpartition("@")[2]
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k.lower() not in SECRET_QUERY])
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
 def scrub_request(request: Any) -> Any:
     """A request without credentials, as it may be written to disk."""
     for name in list(request.headers):
         if name.lower() in SECRET_HEADERS:
             del request.headers[name]
+    request.uri = public_url(request.uri)
     return request
 
 

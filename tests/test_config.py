@@ -64,15 +64,16 @@ def test_precedence_flag_env_file_default(hermetic: Path, monkeypatch: pytest.Mo
 def test_draftmate_variables_beat_openai_ones(
     hermetic: Path, monkeypatch: pytest.MonkeyPatch, field: str, primary: str, fallback: str
 ) -> None:
-    write_config(hermetic, f'{field} = "from-file"\n')
-    monkeypatch.setenv(fallback, "from-openai-var")
+    # URL-shaped values: they must also pass as a base_url
+    write_config(hermetic, f'{field} = "http://file/v1"\n')
+    monkeypatch.setenv(fallback, "http://openai-var/v1")
     settings, sources = resolve()
     value = getattr(settings, field)
-    assert (getattr(value, "get_secret_value", lambda: value)(), sources[field]) == ("from-openai-var", fallback)
-    monkeypatch.setenv(primary, "from-draftmate-var")
+    assert (getattr(value, "get_secret_value", lambda: value)(), sources[field]) == ("http://openai-var/v1", fallback)
+    monkeypatch.setenv(primary, "http://dm-var/v1")
     settings, sources = resolve()
     value = getattr(settings, field)
-    assert (getattr(value, "get_secret_value", lambda: value)(), sources[field]) == ("from-draftmate-var", primary)
+    assert (getattr(value, "get_secret_value", lambda: value)(), sources[field]) == ("http://dm-var/v1", primary)
 
 
 def test_empty_environment_variable_does_not_override(hermetic: Path, monkeypatch: pytest.MonkeyPatch) -> None:

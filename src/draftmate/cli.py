@@ -720,9 +720,11 @@ def _draft_with_model(
             printer(text)
 
     if retry is not None:
-        if spec or idea or sources:
-            raise UsageError("--retry runs the stored request again; give it no SPEC, --idea or --context")
-        outcome = generation.retry(store, settings, store.resolve_id(retry), on_chunk=on_chunk)
+        if spec or idea or sources or kind or lang:
+            raise UsageError(
+                "--retry runs the stored request again; give it no SPEC, --idea, --context, --kind or --lang"
+            )
+        outcome = generation.retry(store, settings, store.resolve_id(retry), on_chunk=on_chunk, samples=samples)
     else:
         if spec is None and idea is None or spec == "-":
             if sys.stdin.isatty():

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from draftmate.errors import ConfigError
 from draftmate.paths import config_dir, config_path, data_dir, home_override
@@ -23,6 +24,9 @@ ENV_VARS: dict[str, tuple[str, ...]] = {
     "reviewer": ("DRAFTMATE_REVIEWER",),
 }
 SECRET_FIELDS = ("api_key",)
+EXAMPLE_URL = "http://localhost:11434/v1"
+# The value of an Authorization header a server may quote back: `Bearer <key>`, `Basic <base64 user:password>`.
+AUTH_VALUE = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+", re.I)
 
 
 class Settings(BaseModel):
@@ -44,6 +48,35 @@ class Settings(BaseModel):
     prompts_dir: str | None = Field(None, description="directory of your own prompt templates")
     edit_threshold: float = Field(0.3, ge=0.0, le=1.0, description="edit share above which a draft was wrong")
     target_error_rate: float = Field(0.1, gt=0.0, lt=1.0, description="allowed error rate of high confidence")
+
+    @field_validator("base_url")
+    @classmethod
+    def _endpoint_url(cls, value: str | None) -> str | None:
+        """An http(s) URL with a host and a numeric port; the message never repeats the URL (it may hold a key)."""
+        if not value:
+            return value
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value)
+        try:
+            parts.port  # noqa: B018 - raises on a port that is not a number
+        except ValueError:
+            raise ValueError(f"its port is not a valid number; write it like {EXAMPLE_URL}") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"use an http:// or https:// URL with a host, like {EXAMPLE_URL}")
+        return value
+
+    def redact(self, text: str) -> str:
+        """`text` (e.g. a server's error) without these settings' secrets or any credentials it quotes."""
+        secrets = [self.api_key.get_secret_value()] if self.api_key else []
+        if self.base_url:
+            from urllib.parse import parse_qsl, urlsplit
+
+            parts = urlsplit(self.base_url)
+            secrets += [parts.password or "", *(v for _, v in parse_qsl(parts.query))]
+        for secret in sorted((s for s in secrets if len(s) >= 4), key=len, reverse=True):
+            text = text.replace(secret, "****")
+        return AUTH_VALUE.sub(r"\1 ****", text)
 
     def has_endpoint(self) -> bool:
         """Whether a model can be reached: a key for OpenAI, or an endpoint of one's own."""

@@ -235,7 +235,7 @@ def draft(
         on_chunk=on_chunk,
         prompts_dir=settings.prompts_dir,
     )
-    content, incomplete = finished_content(made.reply, kind)
+    content, incomplete = finished_content(made, kind)
     meta = version_meta(seam, settings, template, made, k)
     with store.transaction():
         store.add_version(
@@ -264,8 +264,9 @@ def retry(
     *,
     chat: ChatSeam | None = None,
     on_chunk: OnChunk | None = None,
+    samples: int | None = None,
 ) -> DraftOutcome:
-    """Run a draft's stored request again and store the answer as its next version."""
+    """Run a draft's stored request again (with `samples` extra samples if given) as its next version."""
     from draftmate.drafting import annotate, read_input
 
     existing = store.get_draft(draft_id)
@@ -292,7 +293,7 @@ def retry(
     if template.sha256 != request.get("template", {}).get("sha256"):
         warnings.append(f"prompt template {template.name} changed since the first attempt (now v{template.version})")
     seam = chat_for(settings, chat)
-    k = int(request.get("samples", settings.samples))
+    k = int(request.get("samples", settings.samples)) if samples is None else samples
     made = generate(
         seam,
         template,
@@ -304,13 +305,19 @@ def retry(
         on_chunk=on_chunk,
         prompts_dir=settings.prompts_dir,
     )
-    content, incomplete = finished_content(made.reply, kind)
+    content, incomplete = finished_content(made, kind)
     if not content.strip() and made.error:
         raise ModelError(
             f"{made.error}; draft {draft_id[:8]} is unchanged, retry later: draftmate draft --retry {draft_id[:8]}"
         )
     meta = version_meta(seam, settings, template, made, k) | {"retry_of_version": existing.current_version}
-    request.update(model=settings.model, fallback_model=settings.fallback_model, template=template.ref())
+    request.update(
+        model=settings.model,
+        fallback_model=settings.fallback_model,
+        base_url_host=seam.provider,
+        samples=k,
+        template=template.ref(),
+    )
     with store.transaction():
         store.add_version(
             existing.id, content, origin=Origin.MODEL, author="model", state=state, meta=meta, incomplete=incomplete
@@ -353,6 +360,8 @@ def generate(
         reply, error = e.partial, str(e)
     except ModelError as e:
         reply, error = Reply(text=""), str(e)
+    if error is None and reply.complete and not reply.text.strip():
+        error = "the model returned an empty answer (it may have refused the request); rephrase it or try another model"
     signal_errors: dict[str, str] = {}
     weak: list[dict[str, str]] | None = None
     extra: list[str] | None = None
@@ -383,9 +392,10 @@ def weak_spots(
     return [{"quote": w.quote, "why": w.why} for w in found.weak_spots]
 
 
-def finished_content(reply: Reply, kind: Kind) -> tuple[str, bool]:
-    """The text to store and whether it is incomplete (no finish reason, cut at the length limit, interrupted)."""
-    incomplete = not reply.complete
+def finished_content(made: Generated, kind: Kind) -> tuple[str, bool]:
+    """The text to store and whether it is incomplete: failed, no finish reason, cut at a length limit, interrupted."""
+    reply = made.reply
+    incomplete = not reply.complete or made.error is not None
     text = reply.text
     if kind is Kind.CODE and not incomplete:
         text = strip_fences(text)
@@ -425,7 +435,7 @@ def _signals(made: Generated) -> dict[str, Any]:
 def _note_incomplete(store: SQLiteStore, current: Draft, made: Generated) -> None:
     """A blocking note on a draft the model did not finish."""
     reply = made.reply
-    if reply.complete:
+    if reply.complete and not made.error:
         return
     if made.error:
         why = f"the model failed before finishing ({made.error})"

@@ -236,9 +236,13 @@ class OpenAIChat:
                     reply.usage = _usage(chunk.usage_metadata)
         except KeyboardInterrupt:
             reply.interrupted = True
-        except model_errors() as e:
+        except model_errors() + (ValueError,) as e:
+            if isinstance(e, ValueError) and not isinstance(e, json.JSONDecodeError) and NO_CHUNKS not in str(e):
+                raise  # only langchain's "no chunks" (a 200 that was not a stream) means the endpoint failed
             reply.text, reply.latency_ms = "".join(parts), _ms(started)
-            raise StreamFailed(self.describe(e), replace(reply, logprobs=tokens or None)) from None
+            raise StreamFailed(
+                self.describe(e, mid_answer=bool(parts)), replace(reply, logprobs=tokens or None)
+            ) from None
         reply.text, reply.latency_ms = "".join(parts), _ms(started)
         reply.logprobs = tokens or None
         return reply
@@ -251,7 +255,7 @@ class OpenAIChat:
         if n > 1:
             try:
                 replies = self._generate_n(messages, temperature, n)
-            except model_errors():  # an endpoint refusing n>1 is not a failure: ask one at a time
+            except answer_errors():  # an endpoint refusing n>1 is not a failure: ask one at a time
                 replies = []
         missing = n - len(replies)
         if missing > 0:
@@ -275,7 +279,7 @@ class OpenAIChat:
             message = self.runnable(logprobs=False).invoke(
                 self._lc_messages(messages), **self._kwargs(temperature), **kwargs
             )
-        except model_errors() as e:
+        except answer_errors() as e:
             raise ModelError(self.describe(e)) from None
         return _reply(message, _ms(started))
 
@@ -300,11 +304,14 @@ class OpenAIChat:
             return [m.id for m in client.models.list()]
         except openai.NotFoundError:
             return []
-        except model_errors() as e:
+        except answer_errors() as e:
             raise ModelError(self.describe(e)) from None
 
-    def describe(self, error: BaseException) -> str:
-        """A one-line account of a failed request, naming what to do."""
+    def describe(self, error: BaseException, *, mid_answer: bool = False) -> str:
+        """A one-line account of a failed request, naming what to do; no secret the server quoted survives."""
+        return self.settings.redact(self._explain(error, mid_answer=mid_answer))
+
+    def _explain(self, error: BaseException, *, mid_answer: bool) -> str:
         import httpx2
         import openai
 
@@ -316,10 +323,16 @@ class OpenAIChat:
                 f"{where} did not answer within {self.settings.timeout:g} s; "
                 "raise it with `draftmate config set timeout 120`"
             )
+        if mid_answer and isinstance(error, openai.APIConnectionError | httpx2.TransportError):
+            return f"the connection to {where} broke off mid-answer ({_first_line(error)}); what arrived is kept"
         if isinstance(error, openai.APIConnectionError | httpx2.TransportError):
             return f"cannot reach {where} ({_first_line(error)}); is the server running?"
         if isinstance(error, openai.AuthenticationError):
             return f"{where} refused the API key (HTTP 401); check OPENAI_API_KEY or DRAFTMATE_API_KEY"
+        if isinstance(error, openai.RateLimitError) and getattr(error, "code", None) == "insufficient_quota":
+            return (
+                f"{where} says the account is out of quota (HTTP 429); check its plan and billing, or use another key"
+            )
         if isinstance(error, openai.RateLimitError):
             return f"{where} is rate-limiting (HTTP 429) after {self.settings.max_retries} retries; wait and retry"
         if isinstance(error, openai.NotFoundError):
@@ -328,6 +341,11 @@ class OpenAIChat:
             return f"{where} answered HTTP {error.status_code}: {_first_line(error)[:200]}"
         if isinstance(error, json.JSONDecodeError):
             return f"{where} sent a streamed chunk that is not valid JSON ({error.msg}); try again"
+        if isinstance(error, ANSWER_FAULTS):
+            return (
+                f"{where} did not answer like an OpenAI-compatible API ({_first_line(error)[:120]}); "
+                "check the base URL (most servers want it to end in /v1)"
+            )
         return f"the model request failed: {type(error).__name__}: {_first_line(error)[:200]}"
 
 
@@ -337,6 +355,16 @@ def model_errors() -> tuple[type[BaseException], ...]:
     import openai
 
     return (openai.OpenAIError, httpx2.HTTPError, httpx2.StreamError, json.JSONDecodeError)
+
+
+# What langchain and openai raise on a 200 answer that is not a chat completion (an HTML page, JSON of another shape).
+ANSWER_FAULTS = (ValueError, TypeError, AttributeError, KeyError)
+NO_CHUNKS = "No generation chunks were returned"  # langchain, when a "stream" carried no completion chunk
+
+
+def answer_errors() -> tuple[type[BaseException], ...]:
+    """model_errors, and the faults of an answer that is not a chat completion: around SDK calls only."""
+    return (*model_errors(), *ANSWER_FAULTS)
 
 
 def _first_line(error: BaseException) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import string
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,10 +119,23 @@ def _sections(body: str, path: Path) -> tuple[tuple[str, str], ...]:
     parts = re.split(r"^## (system|user)[ \t]*$", body, flags=re.M)
     if parts[0].strip():
         raise ConfigError(f"{path}: put the text under a '## system' or '## user' heading")
+    _check_braces(body, path)
     sections = tuple((parts[i], parts[i + 1].strip("\n")) for i in range(1, len(parts), 2))
     if not any(role == "user" for role, _ in sections):
         raise ConfigError(f"{path}: a template needs a '## user' section")
     return sections
+
+
+def _check_braces(body: str, path: Path) -> None:
+    """ConfigError for a brace rendering would trip over (a JSON example written with single braces)."""
+    fix = "write a literal brace twice, {{ and }}"
+    try:
+        fields = [name for _, name, _, _ in string.Formatter().parse(body) if name is not None]
+    except ValueError as e:
+        raise ConfigError(f"{path}: {e}; {fix}") from None
+    for name in fields:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise ConfigError(f"{path}: {{{name}}} is not a variable; {fix}")
 
 
 def load_all(prompts_dir: str | None = None) -> dict[str, Template]:
