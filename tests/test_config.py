@@ -186,3 +186,30 @@ def test_credentials_in_an_endpoint_url_are_never_shown(runner: CliRunner, monke
     monkeypatch.setenv("DRAFTMATE_BASE_URL", "https://user:sk-secret@gw.example.com/v1")
     shown = runner.invoke(app, ["config", "show"])
     assert shown.exit_code == 0 and "sk-secret" not in shown.stdout and "gw.example.com" in shown.stdout
+
+
+@pytest.mark.parametrize(
+    ("base_url", "source", "sent"),
+    [
+        (None, None, True),  # OpenAI itself
+        ("https://proxy.example/v1", "OPENAI_BASE_URL", True),  # OpenAI's own pair of variables, as the SDK reads them
+        ("https://api.openai.com/v1", "DRAFTMATE_BASE_URL", True),
+        ("http://localhost:11434/v1", "DRAFTMATE_BASE_URL", False),
+        ("https://gateway.example/v1", "file", False),
+    ],
+)
+def test_the_openai_key_goes_only_to_openai(
+    hermetic: Path, monkeypatch: pytest.MonkeyPatch, base_url: str | None, source: str | None, sent: bool
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    if source == "file":
+        write_config(hermetic, f'base_url = "{base_url}"\n')
+    elif source:
+        monkeypatch.setenv(source, base_url or "")
+    settings, sources = resolve()
+    assert (settings.api_key is not None) is sent
+    if not sent:
+        assert sources["api_key"].startswith("OPENAI_API_KEY withheld")
+    monkeypatch.setenv("DRAFTMATE_API_KEY", "sk-for-this-endpoint")
+    settings, sources = resolve()
+    assert settings.api_key is not None and settings.api_key.get_secret_value() == "sk-for-this-endpoint"

@@ -67,7 +67,7 @@ def echo_credentials(request: httpx2.Request, body: dict[str, Any]) -> httpx2.Re
 def test_a_server_echoing_credentials_leaves_them_in_no_store_row_and_no_output(
     endpoint: list[Endpoint], runner: CliRunner, hermetic: Path, monkeypatch: pytest.MonkeyPatch, base_url: str
 ) -> None:
-    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    monkeypatch.setenv("DRAFTMATE_API_KEY", KEY)
     monkeypatch.setenv("DRAFTMATE_BASE_URL", base_url)
     endpoint.append(Endpoint(echo_credentials))
     basic = base64.b64encode(f"team:{PASSWORD}".encode()).decode()
@@ -316,3 +316,38 @@ def test_retry_refuses_flags_it_would_silently_ignore(
     result = runner.invoke(app, ["draft", "--retry", first["id"][:8], *flag])
     assert result.exit_code == 2 and "--retry runs the stored request again" in result.stderr
     assert flag[0] in result.stderr
+
+
+# ---- the OpenAI key goes only to OpenAI -----------------------------------------------------------------------
+
+
+def test_the_openai_key_is_not_sent_to_an_endpoint_set_for_draftmate(
+    endpoint: list[Endpoint], runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent: list[str | None] = []
+
+    def record(request: httpx2.Request, body: dict[str, Any]) -> None:
+        sent.append(request.headers.get("authorization"))
+        return None
+
+    endpoint.append(Endpoint(record))
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)  # in the shell profile, for OpenAI; DRAFTMATE_BASE_URL is a gateway
+    drafted = runner.invoke(app, ["draft", "Release notes for v2", "--samples", "0"])
+    assert drafted.exit_code == 0, drafted.stderr
+    assert sent and not any(KEY in (header or "") for header in sent)
+    shown = runner.invoke(app, ["config", "show"]).stdout
+    assert "OPENAI_API_KEY withheld: it goes only to OpenAI; set DRAFTMATE_API_KEY" in shown
+    monkeypatch.setenv("DRAFTMATE_API_KEY", "sk-gateway-key-0123")
+    sent.clear()
+    assert runner.invoke(app, ["draft", "Release notes for v3", "--samples", "0"]).exit_code == 0
+    assert sent and all(header == "Bearer sk-gateway-key-0123" for header in sent)
+
+
+def test_a_401_without_a_key_says_which_variable_the_endpoint_needs(
+    endpoint: list[Endpoint], runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    endpoint.append(Endpoint(lambda request, body: httpx2.Response(401, json={"error": {"message": "no key"}})))
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    drafted = runner.invoke(app, ["draft", "Release notes for v2", "--samples", "0"])
+    assert drafted.exit_code == 1
+    assert "wants an API key (HTTP 401) and none was sent; set DRAFTMATE_API_KEY" in drafted.stderr

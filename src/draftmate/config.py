@@ -137,6 +137,10 @@ def resolve(flags: dict[str, Any] | None = None, env: dict[str, str] | None = No
     for name, value in (flags or {}).items():
         if value is not None:
             values[name], sources[name] = value, "flag"
+    if sources.get("api_key") == "OPENAI_API_KEY" and not _openai_endpoint(values.get("base_url"), sources):
+        # the OpenAI key is for OpenAI (or the endpoint OpenAI's own variable names), never for an endpoint set here
+        del values["api_key"]
+        sources["api_key"] = WITHHELD
     try:
         settings = Settings(**values)
     except ValidationError as e:
@@ -144,6 +148,21 @@ def resolve(flags: dict[str, Any] | None = None, env: dict[str, str] | None = No
     for name in Settings.model_fields:
         sources.setdefault(name, "default")
     return settings, sources
+
+
+WITHHELD = "OPENAI_API_KEY withheld: it goes only to OpenAI; set DRAFTMATE_API_KEY for this endpoint"
+
+
+def _openai_endpoint(base_url: Any, sources: dict[str, str]) -> bool:
+    """Whether requests go where OPENAI_API_KEY is meant to go: OpenAI itself, or OPENAI_BASE_URL's endpoint."""
+    if not base_url or sources.get("base_url") == "OPENAI_BASE_URL":
+        return True
+    from urllib.parse import urlsplit
+
+    try:
+        return urlsplit(str(base_url)).hostname == "api.openai.com"
+    except ValueError:
+        return False
 
 
 def describe_errors(error: ValidationError, sources: dict[str, str]) -> str:

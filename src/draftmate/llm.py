@@ -327,6 +327,11 @@ class OpenAIChat:
             return f"the connection to {where} broke off mid-answer ({_first_line(error)}); what arrived is kept"
         if isinstance(error, openai.APIConnectionError | httpx2.TransportError):
             return f"cannot reach {where} ({_first_line(error)}); is the server running?"
+        if isinstance(error, openai.AuthenticationError) and self.settings.api_key is None:
+            return (
+                f"{where} wants an API key (HTTP 401) and none was sent; set DRAFTMATE_API_KEY for it "
+                "(OPENAI_API_KEY goes only to OpenAI)"
+            )
         if isinstance(error, openai.AuthenticationError):
             return f"{where} refused the API key (HTTP 401); check OPENAI_API_KEY or DRAFTMATE_API_KEY"
         if isinstance(error, openai.RateLimitError) and getattr(error, "code", None) == "insufficient_quota":
