@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from draftmate.errors import UsageError
 from draftmate.record_rows import record_of_rows
-from draftmate.store import SQLiteStore, bundle_of
+from draftmate.store import SQLiteStore, bundle_of, title_of
 from draftmate.vocabulary import Kind, Origin, Severity
 from draftmate.workflow import Action, next_state
 
@@ -127,7 +127,8 @@ def import_version(
     with store.transaction():
         draft = store.get_draft(draft_id)
         state = next_state(draft.status, Action.NEW_VERSION)
-        if draft.current_version and content == store.get_version(draft.id).content:
+        previous = store.get_version(draft.id).content if draft.current_version else None
+        if content == previous:
             raise UsageError(f"{name} is the same as version {draft.current_version} of draft {draft.id[:8]}")
         store.add_version(
             draft.id,
@@ -137,6 +138,9 @@ def import_version(
             state=state,
             meta={"source": name, "imported": True},
         )
+        if previous is None or draft.title == title_of(previous):
+            # the title was the old content's heading: it follows the content, as a draft's first title did
+            store.set_title(draft.id, title_of(content))
         annotate(store, store.get_draft(draft.id), content, context or [])
     return store.get_draft(draft_id)
 

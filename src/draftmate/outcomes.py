@@ -19,19 +19,40 @@ def tokens(text: str) -> list[str]:
 
 def edit_distance(before: str, after: str) -> float:
     """Normalized token edit distance in [0, 1]: 0 unchanged, 1 entirely rewritten."""
-    a, b = tokens(before), tokens(after)
-    if not a and not b:
+    if before == after:
         return 0.0
-    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
-    changed = sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal")
-    return min(1.0, changed / max(len(a), len(b)))
+    size = max(len(tokens(before)), len(tokens(after)))
+    if not size:
+        return 0.0
+    return min(1.0, _changed_tokens(before.splitlines(), after.splitlines()) / size)
+
+
+def _changed_tokens(a: list[str], b: list[str]) -> int:
+    """Tokens changed between two texts' lines: lines first, then tokens inside each changed run of lines.
+
+    A token diff of a whole long draft is quadratic in how often its common words recur (minutes for a large
+    draft); anchored on the lines that did not change, only the changed runs are diffed token by token.
+    """
+    changed = 0
+    # autojunk: blank and other very common lines only anchor nothing; they hold no tokens to count either way
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b).get_opcodes():
+        if tag == "equal":
+            continue
+        ta, tb = tokens("\n".join(a[i1:i2])), tokens("\n".join(b[j1:j2]))
+        matcher = difflib.SequenceMatcher(a=ta, b=tb, autojunk=False)
+        changed += sum(max(x2 - x1, y2 - y1) for op, x1, x2, y1, y2 in matcher.get_opcodes() if op != "equal")
+    return changed
 
 
 def changed_lines(before: str, after: str) -> set[int]:
     """1-based line numbers of `before` that were changed or deleted in `after`."""
+    if before == after:
+        return set()
     a, b = before.splitlines(), after.splitlines()
     changed: set[int] = set()
-    for tag, i1, i2, _j1, _j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+    # autojunk: lines that recur very often (blank ones) would make the diff of a long draft quadratic; they only
+    # extend the runs of unchanged lines around them, which is all a note on them needs
+    for tag, i1, i2, _j1, _j2 in difflib.SequenceMatcher(a=a, b=b).get_opcodes():
         if tag in ("replace", "delete"):
             changed.update(range(i1 + 1, i2 + 1))
         elif tag == "insert":

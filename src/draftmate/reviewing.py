@@ -101,9 +101,9 @@ class ReviewSession:
 
     def mark_seen(self, index: int) -> None:
         """Record that a section was shown in full."""
+        digest = self.sections[index].sha256  # what was shown: this copy, even if a newer version arrived since
         with self.store.transaction():
             self._refresh()
-            digest = self.sections[index].sha256
             if digest not in self.review.seen and self.review.status is ReviewStatus.OPEN:
                 self.review.seen.append(digest)
                 self._save("review.section_shown", {"section": index})
@@ -112,9 +112,16 @@ class ReviewSession:
         """Accept or reject a section as it reads now."""
         if decision is Decision.REJECT and not reason.strip():
             raise UsageError("say why the section is rejected")
+        shown = self.sections[index].sha256 if index < len(self.sections) else None
         with self.store.transaction():
             self._refresh()
             next_state(self.draft.status, Action.DECIDE_SECTION)
+            if index >= len(self.sections) or self.sections[index].sha256 != shown:
+                # a version stored meanwhile moved another text to this place: the key was meant for the old one
+                raise UsageError(
+                    f"the draft changed in another session (now v{self.version.number}); nothing was decided: "
+                    f"look at section {min(index, len(self.sections) - 1) + 1} again (p)"
+                )
             section = self.sections[index]
             if section.sha256 not in self.review.seen:
                 raise UsageError(f"section {index + 1} has not been shown in full yet")
@@ -132,11 +139,12 @@ class ReviewSession:
         written = len(new_text.splitlines())
         # a deleted section leaves no lines of the reviewer's behind: nothing new is decided for them
         touched = (section.start, section.start + written - 1) if written else None
-        return self._new_version(content, Origin.HUMAN, {"edited_section": index}, touched, Decision.EDIT)
+        based_on = self.version.number
+        return self._new_version(content, Origin.HUMAN, {"edited_section": index}, touched, Decision.EDIT, based_on)
 
     def replace_content(self, content: str, origin: Origin, meta: dict[str, Any]) -> Version:
         """A new version of the whole draft (a model revision); changed sections are asked again."""
-        return self._new_version(content, origin, meta, None, None)
+        return self._new_version(content, origin, meta, None, None, self.version.number)
 
     def add_note(self, text: str, severity: Severity, lines: tuple[int, int] | None) -> Note:
         """A note from the reviewer."""
@@ -156,16 +164,18 @@ class ReviewSession:
 
     def resolve(self, ref: str, status: Resolution, comment: str = "") -> Note:
         """Close a note; blocking notes need a comment to be accepted as a risk or dismissed."""
-        next_state(self.draft.status, Action.RESOLVE_NOTE)
-        note = find_note(self.notes(), ref)
-        if (
-            note.severity is Severity.BLOCKING
-            and status in (Resolution.ACCEPTED_RISK, Resolution.DISMISSED)
-            and not comment.strip()
-        ):
-            raise UsageError(f"note {note.number} is blocking: say why it is {status.value} (add :COMMENT)")
-        resolution = NoteResolution(status=status, by=self.actor, at=now(), comment=comment)
-        return self.store.resolve_note(note.id, resolution)
+        with self.store.transaction():
+            self._refresh()  # a review finished or taken over elsewhere resolves nothing more
+            next_state(self.draft.status, Action.RESOLVE_NOTE)
+            note = find_note(self.notes(), ref)
+            if (
+                note.severity is Severity.BLOCKING
+                and status in (Resolution.ACCEPTED_RISK, Resolution.DISMISSED)
+                and not comment.strip()
+            ):
+                raise UsageError(f"note {note.number} is blocking: say why it is {status.value} (add :COMMENT)")
+            resolution = NoteResolution(status=status, by=self.actor, at=now(), comment=comment)
+            return self.store.resolve_note(note.id, resolution)
 
     def approve(self) -> Draft:
         """Make the draft final, pinned to the sha256 of the content reviewed; GateRefused if anything is missing."""
@@ -184,7 +194,9 @@ class ReviewSession:
         return self._finish(ReviewStatus.REJECTED, State.REJECTED, reason, Action.REJECT)
 
     def request_changes(self, reason: str) -> Draft:
-        """Ask for a new version."""
+        """Ask for a new version, saying what should change."""
+        if not reason.strip():
+            raise UsageError("say what should change: --reason TEXT")
         return self._finish(ReviewStatus.CHANGES, State.CHANGES, reason, Action.REQUEST_CHANGES)
 
     # ---- internals ---------------------------------------------------------------------------------
@@ -205,11 +217,18 @@ class ReviewSession:
         meta: dict[str, Any],
         touched: tuple[int, int] | None,
         decision: Decision | None,
+        based_on: int,
     ) -> Version:
         with self.store.transaction():
             self._refresh()
             state = next_state(self.draft.status, Action.NEW_VERSION)
-            old_sections = self.sections
+            if self.version.number != based_on:
+                # `content` was made from the older version: storing it would silently undo the newer one
+                raise UsageError(
+                    f"the draft changed in another session (now v{self.version.number}); nothing was changed: "
+                    "look at the section again (p) and redo the change"
+                )
+            old_sections, predicted = self.sections, self.draft.confidence
             version = self.store.add_version(
                 self.draft.id,
                 content,
@@ -218,6 +237,10 @@ class ReviewSession:
                 state=state,
                 meta=meta,
             )
+            if origin is Origin.HUMAN and predicted is not None:
+                # a person's edit is no new prediction: the draft keeps the one made for the text they edited
+                # (a model revision is new, unassessed model text, so it has none)
+                self.store.set_confidence(self.draft.id, predicted)
             self.draft = self.store.get_draft(self.draft.id)
             self.version = version
             self.sections = split_sections(content, self.draft.kind.value, self.draft.lang)
@@ -256,18 +279,29 @@ class ReviewSession:
         return self.draft
 
     def _log_outcome(self, status: ReviewStatus) -> None:
-        versions = self.store.list_versions(self.draft.id)
-        model_versions = [v for v in versions if v.origin is not Origin.HUMAN]
-        original = (model_versions[-1] if model_versions else versions[0]).content
+        """Label each version's prediction by how far that version is from what the review decided on.
+
+        A version replaced before the decision (a new import, a reviewer's edit) was not what was approved: it is
+        labelled against its own text and its own notes, never with the label of the version that replaced it.
+        """
         counts = Counter(d.decision.value for d in self.review.decisions)
-        outcome = review_outcome(
-            decision=status.value,
-            original=original,
-            final=self.version.content,
-            counts={k: counts.get(k, 0) for k in ("accept", "edit", "reject")},
-            notes=self.notes(),
+        notes = self.notes()
+        # predictions of versions up to an earlier finished review were labelled when it finished
+        earlier = self.store.list_reviews(self.draft.id)
+        done = max(
+            (r.version for r in earlier if r.id != self.review.id and r.status is not ReviewStatus.OPEN), default=0
         )
-        self.store.set_outcome(self.draft.id, outcome)
+        for version in self.store.list_versions(self.draft.id):
+            if version.origin is Origin.HUMAN or version.number <= done:
+                continue  # a person's version has no prediction; an earlier review labelled these
+            outcome = review_outcome(
+                decision=status.value,
+                original=version.content,
+                final=self.version.content,
+                counts={k: counts.get(k, 0) for k in ("accept", "edit", "reject")},
+                notes=[n for n in notes if n.version == version.number],
+            )
+            self.store.set_outcome(self.draft.id, outcome, version=version.number)
 
     def _refresh(self) -> None:
         """Re-read the review and the draft, so each change applies to what is stored now, not to a stale copy.
@@ -280,6 +314,12 @@ class ReviewSession:
             raise GateRefused(
                 f"this review was {stored.status.value} in another session; run `draftmate review "
                 f"{self.draft.id[:8]}` again"
+            )
+        if stored.reviewer != self.review.reviewer:
+            # what this session does now would be recorded, and attested, in the new reviewer's name
+            raise GateRefused(
+                f"this review was taken over by {stored.reviewer} in another session; "
+                f"run `draftmate review {self.draft.id[:8]}` to take it back"
             )
         self.review = stored
         self.draft = self.store.get_draft(self.draft.id)

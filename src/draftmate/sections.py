@@ -50,6 +50,21 @@ def split_sections(content: str, kind: str, lang: str = "") -> list[Section]:
     return _build(lines, starts)
 
 
+def display_spans(content: str) -> list[tuple[int, int]] | None:
+    """Per line as Python, editors and `split("\\n")` count them, the lines `splitlines` (sections, the review,
+    notes) numbers it as; None when both numberings agree, as they do unless the text holds a form feed, a
+    vertical tab, U+2028 or another character that `splitlines` also breaks at."""
+    pieces = content.split("\n")
+    if len(content.splitlines()) == len(pieces) - (1 if pieces[-1] == "" else 0):
+        return None
+    spans, first = [], 1
+    for i, piece in enumerate(pieces):
+        count = len((piece + "\n").splitlines()) if i < len(pieces) - 1 else len(piece.splitlines())
+        spans.append((first, first + max(count, 1) - 1))
+        first += count
+    return spans
+
+
 def replace_section(content: str, section: Section, new_text: str) -> str:
     """`content` with one section's lines replaced by `new_text`."""
     lines = content.splitlines(keepends=True)

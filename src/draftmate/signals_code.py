@@ -64,7 +64,7 @@ def code_checks(content: str, lang: str, project: str | Path | None = None) -> t
     except ValueError as e:  # null bytes and similar: still "does not parse"
         note = SpanNote("syntax-error", "blocking", f"does not parse: {e}", "check", (1, 1), "", HARD_RISK)
         return [note], {"checks.applied": 1, "checks.parse_failed": 1}
-    lines = content.splitlines()
+    lines = content.split("\n")  # numbered as ast numbers them, not as splitlines (which breaks at a form feed)
     resolver = Resolver(project)
     notes = undefined_names(tree, lines) + import_notes(tree, lines, resolver) + attribute_notes(tree, lines)
     features: dict[str, Any] = {
@@ -80,7 +80,7 @@ def code_checks(content: str, lang: str, project: str | Path | None = None) -> t
 
 def _syntax_note(e: SyntaxError, content: str) -> SpanNote:
     line = e.lineno or 1
-    lines = content.splitlines()
+    lines = content.split("\n")
     quote = lines[line - 1].strip()[:200] if 0 < line <= len(lines) else (e.text or "").strip()[:200]
     return SpanNote(
         kind="syntax-error",

@@ -221,12 +221,16 @@ class DraftRecords:
             )
             return int(cursor.lastrowid or 0)
 
-    def set_outcome(self, draft_id: str, outcome: dict[str, Any]) -> int:
-        """Attach a review outcome to the draft's predictions still without one; returns how many."""
+    def set_outcome(self, draft_id: str, outcome: dict[str, Any], *, version: int | None = None) -> int:
+        """Attach a review outcome to the draft's predictions (of one version, if given) still without one."""
+        params: tuple[str | int, ...] = (draft_id,)
+        where = "draft_id = ? AND outcome_json IS NULL"
+        if version is not None:
+            where, params = where + " AND version = ?", (draft_id, version)
         with self.transaction():
             cursor = self.conn.execute(
-                "UPDATE predictions SET outcome_json = ?, outcome_at = ? WHERE draft_id = ? AND outcome_json IS NULL",
-                (canonical(outcome), now(), draft_id),
+                f"UPDATE predictions SET outcome_json = ?, outcome_at = ? WHERE {where}",
+                (canonical(outcome), now(), *params),
             )
             return cursor.rowcount
 

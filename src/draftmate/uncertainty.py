@@ -26,6 +26,7 @@ from typing import Any
 
 from draftmate.calibration import Thresholds
 from draftmate.models import Confidence
+from draftmate.sections import display_spans
 from draftmate.signals import UNAVAILABLE, SpanNote, noisy_or
 from draftmate.signals_code import code_checks as _code_checks
 from draftmate.signals_model import (
@@ -89,6 +90,15 @@ def assess(
     lp_notes, lp_evidence, lp_features = logprob_signal(content, kind, logprobs)
     s_notes, s_evidence, s_features = samples_signal(content, kind, samples)
     w_notes, w_evidence, w_features = weak_spots_signal(content, weak_spots)
+    spans = display_spans(content)
+    if spans is not None:
+        # ast, the logprobs and the weak spots count lines by "\n"; the review (and the text checks, which the
+        # text samples reuse) count them by splitlines
+        lp_notes, w_notes = [_moved(n, spans) for n in lp_notes], [_moved(n, spans) for n in w_notes]
+        lp_evidence, w_evidence = _moved_evidence(lp_evidence, spans), _moved_evidence(w_evidence, spans)
+        if kind == "code":
+            checks, s_notes = [_moved(n, spans) for n in checks], [_moved(n, spans) for n in s_notes]
+            s_evidence = _moved_evidence(s_evidence, spans)
     available = {
         "checks": "ok",
         "logprobs": "ok" if logprobs else UNAVAILABLE,
@@ -102,6 +112,18 @@ def assess(
     features |= lp_features | s_features | w_features
     features |= {"lines": len(content.splitlines()), "grounding": features.get("grounding")}
     return merge(notes, signals=available, features=features, extra_risk=extra_risk)
+
+
+def _moved(note: SpanNote, spans: list[tuple[int, int]]) -> SpanNote:
+    """A note numbered by "\n"-lines renumbered as the review numbers lines (`sections.display_spans`)."""
+    if note.lines is None:
+        return note
+    first, last = (min(max(n, 1), len(spans)) - 1 for n in note.lines)
+    return replace(note, lines=(spans[first][0], spans[last][1]))
+
+
+def _moved_evidence(evidence: list[LineEvidence], spans: list[tuple[int, int]]) -> list[LineEvidence]:
+    return [replace(e, line=spans[min(max(e.line, 1), len(spans)) - 1][0]) for e in evidence]
 
 
 def attach(notes: list[SpanNote], evidence: list[LineEvidence]) -> list[SpanNote]:

@@ -108,6 +108,8 @@ def gate_problems(sections: list[Section], review: Review, notes: list[Note]) ->
         problems.append("no reviewer named: pass --reviewer or set DRAFTMATE_REVIEWER")
     if not review.editorial_responsibility.strip():
         problems.append("no one named as holding editorial responsibility")
+    if not any(section.text.strip() for section in sections):
+        problems.append("the draft is empty: there is nothing to approve; reject it or make a new version")
     seen = set(review.seen)
     for section, state in zip(sections, section_states(sections, review.decisions), strict=True):
         where = f"section {section.index + 1} (lines {section.start}-{section.end})"
