@@ -70,6 +70,11 @@ def handled(command: F) -> F:
         except KeyboardInterrupt:
             typer.echo("interrupted; nothing was lost", err=True)
             raise typer.Exit(130) from None
+        except BrokenPipeError:  # the reader of stdout left (`| head`): stop quietly, as SIGPIPE would
+            from draftmate.ui import silence_stdout
+
+            silence_stdout()
+            raise typer.Exit(141) from None
         except Exception as e:
             from draftmate.store import as_store_error
 
@@ -713,11 +718,17 @@ def _draft_with_model(
     out = ui.console()
     printer = None if as_json else ui.stream_printer(out)
     arrived: list[str] = []
+    reader_left = False
 
     def on_chunk(text: str) -> None:
+        nonlocal printer, reader_left
         arrived.append(text)
         if printer is not None:
-            printer(text)
+            try:
+                printer(text)
+            except BrokenPipeError:  # `draft ... | head`: the answer is paid for; store it whole, print no more
+                printer, reader_left = None, True
+                ui.silence_stdout()
 
     if retry is not None:
         if spec or idea or sources or kind or lang:
@@ -746,6 +757,8 @@ def _draft_with_model(
     if printer is not None and arrived and not "".join(arrived).endswith("\n"):
         out.file.write("\n")
     short = ui.short(outcome.draft.id)
+    if reader_left:
+        typer.echo(f"note: the output was closed early; the draft is stored whole: draftmate show {short}", err=True)
     for warning in outcome.warnings:
         typer.echo(f"warning: {ui.visible(warning)}", err=True)
     if outcome.error:

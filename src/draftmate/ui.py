@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
@@ -412,6 +413,19 @@ def render_switch(done: dict[str, Any], out: Console) -> None:
     else:
         line = f"nothing to reset: {effect} already in effect"
     out.print(literal(line), soft_wrap=True)
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null once its reader has gone (`| head`), so later writes and the exit flush are quiet."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, ValueError, OSError):  # not a real file (a test's capture): nothing to silence
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
 
 
 def stream_printer(out: Console) -> Any:
