@@ -103,6 +103,11 @@ def test_brainstorm_stores_numbered_ideas_for_draft_idea(store: SQLiteStore) -> 
     assert idea_id == result.ideas[1]["id"]
     assert spec.startswith(f"{second}: because {second}") and spec.endswith("keep it short")
     assert "Risks to address: cost" in spec
+    [event] = [e for e in store.iter_audit() if e.event == "ideas.added"]
+    made_with = event.payload["made_with"]  # how the ideas were made is kept, in the audit chain
+    assert made_with["model"] == result.meta["model"] and made_with["template"]["name"] == "brainstorm"
+    assert made_with["template"]["sha256"] and set(made_with["usage"]) == {"prompt_tokens", "completion_tokens"}
+    assert store.verify() == []
 
 
 def test_brainstorm_reports_skipped_requests(store: SQLiteStore) -> None:

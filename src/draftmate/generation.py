@@ -532,7 +532,7 @@ def brainstorm(
         },
         "latency_ms": max((r.latency_ms for r in replies), default=0),
     }
-    stored = store.add_ideas(topic.strip(), merged)
+    stored = store.add_ideas(topic.strip(), merged, made_with=meta)  # provider, model, template, usage: the provenance
     return Brainstorm(topic=topic.strip(), ideas=stored, requests=len(plan), skipped=skipped, meta=meta)
 
 

@@ -339,8 +339,10 @@ class DraftRecords:
 
     # ---- ideas ---------------------------------------------------------------------------------------
 
-    def add_ideas(self, topic: str, ideas: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Store a brainstorm's ideas, numbered from 1; returns them with their IDs."""
+    def add_ideas(
+        self, topic: str, ideas: list[dict[str, Any]], made_with: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """Store a brainstorm's ideas, numbered from 1, and how they were made (in the audit); returns them with IDs."""
         batch, at, stored = self._new_id(), now(), []
         with self.transaction():
             for number, idea in enumerate(ideas, start=1):
@@ -360,7 +362,8 @@ class DraftRecords:
                     ),
                 )
                 stored.append({"id": idea_id, "number": number, **idea})
-            self.audit("ideas.added", actor="model", draft_id=None, payload={"batch": batch, "count": len(ideas)})
+            payload = {"batch": batch, "count": len(ideas)} | ({"made_with": made_with} if made_with else {})
+            self.audit("ideas.added", actor="model", draft_id=None, payload=payload)
         return stored
 
     def get_idea(self, ref: str) -> dict[str, Any]:
