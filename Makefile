@@ -27,4 +27,5 @@ bench:  ## every benchmark, each printing its figures beside a baseline
 	$(PY) bench/startup.py
 	$(PY) bench/uncertainty.py
 	$(PY) bench/export.py
+	$(PY) bench/outcome_large.py
 	$(PY) bench/drafting.py
