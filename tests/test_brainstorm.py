@@ -153,3 +153,26 @@ def test_cli_brainstorm_json_then_draft_idea(fake_cli: list[FakeChat], runner: C
 def test_cli_draft_idea_without_a_brainstorm_is_not_found(fake_cli: list[FakeChat], runner: CliRunner) -> None:
     result = runner.invoke(app, ["draft", "--idea", "3"])
     assert result.exit_code == 1 and "run `draftmate brainstorm TOPIC` first" in result.stderr
+
+
+def test_ctrl_c_during_brainstorm_returns_without_waiting_for_requests_in_flight(store: SQLiteStore) -> None:
+    import signal
+
+    release, started, finished = threading.Event(), threading.Event(), threading.Event()
+
+    class Hanging(FakeChat):
+        def structured(self, messages: list[Message], schema: Any, *, temperature: float | None = None) -> Any:
+            started.set()
+            release.wait(20)  # a request that takes its time
+            finished.set()
+            raise AssertionError("released")
+
+    main = threading.get_ident()
+    threading.Thread(target=lambda: started.wait(30) and signal.pthread_kill(main, signal.SIGINT), daemon=True).start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            generation.brainstorm(store, settings(), "onboarding", n=3, chat=Hanging())
+        assert not finished.is_set()  # returned while the requests were still running
+    finally:
+        release.set()
+    assert store.conn.execute("SELECT COUNT(*) FROM ideas").fetchone()[0] == 0

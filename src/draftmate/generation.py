@@ -11,7 +11,7 @@ import math
 import re
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -509,8 +509,9 @@ def brainstorm(
             return [], None, str(e)
         return found.ideas, reply, None
 
-    with ThreadPoolExecutor(max_workers=len(plan)) as pool:
-        results = list(pool.map(ask, plan))
+    # daemon threads, not a pool: Ctrl-C returns at once instead of waiting out requests still in flight
+    pending = [background(lambda job=job: ask(job)) for job in plan]
+    results = [future.result() for future in pending]
     skipped = [problem for _, _, problem in results if problem]
     batches = [
         [{"title": i.title.strip(), "rationale": i.rationale.strip(), "risks": i.risks, "angle": angle} for i in ideas]
