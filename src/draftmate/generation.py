@@ -6,6 +6,7 @@ Text arriving from the model is handed to an `on_chunk` callback; printing it is
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
@@ -510,7 +511,7 @@ def brainstorm(
         return found.ideas, reply, None
 
     # daemon threads, not a pool: Ctrl-C returns at once instead of waiting out requests still in flight
-    pending = [background(lambda job=job: ask(job)) for job in plan]
+    pending = [background(functools.partial(ask, job)) for job in plan]
     results = [future.result() for future in pending]
     skipped = [problem for _, _, problem in results if problem]
     batches = [
