@@ -434,7 +434,30 @@ class ReviewLoop:
             here = min(self.current, len(self.s.sections) - 1)
             found = self.s.next_undecided(after=here - 1)
             self.current = here if found is None else found
+            self.revision_notes(version.number)
             self.show()
+
+    def revision_notes(self, number: int) -> None:
+        """How many notes the checks made on a model revision; those outside the section about to be shown, too."""
+        made = [n for n in self.s.notes() if n.version == number]
+        if not made:
+            self.say("the checks found nothing to note in the revision", "dim")
+            return
+        blocking = sum(n.severity is Severity.BLOCKING for n in made)
+        self.say(
+            f"the checks made {len(made)} note{'s' if len(made) != 1 else ''} on the revision"
+            + (f", {blocking} blocking" if blocking else "")
+            + "; they are resolved with the others",
+            "yellow",
+        )
+        section = self.s.sections[self.current]
+        # the ones on the section are shown beside its lines next; a broken name elsewhere is listed here
+        elsewhere = [
+            n.as_json() for n in made if not (n.lines and n.lines[0] <= section.end and n.lines[1] >= section.start)
+        ]
+        if elsewhere:
+            self.say("outside this section:")
+            ui.render_notes(elsewhere, self.out)
 
     def confirmed(self, before: str, after: str, label: str) -> bool:
         """Show the change and ask whether to keep it."""

@@ -143,8 +143,20 @@ class ReviewSession:
         return self._new_version(content, Origin.HUMAN, {"edited_section": index}, touched, Decision.EDIT, based_on)
 
     def replace_content(self, content: str, origin: Origin, meta: dict[str, Any]) -> Version:
-        """A new version of the whole draft (a model revision); changed sections are asked again."""
-        return self._new_version(content, origin, meta, None, None, self.version.number)
+        """A new version of the whole draft (a model revision); changed sections are asked again.
+
+        Model text gets its uncertainty notes like any draft: the rule-based checks, on what it changed, stored
+        with the version in one transaction so a revision never exists without them.
+        """
+        from draftmate.drafting import annotate_revision
+
+        with self.store.transaction():
+            previous = self.version.content
+            version = self._new_version(content, origin, meta, None, None, self.version.number)
+            if origin is Origin.MODEL:
+                annotate_revision(self.store, self.draft, previous, content, meta)
+                self.draft = self.store.get_draft(self.draft.id)
+        return version
 
     def add_note(self, text: str, severity: Severity, lines: tuple[int, int] | None) -> Note:
         """A note from the reviewer."""
@@ -239,7 +251,7 @@ class ReviewSession:
             )
             if origin is Origin.HUMAN and predicted is not None:
                 # a person's edit is no new prediction: the draft keeps the one made for the text they edited
-                # (a model revision is new, unassessed model text, so it has none)
+                # (a model revision is new model text: replace_content assesses it and logs its own)
                 self.store.set_confidence(self.draft.id, predicted)
             self.draft = self.store.get_draft(self.draft.id)
             self.version = version
