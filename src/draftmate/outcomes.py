@@ -34,8 +34,9 @@ def _changed_tokens(a: list[str], b: list[str]) -> int:
     draft); anchored on the lines that did not change, only the changed runs are diffed token by token.
     """
     changed = 0
-    # autojunk: blank and other very common lines only anchor nothing; they hold no tokens to count either way
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b).get_opcodes():
+    # no autojunk: with it, lines that recur (blank ones) anchor nothing, a line that appears twice can then be
+    # matched far from its place, and a one-line edit of a long draft measured as a rewrite (distance 1.0)
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
         if tag == "equal":
             continue
         ta, tb = tokens("\n".join(a[i1:i2])), tokens("\n".join(b[j1:j2]))
@@ -50,9 +51,8 @@ def changed_lines(before: str, after: str) -> set[int]:
         return set()
     a, b = before.splitlines(), after.splitlines()
     changed: set[int] = set()
-    # autojunk: lines that recur very often (blank ones) would make the diff of a long draft quadratic; they only
-    # extend the runs of unchanged lines around them, which is all a note on them needs
-    for tag, i1, i2, _j1, _j2 in difflib.SequenceMatcher(a=a, b=b).get_opcodes():
+    # no autojunk, as in _changed_tokens: it can align a repeated line far from its place and mark untouched lines
+    for tag, i1, i2, _j1, _j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
         if tag in ("replace", "delete"):
             changed.update(range(i1 + 1, i2 + 1))
         elif tag == "insert":

@@ -393,7 +393,7 @@ def find_note(notes: list[Note], ref: str) -> Note:
     key = ref.strip().lstrip("#").lower()
     # the full ID first: a random hex ID can be all digits, and must never be read as a number
     match = [n for n in notes if n.id == key]
-    if not match and key.isdigit():
+    if not match and key.isascii() and key.isdigit():  # "²" is a digit to isdigit, not to int
         match = [n for n in notes if n.number == int(key)]
     if not match and len(key) >= 4:
         match = [n for n in notes if n.id.startswith(key)]

@@ -370,7 +370,7 @@ class DraftRecords:
         """An idea by its number in the latest brainstorm, or by a unique ID prefix of at least 4 digits."""
         key = ref.strip().lstrip("#").lower()
         row = None
-        if key.isdigit() and len(key) < 10:  # longer digit strings are ID prefixes (and overflow SQLite integers)
+        if key.isascii() and key.isdigit() and len(key) < 10:  # ASCII: int("²") fails; long: an ID prefix
             row = self.conn.execute(
                 "SELECT * FROM ideas WHERE batch = (SELECT batch FROM ideas ORDER BY rowid DESC LIMIT 1) "
                 "AND number = ?",
