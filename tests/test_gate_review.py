@@ -144,9 +144,7 @@ def test_an_edit_made_on_a_version_replaced_meanwhile_does_not_undo_the_new_vers
     alice = begin_review(store, draft_id, reviewer="alice")
     last = alice.sections[-1]
     # meanwhile, from another terminal, the author corrects a figure in another section
-    other = SQLiteStore(hermetic / "draftmate.db")
-    import_version(other, draft_id, write(tmp_path / "fixed.md", original.replace("38%", "35%")))
-    other.close()
+    _replace_elsewhere(hermetic, tmp_path, draft_id, original.replace("38%", "35%"))
     with pytest.raises(DraftmateError, match="changed in another session"):
         alice.edit(last.index, "## Thanks\n\nThanks to all who reported issues.\n")
     current = store.get_version(draft_id)
