@@ -158,7 +158,9 @@ def test_retry_of_a_failed_draft_without_any_answer_keeps_the_draft_unchanged(st
 def test_reviser_revises_a_section_following_the_instruction() -> None:
     chat = FakeChat(complete=["## Speed\n\nWidget 2 is faster.\n"])
     revise = generation.make_reviser(settings(), chat=chat)
-    assert revise("## Speed\n\nWidget 2 is 30% faster.\n", "drop the number") == "## Speed\n\nWidget 2 is faster.\n"
+    text, made = revise("## Speed\n\nWidget 2 is 30% faster.\n", "drop the number")
+    assert text == "## Speed\n\nWidget 2 is faster.\n"
+    assert made["model"] == "fake-model" and made["provider"] == "fake" and made["template"]["name"] == "revise"
     user = chat.calls[0]["messages"][-1][1]
     assert "drop the number" in user and "30% faster" in user
     cut = FakeChat(complete=[Reply(text="## Spe", finish_reason="length")])

@@ -184,3 +184,29 @@ def test_a_text_revision_changing_a_number_against_the_context_gets_a_note(store
     assert note.why == "in the model's revision: contradicts the source: '25' where the source has '20'"
     assert note.signals["revision"]["sources"] == 1
     assert "the checks made 1 note on the revision" in out
+
+
+def test_a_revision_records_which_model_made_it_and_the_export_names_it(store: SQLiteStore, tmp_path: Path) -> None:
+    import json
+
+    from draftmate.exporting import export_draft
+
+    draft_id = imported_code(store, tmp_path)
+    chat = FakeChat(complete=['def two() -> int:\n    """The number two."""\n    return 2\n'], model="reviser-model")
+    reviser = generation.make_reviser(Settings(model="reviser-model", base_url="http://localhost:1/v1"), chat=chat)
+    code, _ = run(store, draft_id, ["g 3", "r clearer docstring", "y", "q"], reviser)
+    assert code == 0
+    revision = store.get_version(draft_id)
+    assert revision.origin is Origin.MODEL and revision.meta["model"] == "reviser-model"
+    assert revision.meta["template"]["name"] == "revise" and revision.meta["revised_section"] == 2
+    rows = [p for p in store.iter_predictions() if p["draft_id"] == draft_id]
+    assert rows[-1]["version"] == revision.number and rows[-1]["model"] == "reviser-model"
+    session = begin_review(store, draft_id, reviewer="Ann")
+    decide_all(session)
+    for note in session.open_notes():
+        session.resolve(note.id, Resolution.ACCEPTED_RISK, "checked by hand")
+    session.approve()
+    out = tmp_path / "tools.json"
+    export_draft(store, draft_id, fmt="json", output=str(out), force=False, disclose=False, tool_version="test")
+    generator = json.loads(out.read_text())["provenance"]["generator"]
+    assert generator["model"] == "reviser-model" and generator["prompt_template"]["name"] == "revise"

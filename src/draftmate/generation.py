@@ -583,13 +583,13 @@ def merge_ideas(batches: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
 # ---- revising ----------------------------------------------------------------------------------------------
 
 
-def make_reviser(settings: Settings, chat: ChatSeam | None = None) -> Callable[[str, str], str]:
-    """A function (section_text, instruction) -> revised text, for the review's `r` key."""
+def make_reviser(settings: Settings, chat: ChatSeam | None = None) -> Callable[[str, str], tuple[str, dict[str, Any]]]:
+    """A function (section_text, instruction) -> (revised text, how the model made it), for the review's `r` key."""
     from draftmate import prompts
 
     seams: list[ChatSeam] = [chat] if chat is not None else []
 
-    def revise(section: str, instruction: str) -> str:
+    def revise(section: str, instruction: str) -> tuple[str, dict[str, Any]]:
         if not instruction.strip():
             raise UsageError("say how to revise the section")
         if not seams:
@@ -604,7 +604,17 @@ def make_reviser(settings: Settings, chat: ChatSeam | None = None) -> Callable[[
         text = reply.text if section.lstrip().startswith("```") else strip_fences(reply.text)
         if not text.strip():
             raise ModelError("the model returned an empty revision; nothing was changed")
-        return text if text.endswith("\n") or not section.endswith("\n") else text + "\n"
+        made = {  # the version's provenance, as a drafted version records it (export's generator reads it)
+            "provider": seams[0].provider,
+            "model": reply.model or seams[0].model,
+            "requested_model": settings.model,
+            "template": template.ref(),
+            "params": seams[0].params,
+            "usage": reply.usage,
+            "latency_ms": reply.latency_ms,
+            "finish_reason": reply.finish_reason,
+        }
+        return (text if text.endswith("\n") or not section.endswith("\n") else text + "\n"), made
 
     return revise
 

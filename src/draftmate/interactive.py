@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 
     from draftmate.store import SQLiteStore
 
-Reviser = Callable[[str, str], str]  # (section text, instruction) -> the model's new text
+# (section text, instruction) -> the model's new text, or it with how the model made it (provider, model, template)
+Reviser = Callable[[str, str], "str | tuple[str, dict[str, Any]]"]
 Editor = Callable[[str, str], str]  # (text, file suffix) -> the text as the person left it
 
 SECTION_KEYS = "y,n,e,r,u,j,k,g,/,w,p,q,?"
@@ -417,18 +418,19 @@ class ReviewLoop:
             return
         section = self.s.sections[self.current]
         try:
-            revised = self.reviser(section.text, instruction)
+            answer = self.reviser(section.text, instruction)
         except DraftmateError as e:
             # a failed model call must not end the review: the reviewer can retry, edit, or decide as is
             self.say(f"the revision failed: {e}; nothing was changed")
             return
+        revised, made = (answer, {}) if isinstance(answer, str) else answer
         new = normalized(section.text, revised)
         if new == section.text:
             self.say("the model changed nothing")
             return
         if self.confirmed(section.text, new, "model revision"):
             content = replace_section(self.s.version.content, section, new)
-            meta = {"revised_section": self.current, "instruction": instruction}
+            meta = {**made, "revised_section": self.current, "instruction": instruction}
             version = self.s.replace_content(content, Origin.MODEL, meta)
             self.say(f"saved the revision as v{version.number}; decide on it now", "green")
             here = min(self.current, len(self.s.sections) - 1)
