@@ -149,8 +149,13 @@ def test_taking_over_anothers_review_says_their_decisions_do_not_carry(
     assert bob.exit_code == 0, bob.output
     assert "Ann had this review open; you take it over: their 2 section decisions do not carry over" in bob.stdout
     assert "resuming:" not in bob.stdout
-    again = runner.invoke(app, ["review", draft_id[:8], "--reviewer", "Bob"], input="q\n")
+    again = runner.invoke(app, ["review", draft_id[:8], "--reviewer", "Bob"], input="y\nq\n")
     assert "take it over" not in again.stdout  # only said once, when it happens
+    scripted = runner.invoke(
+        app, ["review", draft_id[:8], "--decision", "changes", "--reason", "x", "--reviewer", "Cy"]
+    )
+    assert scripted.exit_code == 0, scripted.stderr
+    assert "note: took over Bob's open review; their 1 section decision did not carry over" in scripted.stderr
 
 
 def test_closed_input_saves_and_resumes(runner: CliRunner, terminal: None, store: SQLiteStore) -> None:

@@ -357,6 +357,7 @@ def review(
     who = _reviewer(reviewer, settings, ask=False)
     if not who:
         raise UsageError("no reviewer: pass --reviewer NAME, set DRAFTMATE_REVIEWER, or set git user.name")
+    previous = store.current_review(full_id)
     result = review_non_interactive(
         store,
         full_id,
@@ -366,6 +367,13 @@ def review(
         reason=reason,
         resolutions=[_parse_resolution(r) for r in resolve or []],
     )
+    if previous is not None and previous.reviewer != who:
+        dropped = len(previous.decisions)
+        typer.echo(
+            f"note: took over {previous.reviewer}'s open review; their {dropped} section "
+            f"decision{'s' if dropped != 1 else ''} did not carry over",
+            err=True,
+        )
     typer.echo(f"draft {result.id[:8]} is now {result.status.value}")
 
 
