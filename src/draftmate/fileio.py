@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 import tempfile
 import threading
 from collections.abc import Iterable
@@ -29,6 +31,10 @@ def write_lines_atomic(path: Path, lines: Iterable[str | bytes], *, mode: int = 
 
 def _write(path: Path, chunks: Iterable[bytes], *, mode: int, overwrite: bool, make_parents: bool = False) -> int:
     """The one atomic write: chunks into a temporary file beside `path`, fsync, then rename or link into place."""
+    if path.is_dir():
+        raise UsageError(f"{path} is a directory; give a file name")
+    if overwrite and path.is_symlink():
+        path = path.resolve()  # write the file the link points to, as `>` would, and keep the link
     if path.exists() and not overwrite:
         raise UsageError(f"{path} exists; pass --force to overwrite it")
     if make_parents:
@@ -59,12 +65,13 @@ def _write(path: Path, chunks: Iterable[bytes], *, mode: int, overwrite: bool, m
                 if syncing is not None:
                     syncing.stop()  # before the file is closed: its descriptor must not be synced after
             os.fsync(f.fileno())
-        os.chmod(tmp, mode)
+        os.chmod(tmp, _mode_for(path, mode))
         if overwrite:
             os.replace(tmp, path)
         else:
             os.link(tmp, path)  # fails if `path` appeared meanwhile, instead of replacing it
             os.unlink(tmp)
+        _sync_directory(path.parent)
     except FileExistsError:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -72,12 +79,35 @@ def _write(path: Path, chunks: Iterable[bytes], *, mode: int, overwrite: bool, m
     except OSError as e:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        raise DraftmateError(f"cannot write {path}: {e.strerror}") from None
+        fix = "; free some disk space" if e.errno in (errno.ENOSPC, errno.EDQUOT) else ""
+        raise DraftmateError(f"cannot write {path}: {e.strerror}{fix}") from None
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
     return count
+
+
+def _mode_for(path: Path, mode: int) -> int:
+    """The new file's mode: that of the file it replaces (a private file stays private), else `mode` less the umask."""
+    with contextlib.suppress(FileNotFoundError):
+        return stat.S_IMODE(path.stat().st_mode)
+    umask = os.umask(0o077)  # reading the umask means setting it: set a strict one for the moment in between
+    os.umask(umask)
+    return mode & ~umask
+
+
+def _sync_directory(directory: Path) -> None:
+    """Put the rename itself on disk: without this, a crash soon after can leave the old file or none."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return  # a directory that cannot be opened for reading (or a platform without this) keeps the OS's timing
+    try:
+        with contextlib.suppress(OSError):  # some filesystems refuse to sync a directory; the file is synced
+            os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 _SYNC_EVERY = 32 << 20  # bytes written between background syncs of a long write

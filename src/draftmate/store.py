@@ -205,6 +205,10 @@ class SQLiteStore(AuditChain, DraftRecords):
                 f"cannot open the store at {path}: {e.strerror}; make the directory writable or set DRAFTMATE_HOME"
             ) from None
         except sqlite3.DatabaseError as e:
+            if "disk I/O error" in str(e) or "full" in str(e):  # e.g. no room for the -shm file: not a bad file
+                raise StoreError(
+                    f"cannot open the store at {path} ({e}); free some disk space on its drive or set DRAFTMATE_HOME"
+                ) from None
             if not os.access(path.parent, os.W_OK):  # SQLite must create -wal/-shm beside the file; not a bad file
                 raise StoreError(
                     f"cannot open the store at {path}: its directory is read-only; make {path.parent} writable "
@@ -235,7 +239,9 @@ class SQLiteStore(AuditChain, DraftRecords):
             yield
         except BaseException:
             self._depth -= 1
-            if self._depth == 0:
+            # SQLite ends the transaction itself on some errors (full disk, I/O, interrupt): a ROLLBACK then
+            # would fail and hide the error that says what to fix
+            if self._depth == 0 and self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             raise
         self._depth -= 1
@@ -243,7 +249,8 @@ class SQLiteStore(AuditChain, DraftRecords):
             try:
                 self.conn.execute("COMMIT")
             except sqlite3.Error as e:
-                self.conn.execute("ROLLBACK")
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
                 raise self._store_error(e) from None
 
     @contextlib.contextmanager
@@ -268,7 +275,7 @@ class SQLiteStore(AuditChain, DraftRecords):
         text = str(e)
         if "readonly" in text or "read-only" in text:
             return StoreError(f"the store at {self.path} is read-only; make it writable or set DRAFTMATE_HOME")
-        return StoreError(f"store error at {self.path}: {text}")
+        return as_store_error(e) or StoreError(f"store error at {self.path}: {text}")  # locked, full: name the fix
 
     def _migrate(self) -> None:
         try:
