@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -342,21 +343,24 @@ def test_model_output_moves_no_state_and_is_shown_literally(runner: CliRunner, l
 def test_sigkill_while_streaming_leaves_a_sound_store(llm: LLMock, hermetic: Path, tmp_path: Path) -> None:
     """Killed mid-stream (the answer stalls after 4 chunks): the store is sound and the same command then succeeds."""
     env = clean_env(hermetic, DRAFTMATE_BASE_URL=llm.url + "/v1", DRAFTMATE_API_KEY=MARKER, DRAFTMATE_MODEL=PRIMARY)
+    # a timeout far beyond the kill: with the suite's 2 s the command could give up by itself first
+    assert CliRunner().invoke(app, ["config", "set", "timeout", "60"]).exit_code == 0
     for _ in range(2):
         llm.reset()
         llm.script({"type": "stream_fault", "kind": "stall", "after_chunks": 4, "stall_seconds": 60, "times": 1})
         process = subprocess.Popen(
             [sys.executable, "-m", "draftmate", "draft", SPEC, "--samples", "0"],
-            env={**env, "DRAFTMATE_HOME": str(hermetic)},
-            stdout=subprocess.DEVNULL,
+            env={**env, "DRAFTMATE_HOME": str(hermetic), "PYTHONUNBUFFERED": "1"},
+            stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not llm.requests():
-            time.sleep(0.1)  # wait until the stream is under way
-        time.sleep(0.5)
+        assert process.stdout is not None
+        # the model's first words on stdout: the stream is under way (llmock lists a request only once it ends)
+        ready, _, _ = select.select([process.stdout], [], [], 60)
+        assert ready and os.read(process.stdout.fileno(), 4096), "no streamed text arrived"
         os.kill(process.pid, signal.SIGKILL)
         process.wait(10)
+        process.stdout.close()
         assert process.returncode == -signal.SIGKILL
         if (hermetic / "draftmate.db").exists():
             assert store_problems(hermetic / "draftmate.db") == []
