@@ -408,16 +408,8 @@ def version_meta(
 ) -> dict[str, Any]:
     """What a stored version records about how the model made it."""
     reply = made.reply
-    meta: dict[str, Any] = {
-        "provider": seam.provider,
-        "model": reply.model or seam.model,
-        "requested_model": settings.model,
-        "template": template.ref(),
-        "params": {**seam.params, "samples": samples},
-        "usage": reply.usage,
-        "latency_ms": reply.latency_ms,
-        "finish_reason": reply.finish_reason,
-    }
+    meta = reply_meta(seam, settings, template, reply)
+    meta["params"] = {**seam.params, "samples": samples}
     if settings.fallback_model:
         meta["fallback_model"] = settings.fallback_model
     if reply.interrupted:
@@ -427,6 +419,20 @@ def version_meta(
     if made.signal_errors:
         meta["signal_errors"] = made.signal_errors
     return meta
+
+
+def reply_meta(seam: ChatSeam, settings: Settings, template: Template, reply: Reply) -> dict[str, Any]:
+    """Which endpoint, model and template made a reply, with its usage: the provenance every model version keeps."""
+    return {
+        "provider": seam.provider,
+        "model": reply.model or seam.model,
+        "requested_model": settings.model,
+        "template": template.ref(),
+        "params": seam.params,
+        "usage": reply.usage,
+        "latency_ms": reply.latency_ms,
+        "finish_reason": reply.finish_reason,
+    }
 
 
 def _signals(made: Generated) -> dict[str, Any]:
@@ -604,16 +610,7 @@ def make_reviser(settings: Settings, chat: ChatSeam | None = None) -> Callable[[
         text = reply.text if section.lstrip().startswith("```") else strip_fences(reply.text)
         if not text.strip():
             raise ModelError("the model returned an empty revision; nothing was changed")
-        made = {  # the version's provenance, as a drafted version records it (export's generator reads it)
-            "provider": seams[0].provider,
-            "model": reply.model or seams[0].model,
-            "requested_model": settings.model,
-            "template": template.ref(),
-            "params": seams[0].params,
-            "usage": reply.usage,
-            "latency_ms": reply.latency_ms,
-            "finish_reason": reply.finish_reason,
-        }
+        made = reply_meta(seams[0], settings, template, reply)  # the version's provenance; export's generator reads it
         return (text if text.endswith("\n") or not section.endswith("\n") else text + "\n"), made
 
     return revise
