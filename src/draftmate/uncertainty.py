@@ -118,12 +118,16 @@ def _moved(note: SpanNote, spans: list[tuple[int, int]]) -> SpanNote:
     """A note numbered by "\n"-lines renumbered as the review numbers lines (`sections.display_spans`)."""
     if note.lines is None:
         return note
-    first, last = (min(max(n, 1), len(spans)) - 1 for n in note.lines)
-    return replace(note, lines=(spans[first][0], spans[last][1]))
+    return replace(note, lines=(_span(spans, note.lines[0])[0], _span(spans, note.lines[1])[1]))
 
 
 def _moved_evidence(evidence: list[LineEvidence], spans: list[tuple[int, int]]) -> list[LineEvidence]:
-    return [replace(e, line=spans[min(max(e.line, 1), len(spans)) - 1][0]) for e in evidence]
+    return [replace(e, line=_span(spans, e.line)[0]) for e in evidence]
+
+
+def _span(spans: list[tuple[int, int]], line: int) -> tuple[int, int]:
+    """The review's lines for "\n"-line `line`, clamped to the text."""
+    return spans[min(max(line, 1), len(spans)) - 1]
 
 
 def attach(notes: list[SpanNote], evidence: list[LineEvidence]) -> list[SpanNote]:
