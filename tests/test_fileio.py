@@ -26,9 +26,17 @@ def test_a_long_write_is_synced_as_it_goes_and_lands_whole(tmp_path: Path, monke
     monkeypatch.setattr(fileio, "_SYNC_EVERY", 1000)  # a sync every ~90 lines
     synced: list[int] = []
     real = os.fdatasync
-    monkeypatch.setattr(os, "fdatasync", lambda fd: (synced.append(fd), real(fd)))
+    first_sync = threading.Event()
+    monkeypatch.setattr(os, "fdatasync", lambda fd: (synced.append(fd), real(fd), first_sync.set()))
+
+    def paced() -> Iterator[bytes]:
+        for i, line in enumerate(lines(5000)):
+            if i == 2500:  # on a loaded machine the thread may not run before the write ends: give it its turn
+                first_sync.wait(timeout=30)
+            yield line
+
     target = tmp_path / "out.jsonl"
-    assert fileio.write_lines_atomic(target, lines(5000)) == 5000
+    assert fileio.write_lines_atomic(target, paced()) == 5000
     assert target.read_bytes() == b"".join(lines(5000))
     assert synced and not sync_threads()  # it synced in the background, and the thread has ended
 
