@@ -454,5 +454,7 @@ def render_checks(checks: list[Any], out: Console) -> None:
     for column in ("check", "status", "detail"):
         table.add_column(column, overflow="fold")
     for check in checks:
-        table.add_row(check.name, literal(check.status, CHECK_STYLE.get(check.status, "")), literal(check.detail))
+        table.add_row(
+            literal(check.name), literal(check.status, CHECK_STYLE.get(check.status, "")), literal(check.detail)
+        )
     out.print(table)
