@@ -46,6 +46,7 @@ LAYERS: dict[str, int] = {
     "models": 1,
     "vocabulary": 1,
     "jsonfast": 1,
+    "textsafe": 1,
     "errors": 1,
     "__init__": 1,
 }

@@ -63,12 +63,10 @@ def handled(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except DraftmateError as e:
-            from draftmate.ui import visible  # messages quote file names and IDs people typed: no raw escapes
-
-            typer.echo(f"error: {visible(str(e))}", err=True)
+            _echo_error(e)
             raise typer.Exit(e.exit_code) from None
         except KeyboardInterrupt:
-            typer.echo("interrupted; nothing was lost", err=True)
+            _echo("interrupted; nothing was lost", err=True)
             raise typer.Exit(130) from None
         except BrokenPipeError:  # the reader of stdout left (`| head`): stop quietly, as SIGPIPE would
             from draftmate.ui import silence_stdout
@@ -81,12 +79,31 @@ def handled(command: F) -> F:
             failure = as_store_error(e)  # a damaged, full or locked database is expected, not a bug
             if failure is None:
                 raise
-            from draftmate.ui import visible
-
-            typer.echo(f"error: {visible(str(failure))}", err=True)
+            _echo_error(failure)
             raise typer.Exit(failure.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _echo(text: str = "", *, err: bool = False) -> None:
+    """Print one line; every line goes through the one escaping, because most quote something from outside (a
+    name, a file name, a setting, a store row) that could otherwise move the cursor, clear the screen, start a
+    forged `error:` line or read backwards."""
+    from draftmate.textsafe import one_line
+
+    typer.echo(one_line(text), err=err)
+
+
+def _echo_error(error: Exception) -> None:
+    """The `error:` line; a gate refusal's reasons follow it, one escaped line each."""
+    from draftmate.errors import GateRefused
+
+    if isinstance(error, GateRefused):
+        _echo(f"error: {error.message}", err=True)
+        for reason in error.reasons:
+            _echo(f"  - {reason}", err=True)
+        return
+    _echo(f"error: {error}", err=True)
 
 
 def version_callback(value: bool) -> None:
@@ -113,11 +130,23 @@ def _store() -> Any:
 
 def _print_json(value: Any) -> None:
     import json
-    import re
+
+    from draftmate.textsafe import UNSAFE
 
     text = json.dumps(value, indent=2, ensure_ascii=False)
-    # json escapes C0 controls but not DEL and C1 (U+0080-U+009F, e.g. a one-byte CSI); a terminal may obey those
-    sys.stdout.write(re.sub("[\x7f-\x9f]", lambda m: f"\\u{ord(m.group(0)):04x}", text) + "\n")
+    # json escapes C0 controls but not DEL, C1 (a one-byte CSI), format and bidi characters or lone surrogates, which
+    # a terminal may obey (or fail to encode): the same ones `visible` escapes, as JSON's own \u escapes, so the
+    # data is unchanged (outside strings JSON holds only ASCII, so every match is inside one)
+    sys.stdout.write(UNSAFE.sub(lambda m: _json_escape(m.group(0)), text) + "\n")
+
+
+def _json_escape(char: str) -> str:
+    """A character as JSON's \\uXXXX escape (a surrogate pair above U+FFFF)."""
+    code = ord(char)
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 def _settings(**flags: Any) -> Any:
@@ -195,7 +224,9 @@ def draft(
 
     out = ui.console()
     ui.render_draft(record, out)
-    out.print(f"\nstored draft {ui.short(created.id)}; review it with: draftmate review {ui.short(created.id)}")
+    out.print(
+        ui.literal(f"\nstored draft {ui.short(created.id)}; review it with: draftmate review {ui.short(created.id)}")
+    )
 
 
 @app.command("list")
@@ -225,7 +256,7 @@ def list_drafts(
         asked = [f"--status {state.value}"] if state else []
         asked += [f"--search {search!r}"] if search else []
         asked += [f"--page {page}"] if page > 1 else []
-        typer.echo(f"no drafts match {' '.join(asked)}; `draftmate list` shows all")
+        _echo(f"no drafts match {' '.join(asked)}; `draftmate list` shows all")
         return
     from draftmate import ui
 
@@ -274,7 +305,7 @@ def note(
     store = _store()
     author = _reviewer(reviewer, ask=False) or "unknown"
     created = add_note(store, store.resolve_id(draft_id), text, severity=level, lines=parse_lines(lines), author=author)
-    typer.echo(f"added note {created.number} ({created.severity.value}) to draft {created.draft_id[:8]}")
+    _echo(f"added note {created.number} ({created.severity.value}) to draft {created.draft_id[:8]}")
 
 
 def is_terminal() -> bool:
@@ -286,28 +317,48 @@ def _reviewer(flag: str | None, settings: Any = None, *, ask: bool, resuming: st
     """Reviewer identity: flag, DRAFTMATE_REVIEWER or config, git, else ask when there is a terminal.
 
     `resuming` is the open review's reviewer: offered as the answer, because another name starts the review over."""
-    if flag:
-        return flag.strip()
-    settings = settings or _settings()
+    if flag is not None:
+        return _name(flag, "--reviewer", "give your name as plain text, e.g. --reviewer 'Ann Example'")
+    settings = settings or _settings()  # config.toml and DRAFTMATE_REVIEWER are checked as settings are read
     if settings.reviewer:
         return str(settings.reviewer)
     from draftmate.reviewing import git_identity
 
     found = git_identity()
     if found:
-        return found
+        fix = "fix it with `git config --global user.name NAME`, or pass --reviewer NAME"
+        return _name(found, "git's user.name/user.email", fix)
     if ask and is_terminal():
         from draftmate.errors import UsageError
+        from draftmate.textsafe import one_line
 
-        typer.echo("no reviewer configured; save yours once with `draftmate config set reviewer NAME`", err=True)
+        _echo("no reviewer configured; save yours once with `draftmate config set reviewer NAME`", err=True)
         try:
-            return typer.prompt("Your name as reviewer", default=resuming).strip() or None
+            # the offered default is a store row: shown escaped, and checked like a typed name when taken
+            question = "Your name as reviewer" + (f" [{one_line(resuming)}]" if resuming else "")
+            answer = typer.prompt(question, default=resuming or "", show_default=False)
         except typer.Abort:  # Ctrl-D or Ctrl-C at the prompt: nothing was opened yet
-            typer.echo()  # end the prompt's line, so the error starts its own
+            _echo()  # end the prompt's line, so the error starts its own
             raise UsageError(
                 "no reviewer given: pass --reviewer NAME or save it with `draftmate config set reviewer NAME`"
             ) from None
+        return (
+            _name(answer, "the name typed", "type your name as plain text, or pass --reviewer NAME")
+            if answer.strip()
+            else None
+        )
     return None
+
+
+def _name(value: str, what: str, fix: str) -> str:
+    """A name from outside, checked by the one rule for names (textsafe.check_name); a refusal is a UsageError."""
+    from draftmate.errors import UsageError
+    from draftmate.textsafe import check_name
+
+    try:
+        return check_name(value, what=what, fix=fix)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
 
 
 @app.command()
@@ -340,6 +391,10 @@ def review(
     store = _store()
     full_id = store.resolve_id(draft_id)
     settings = _settings()
+    if responsible is not None:
+        responsible = _name(
+            responsible, "--responsible", "give the name as plain text, e.g. --responsible 'Ann Example'"
+        )
     responsible = responsible or settings.editorial_responsibility
     if decision is None:
         if not is_terminal():
@@ -368,13 +423,13 @@ def review(
         resolutions=[_parse_resolution(r) for r in resolve or []],
     )
     if previous is not None and previous.reviewer != who:
-        dropped = len(previous.decisions)
-        typer.echo(
+        dropped = len(previous.decisions)  # previous.reviewer is a store row: _echo shows it escaped
+        _echo(
             f"note: took over {previous.reviewer}'s open review; their {dropped} section "
             f"decision{'s' if dropped != 1 else ''} did not carry over",
             err=True,
         )
-    typer.echo(f"draft {result.id[:8]} is now {result.status.value}")
+    _echo(f"draft {result.id[:8]} is now {result.status.value}")
 
 
 def _reviser(settings: Any) -> Any:
@@ -426,10 +481,10 @@ def verify(
         for p in problems:
             from draftmate.ui import visible
 
-            typer.echo(f"FAIL {visible(p)}", err=True)
+            _echo(f"FAIL {visible(p)}", err=True)
         raise typer.Exit(1)
     count = sum(1 for _ in store.iter_audit())
-    typer.echo(f"ok: audit chain of {count} events intact; records match")
+    _echo(f"ok: audit chain of {count} events intact; records match")
 
 
 # ---- configuration --------------------------------------------------------------------------------------
@@ -448,8 +503,11 @@ def config_show(
     if as_json:
         _print_json({k: {"value": v, "source": sources[k]} for k, v in values.items()})
         return
-    for key, value in values.items():
-        typer.echo(f"{key:26} {'' if value is None else value!s:40} ({sources[key]})")
+    from draftmate.textsafe import one_line
+
+    for key, value in values.items():  # values and sources come from config.toml and the environment: escaped
+        shown = "" if value is None else one_line(str(value))
+        _echo(f"{key:26} {shown:40} ({one_line(sources[key])})")
 
 
 @config_app.command("set")
@@ -462,7 +520,7 @@ def config_set(
     from draftmate.config import set_value
 
     path = set_value(key, value)
-    typer.echo(f"set {key} in {path}" if value.strip() else f"removed {key} from {path}")
+    _echo(f"set {key} in {path}" if value.strip() else f"removed {key} from {path}")
 
 
 @config_app.command("path")
@@ -471,8 +529,8 @@ def config_path_command() -> None:
     """Where config.toml and the store live."""
     from draftmate.paths import config_path, data_dir
 
-    typer.echo(f"config: {config_path()}")
-    typer.echo(f"store:  {data_dir() / 'draftmate.db'}")
+    _echo(f"config: {config_path()}")
+    _echo(f"store:  {data_dir() / 'draftmate.db'}")
 
 
 # ---- calibration (issue 7) ------------------------------------------------------------------------------
@@ -595,11 +653,11 @@ def _verify_file(store: Any, file: str, draft_id: str | None) -> None:
     shown = ui.visible(file)
     if not check.ok:
         for p in check.problems:
-            typer.echo(f"FAIL {shown}: {ui.visible(p)} [from {named}, version {check.version}]", err=True)
+            _echo(f"FAIL {shown}: {ui.visible(p)} [from {named}, version {check.version}]", err=True)
         raise typer.Exit(1)
     for n in check.notes:
-        typer.echo(f"note: {n}")
-    typer.echo(f"ok: {shown} is version {check.version} of {named} exactly as approved; its records check out")
+        _echo(f"note: {n}")
+    _echo(f"ok: {shown} is version {check.version} of {named} exactly as approved; its records check out")
 
 
 @app.command()
@@ -663,12 +721,12 @@ def export(
         sys.stdout.buffer.write(result.stdout)
         sys.stdout.flush()
         if result.fmt in ("code", "txt"):
-            typer.echo("note: no sidecar goes to stdout; for the provenance use -o PATH or --format md|json", err=True)
+            _echo("note: no sidecar goes to stdout; for the provenance use -o PATH or --format md|json", err=True)
     else:
         written = " and ".join(str(p) for p in result.paths)
-        typer.echo(f"exported draft {result.draft_id[:8]} ({result.fmt}) to {written}", err=True)
+        _echo(f"exported draft {result.draft_id[:8]} ({result.fmt}) to {written}", err=True)
     if trailer:
-        typer.echo(result.trailer, err=result.stdout is not None)
+        _echo(result.trailer, err=result.stdout is not None)
 
 
 def _export_all(output: str, force: bool) -> None:
@@ -693,11 +751,11 @@ def _export_all(output: str, force: bool) -> None:
         rebuilt = report.written - report.sealed  # the slow way: worth saying when a bulk export takes a while
         detail = f"; {rebuilt} rebuilt from their rows (no seal, or changed since approval)" if rebuilt else ""
         drafts = "draft" if report.written == 1 else "drafts"
-        typer.echo(f"exported {report.written} final {drafts} to {output} (JSON Lines){detail}", err=True)
+        _echo(f"exported {report.written} final {drafts} to {output} (JSON Lines){detail}", err=True)
     if report.refused:
         for reason in report.refused:
-            typer.echo(f"refused: {reason}", err=True)
-        typer.echo(f"error: {len(report.refused)} final drafts did not check out and were left out", err=True)
+            _echo(f"refused: {reason}", err=True)
+        _echo(f"error: {len(report.refused)} final drafts did not check out and were left out", err=True)
         raise typer.Exit(3)
 
 
@@ -766,15 +824,15 @@ def _draft_with_model(
         out.file.write("\n")
     short = ui.short(outcome.draft.id)
     if reader_left:
-        typer.echo(f"note: the output was closed early; the draft is stored whole: draftmate show {short}", err=True)
+        _echo(f"note: the output was closed early; the draft is stored whole: draftmate show {short}", err=True)
     for warning in outcome.warnings:
-        typer.echo(f"warning: {ui.visible(warning)}", err=True)
+        _echo(f"warning: {ui.visible(warning)}", err=True)
     if outcome.error:
         raise ModelError(
             f"{outcome.error}; the request is kept as draft {short} (incomplete): run `draftmate draft --retry {short}`"
         )
     if outcome.reply.interrupted:
-        typer.echo(
+        _echo(
             f"interrupted: kept what had arrived as incomplete draft {short}; run `draftmate draft --retry {short}`",
             err=True,
         )
@@ -788,7 +846,7 @@ def _draft_with_model(
         )
     if record["incomplete"]:
         finish = outcome.reply.finish_reason or "missing"
-        typer.echo(
+        _echo(
             f"warning: the model did not finish (finish reason: {finish}); draft {short} is stored as incomplete: "
             f"run `draftmate draft --retry {short}`",
             err=True,
@@ -824,7 +882,7 @@ def brainstorm(
     settings = _settings(model=model, base_url=base_url)
     result = generation.brainstorm(_store(), settings, topic, n=n, context=sources)
     for problem in result.skipped:
-        typer.echo(f"warning: a brainstorm request gave nothing usable: {ui.visible(problem)}", err=True)
+        _echo(f"warning: a brainstorm request gave nothing usable: {ui.visible(problem)}", err=True)
     if as_json:
         _print_json(
             {
@@ -903,8 +961,11 @@ def prompts_list(
             ]
         )
         return
-    for t in templates:
-        typer.echo(f"{t.name:12} v{t.version:4} {t.origin:8} {t.sha256[:12]}  {t.description}")
+    from draftmate.textsafe import one_line
+
+    for t in templates:  # a user's template sets its own name, version and description: escaped before padding
+        cells = (one_line(str(c)) for c in (t.name, t.version, t.origin, t.sha256[:12], t.description))
+        _echo("{:12} v{:4} {:8} {}  {}".format(*cells))
 
 
 @prompts_app.command("show")

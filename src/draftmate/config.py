@@ -66,6 +66,16 @@ class Settings(BaseModel):
             raise ValueError(f"use an http:// or https:// URL with a host, like {EXAMPLE_URL}")
         return value
 
+    @field_validator("reviewer", "editorial_responsibility")
+    @classmethod
+    def _plain_name(cls, value: str | None) -> str | None:
+        """A person's name, by the one rule for names: no control, format, bidi or tag characters, not blank."""
+        if value is None:
+            return value
+        from draftmate.textsafe import check_name
+
+        return check_name(value, what="the name", fix="write it as plain text (`draftmate config set reviewer NAME`)")
+
     def redact(self, text: str) -> str:
         """`text` (e.g. a server's error) without these settings' secrets or any credentials it quotes."""
         secrets = [self.api_key.get_secret_value()] if self.api_key else []
@@ -172,6 +182,7 @@ def describe_errors(error: ValidationError, sources: dict[str, str]) -> str:
         field = ".".join(str(p) for p in item["loc"]) or "settings"
         origin = sources.get(field, "")
         hint = "unknown setting (see `draftmate config show`)" if item["type"] == "extra_forbidden" else item["msg"]
+        hint = hint.removeprefix("Value error, ")  # a validator's own message says what to do; pydantic's prefix not
         parts.append(f"{field}: {hint}" + (f" (from {origin})" if origin else ""))
     return "invalid configuration: " + "; ".join(parts)
 

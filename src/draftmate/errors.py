@@ -54,7 +54,7 @@ class GateRefused(DraftmateError):
     exit_code = 3
 
     def __init__(self, message: str, reasons: list[str] | None = None) -> None:
-        self.reasons = list(reasons or [])
+        self.message, self.reasons = message, list(reasons or [])
         full = message if not self.reasons else message + "\n" + "\n".join(f"  - {r}" for r in self.reasons)
         super().__init__(full)
 

@@ -173,13 +173,14 @@ class ReviewLoop:
         self.say(
             f"{d.kind.value}{'/' + d.lang if d.lang else ''}  v{self.s.version.number}  "
             f"{len(self.s.sections)} sections  {len(self.s.open_notes())} open notes  "
-            f"reviewer {self.s.review.reviewer}  responsible {self.s.review.editorial_responsibility}",
+            f"reviewer {ui.one_line(self.s.review.reviewer)}  "
+            f"responsible {ui.one_line(self.s.review.editorial_responsibility)}",
             "dim",
         )
         if self.s.taken_over:
             previous, dropped = self.s.taken_over
             self.say(
-                f"{previous} had this review open; you take it over: their {dropped} section"
+                f"{ui.one_line(previous)} had this review open; you take it over: their {dropped} section"
                 f" decision{'s' if dropped != 1 else ''} do not carry over (a reviewer attests only to the sections"
                 " they saw); notes they resolved stay resolved, in their name",
                 "yellow",
@@ -277,8 +278,9 @@ class ReviewLoop:
         """The reviewer types yes to attest they reviewed every section and who holds editorial responsibility."""
         review = self.s.review
         self.say(
-            f"Attestation: I, {review.reviewer}, reviewed every section of this draft (v{self.s.version.number}) "
-            f"as shown, and {review.editorial_responsibility} holds editorial responsibility for it."
+            f"Attestation: I, {ui.one_line(review.reviewer)}, reviewed every section of this draft "
+            f"(v{self.s.version.number}) as shown, and {ui.one_line(review.editorial_responsibility)} holds "
+            "editorial responsibility for it."
         )
         if self.ask("type yes to attest: ").lower() == "yes":
             return True

@@ -355,7 +355,9 @@ def begin_review(
     """Start a review of a draft's current version, or resume the open one."""
     if not reviewer.strip():
         raise UsageError("no reviewer: pass --reviewer NAME, set DRAFTMATE_REVIEWER, or set git user.name")
-    responsibility = (editorial_responsibility or reviewer).strip()
+    # the names are recorded, attested and exported: checked here too, whoever calls (the CLI checked its sources)
+    reviewer = _plain_name(reviewer, "the reviewer name")
+    responsibility = _plain_name(editorial_responsibility or reviewer, "the name holding editorial responsibility")
     taken_over = None
     with store.transaction():
         draft = store.get_draft(draft_id)
@@ -386,6 +388,16 @@ def begin_review(
         session.sections = split_sections(version.content, draft.kind.value, draft.lang)
         session._refresh()
     return session
+
+
+def _plain_name(value: str, what: str) -> str:
+    """textsafe.check_name as a UsageError."""
+    from draftmate.textsafe import check_name
+
+    try:
+        return check_name(value, what=what, fix="give it as plain text (no control, format or bidi characters)")
+    except ValueError as e:
+        raise UsageError(str(e)) from None
 
 
 def find_note(notes: list[Note], ref: str) -> Note:

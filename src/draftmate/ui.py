@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
+
+# The one escaping of text from outside, wherever it is printed (re-exported: `ui.visible`, `ui.one_line`).
+from draftmate.textsafe import one_line as one_line
+from draftmate.textsafe import visible as visible
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -14,24 +17,9 @@ if TYPE_CHECKING:
 
     from draftmate.vocabulary import DraftSummary
 
-# C0 and C1 control characters except tab and newline (ESC, BEL and CSI are how terminals get hijacked), and the
-# invisible format characters that make text read differently from what it is: bidirectional overrides and
-# isolates ("Trojan Source"), zero-width spaces and joiners, the byte-order mark.
-CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
-CONTROL_NAMES = {"\x1b": "\\x1b", "\x07": "\\x07", "\x08": "\\x08", "\r": "\\r", "\x7f": "\\x7f"}
 SEVERITY_STYLE = {"blocking": "bold red", "verify": "yellow", "info": "cyan"}
 STATUS_STYLE = {"draft": "white", "in_review": "yellow", "final": "green", "rejected": "red", "changes": "magenta"}
 CONFIDENCE_STYLE = {"low": "red", "medium": "yellow", "high": "green"}
-
-
-def visible(text: str) -> str:
-    """`text` with control characters replaced by visible escapes, so none reaches the terminal."""
-    return CONTROL.sub(lambda m: CONTROL_NAMES.get(m.group(0), _escape(m.group(0))), text)
-
-
-def _escape(char: str) -> str:
-    code = ord(char)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def literal(text: str, style: str = "") -> Text:
@@ -71,7 +59,7 @@ def render_list(rows: list[DraftSummary], out: TextIO, *, width: int | None = No
             r.confidence or "-",
             str(r.current_version),
             r.created_at[:16].replace("T", " "),
-            visible(r.title),
+            one_line(r.title),
         )
         for r in rows
     ]
@@ -466,5 +454,7 @@ def render_checks(checks: list[Any], out: Console) -> None:
     for column in ("check", "status", "detail"):
         table.add_column(column, overflow="fold")
     for check in checks:
-        table.add_row(check.name, literal(check.status, CHECK_STYLE.get(check.status, "")), literal(check.detail))
+        table.add_row(
+            literal(check.name), literal(check.status, CHECK_STYLE.get(check.status, "")), literal(check.detail)
+        )
     out.print(table)
