@@ -5,21 +5,31 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import signal
+import sys
 from pathlib import Path
 
 import pexpect
 import pytest
 from typer.testing import CliRunner
 
-from conftest import EXAMPLES, REPO
+from conftest import EXAMPLES
 from draftmate.cli import app
 from draftmate.models import Decision, State
 from draftmate.store import SQLiteStore
 
 pytestmark = pytest.mark.pty
 
-DRAFTMATE = REPO / ".venv" / "bin" / "draftmate"
+
+def installed_draftmate() -> Path:
+    """The `draftmate` executable of the environment running the tests, else the one on PATH; skip without one."""
+    found = shutil.which("draftmate", path=str(Path(sys.executable).parent)) or shutil.which("draftmate")
+    if found is None:
+        pytest.skip("no installed `draftmate` executable: install the package (pip install -e .) to run the pty tests")
+    return Path(found)
+
+
 SECTION_PROMPT = "[y,n,e,r,u,j,k,g,/,w,p,q,?]? "
 NOTE_PROMPT = "[v]erified [f]ixed [a]ccepted-risk [d]ismissed [p] [q] [?]? "
 DECISION_PROMPT = "[a]pprove  [c]hanges requested  [r]eject  [q] save and quit? "
@@ -36,7 +46,7 @@ def spawn(draft_id: str) -> pexpect.spawn:
     """`draftmate review ID` on a fresh pseudo-terminal; what it printed is kept in `logfile_read`."""
     env = {**os.environ, "TERM": "xterm-256color"}
     child = pexpect.spawn(
-        str(DRAFTMATE),
+        str(installed_draftmate()),
         ["review", draft_id[:8], "--reviewer", "Ann Example <ann@example.org>"],
         env=env,
         encoding="utf-8",
