@@ -534,6 +534,11 @@ def calibration(
     if fit and (model or kind or calibrator):
         raise UsageError("a calibrator scores every draft: fit without --model, --kind and --calibrator")
     store = _store()
+    from draftmate.fileio import check_target
+
+    for output in (plot, export):  # before any work (a --fit, a report): a target it cannot write is refused now
+        if output is not None:
+            check_target(Path(output), overwrite=force)
     if switch:
         switched = calibrating.reset(store) if reset else calibrating.activate(store, str(activate))
         if as_json:
@@ -665,7 +670,9 @@ def export(
         if result.fmt in ("code", "txt"):
             typer.echo("note: no sidecar goes to stdout; for the provenance use -o PATH or --format md|json", err=True)
     else:
-        written = " and ".join(str(p) for p in result.paths)
+        from draftmate.ui import visible
+
+        written = " and ".join(visible(str(p)) for p in result.paths)
         typer.echo(f"exported draft {result.draft_id[:8]} ({result.fmt}) to {written}", err=True)
     if trailer:
         typer.echo(result.trailer, err=result.stdout is not None)
@@ -677,12 +684,13 @@ def _export_all(output: str, force: bool) -> None:
 
     from draftmate import export as formats
     from draftmate.exporting import BulkReport, iter_final_lines
-    from draftmate.fileio import write_lines_atomic
+    from draftmate.fileio import is_stdout, write_lines_atomic
+    from draftmate.ui import visible
 
     store = _store()
     report = BulkReport()
     lines = iter_final_lines(store, report, tool_version=__version__)
-    if output == "-":
+    if is_stdout(output):
         sys.stdout.flush()
         for line in lines:
             sys.stdout.buffer.write(line)
@@ -693,7 +701,7 @@ def _export_all(output: str, force: bool) -> None:
         rebuilt = report.written - report.sealed  # the slow way: worth saying when a bulk export takes a while
         detail = f"; {rebuilt} rebuilt from their rows (no seal, or changed since approval)" if rebuilt else ""
         drafts = "draft" if report.written == 1 else "drafts"
-        typer.echo(f"exported {report.written} final {drafts} to {output} (JSON Lines){detail}", err=True)
+        typer.echo(f"exported {report.written} final {drafts} to {visible(output)} (JSON Lines){detail}", err=True)
     if report.refused:
         for reason in report.refused:
             typer.echo(f"refused: {reason}", err=True)

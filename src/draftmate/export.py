@@ -88,9 +88,13 @@ def _suffix(draft: Draft, fmt: str, versions: list[Version]) -> str:
     if fmt != "code":
         return "." + fmt
     source = str(versions[0].meta.get("source", "")) if versions else ""
-    if Path(source).suffix:
-        return Path(source).suffix.lower()
+    suffix = Path(source).suffix.lower()
+    if SAFE_SUFFIX.match(suffix):  # an imported file's name is untrusted: no control characters into a file name
+        return suffix
     return LANGS.get(draft.lang, (".txt", None))[0]
+
+
+SAFE_SUFFIX = re.compile(r"\.[a-z0-9][a-z0-9_+-]{0,15}\Z")
 
 
 # ---- the provenance record ------------------------------------------------------------------------------
@@ -707,18 +711,12 @@ def _check_shape(provenance: Any, where: Path) -> None:
 
 
 def check_targets(paths: list[Path], *, force: bool) -> None:
-    """Refuse before anything is written: an existing file without --force, a missing or unwritable directory."""
-    import os
+    """Refuse before anything is written: a target fileio will not write (a device, a FIFO, the store, a dangling
+    link), an existing file without --force, a missing or unwritable directory."""
+    from draftmate.fileio import check_target
 
     for path in paths:
-        if path.is_dir():
-            raise UsageError(f"{path} is a directory; give a file name with -o")
-        if path.exists() and not force:
-            raise UsageError(f"{path} exists; pass --force to overwrite it")
-        if not path.parent.is_dir():
-            raise UsageError(f"cannot write {path}: directory {path.parent} does not exist; create it first")
-        if not os.access(path.parent, os.W_OK):
-            raise DraftmateError(f"cannot write {path}: directory {path.parent} is not writable; choose another path")
+        check_target(path, overwrite=force)
 
 
 def write_files(files: list[tuple[Path, bytes]], *, force: bool) -> None:

@@ -178,7 +178,9 @@ def export_draft(
     version = next(v for v in bundle.versions if v.number == draft.approved_version)
     provenance = provenance_of(bundle, review, tool_version)
     rendered = export.render(fmt, provenance, version.content, notes=bundle.notes, review=review, disclose=disclose)
-    if output == "-":
+    from draftmate.fileio import is_stdout
+
+    if output is not None and is_stdout(output):
         return ExportResult(draft.id, fmt, [], provenance, stdout=rendered.data)
     path = Path(output) if output else export.default_path(draft, fmt, bundle.versions)
     files = [(path, rendered.data)]
