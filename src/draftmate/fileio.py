@@ -70,7 +70,7 @@ def check_target(path: Path, *, overwrite: bool, make_parents: bool = False) -> 
     if stat.S_ISDIR(st.st_mode):
         raise UsageError(f"{path} is a directory; give a file name")
     if not stat.S_ISREG(st.st_mode):
-        raise UsageError(f"{path} is {_kind(st.st_mode)}, not a regular file; give the path of a regular file")
+        raise UsageError(f"{path} is {kind_of(st.st_mode)}, not a regular file; give the path of a regular file")
     _refuse_store(path, st)
     if not overwrite:
         raise UsageError(f"{path} exists; pass --force to overwrite it")
@@ -94,7 +94,7 @@ def _check_link(path: Path, overwrite: bool) -> Path:
         raise UsageError(f"{path} is a symbolic link to a directory; give a file name")
     if not stat.S_ISREG(st.st_mode):
         raise UsageError(
-            f"{path} is a symbolic link to {_kind(st.st_mode)}, not a regular file; give the path of a regular file"
+            f"{path} is a symbolic link to {kind_of(st.st_mode)}, not a regular file; give the path of a regular file"
         )
     _refuse_store(path, st)
     if not overwrite:
@@ -102,7 +102,8 @@ def _check_link(path: Path, overwrite: bool) -> Path:
     return Path(os.path.realpath(path))  # write the file the link points to, as `>` would, and keep the link
 
 
-def _kind(mode: int) -> str:
+def kind_of(mode: int) -> str:
+    """What a file that is not a regular file is, in words (for messages)."""
     if stat.S_ISFIFO(mode):
         return "a FIFO (named pipe)"
     if stat.S_ISCHR(mode):
