@@ -592,6 +592,11 @@ def calibration(
     if fit and (model or kind or calibrator):
         raise UsageError("a calibrator scores every draft: fit without --model, --kind and --calibrator")
     store = _store()
+    from draftmate.fileio import check_target
+
+    for output in (plot, export):  # before any work (a --fit, a report): a target it cannot write is refused now
+        if output is not None:
+            check_target(Path(output), overwrite=force)
     if switch:
         switched = calibrating.reset(store) if reset else calibrating.activate(store, str(activate))
         if as_json:
@@ -735,12 +740,12 @@ def _export_all(output: str, force: bool) -> None:
 
     from draftmate import export as formats
     from draftmate.exporting import BulkReport, iter_final_lines
-    from draftmate.fileio import write_lines_atomic
+    from draftmate.fileio import is_stdout, write_lines_atomic
 
     store = _store()
     report = BulkReport()
     lines = iter_final_lines(store, report, tool_version=__version__)
-    if output == "-":
+    if is_stdout(output):
         sys.stdout.flush()
         for line in lines:
             sys.stdout.buffer.write(line)

@@ -88,9 +88,13 @@ def _suffix(draft: Draft, fmt: str, versions: list[Version]) -> str:
     if fmt != "code":
         return "." + fmt
     source = str(versions[0].meta.get("source", "")) if versions else ""
-    if Path(source).suffix:
-        return Path(source).suffix.lower()
+    suffix = Path(source).suffix.lower()
+    if SAFE_SUFFIX.match(suffix):  # an imported file's name is untrusted: no control characters into a file name
+        return suffix
     return LANGS.get(draft.lang, (".txt", None))[0]
+
+
+SAFE_SUFFIX = re.compile(r"\.[a-z0-9][a-z0-9_+-]{0,15}\Z")
 
 
 # ---- the provenance record ------------------------------------------------------------------------------
@@ -509,7 +513,7 @@ def insert_line(content: str, number: int, text: str) -> str:
 def remove_line(data: bytes, number: int, text: str) -> bytes | None:
     """`data` without the line `number` if that line is exactly `text`; None if it is not there."""
     lines = data.split(b"\n")
-    if len(lines) < number or lines[number - 1] != text.encode("utf-8"):
+    if number < 1 or len(lines) < number or lines[number - 1] != text.encode("utf-8"):
         return None
     return b"\n".join([*lines[: number - 1], *lines[number:]])
 
@@ -629,6 +633,7 @@ class Exported:
     content: bytes
     record: dict[str, Any] | None = None  # the whole json export
     problems: list[str] | None = None  # what is wrong with the file itself (a missing disclosure line)
+    via_sidecar: bool = False  # its provenance came from FILE.provenance.json (a code or txt export)
 
 
 def sidecar_path(path: Path) -> Path:
@@ -636,20 +641,19 @@ def sidecar_path(path: Path) -> Path:
     return path.with_name(path.name + SIDECAR_SUFFIX)
 
 
+# An export holds at most a 2 MB draft, escaped (a control character becomes six bytes in JSON), its notes and
+# provenance: no export draftmate writes comes near this, so a bigger file is not one and is not read whole.
+MAX_EXPORT_BYTES = 64_000_000
+MAX_DEPTH = 32  # an export's JSON nests about 6 deep; deeper is not an export (and would exhaust the stack)
+
+
 def read_export(path: Path) -> Exported:
     """An exported file with its provenance: from the sidecar, the front matter or the json record."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"no file {path}; check the path") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path} is a directory; give the exported file") from None
-    except OSError as e:
-        raise DraftmateError(f"cannot read {path}: {e.strerror}") from None
+    data = _read_bounded(path)
     sidecar = sidecar_path(path)
     if sidecar.is_file():
         return _read_with_sidecar(path, data, sidecar)
-    if data.startswith(b"---\n"):
+    if data.startswith((b"---\n", b"---\r\n")):
         return _read_markdown(path, data)
     if data.lstrip()[:1] == b"{":
         return _read_json(path, data)
@@ -658,44 +662,115 @@ def read_export(path: Path) -> Exported:
     )
 
 
-def _read_with_sidecar(path: Path, data: bytes, sidecar: Path) -> Exported:
+def _read_bounded(path: Path) -> bytes:
+    """A regular file's bytes, at most MAX_EXPORT_BYTES; a device, a FIFO or a bigger file is refused unread."""
+    import os
+    import stat
+
+    from draftmate.fileio import kind_of
+
     try:
-        provenance = json.loads(sidecar.read_bytes())
-    except (OSError, ValueError) as e:
-        raise DraftmateError(f"{sidecar} is not a readable provenance record ({e})") from None
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO must not block the open waiting for a writer
+    except FileNotFoundError:
+        raise UsageError(f"no file {path}; check the path") from None
+    except OSError as e:
+        raise DraftmateError(f"cannot read {path}: {e.strerror}") from None
+    with os.fdopen(fd, "rb") as f:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise UsageError(f"{path} is a directory; give the exported file")
+        if not stat.S_ISREG(mode):
+            raise UsageError(f"{path} is {kind_of(mode)}, not a regular file; give the exported file")
+        try:
+            data = f.read(MAX_EXPORT_BYTES + 1)
+        except OSError as e:
+            raise DraftmateError(f"cannot read {path}: {e.strerror}") from None
+    if len(data) > MAX_EXPORT_BYTES:
+        raise UsageError(
+            f"{path} is over {MAX_EXPORT_BYTES:,} bytes, larger than any draftmate export; give the exported file"
+        )
+    return data
+
+
+def _parsed_json(data: bytes | str, where: Path, what: str) -> Any:
+    """JSON from an export, or DraftmateError: invalid, or nested deeper than any export (not a RecursionError)."""
+    try:
+        value = json.loads(data)
+    except RecursionError:
+        value = None
+        deep = True
+    except ValueError as e:
+        raise DraftmateError(f"{where} is not {what} ({e})") from None
+    else:
+        deep = _deeper_than(value, MAX_DEPTH)
+    if deep:
+        raise DraftmateError(f"{where} is nested more than {MAX_DEPTH} deep, which no draftmate export is")
+    return value
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether lists and objects nest deeper than `limit` (without recursion: the value may be very deep)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return True
+            stack.extend((inner, depth + 1) for inner in (item.values() if isinstance(item, dict) else item))
+    return False
+
+
+def _read_with_sidecar(path: Path, data: bytes, sidecar: Path) -> Exported:
+    provenance = _parsed_json(_read_bounded(sidecar), sidecar, "a readable provenance record")
     _check_shape(provenance, sidecar)
     line = (provenance.get("export") or {}).get("disclosure_line")
     problems = []
     if isinstance(line, dict):
-        stripped = remove_line(data, int(line.get("number", 0)), str(line.get("text", "")))
+        stripped = remove_line(data, _int_or_zero(line.get("number")), str(line.get("text", "")))
         if stripped is None:
-            problems.append(f"the disclosure comment on line {line.get('number')} is missing or changed")
+            problems.append(f"the disclosure comment on line {str(line.get('number'))[:8]} is missing or changed")
         else:
             data = stripped
-    return Exported(path, str((provenance.get("export") or {}).get("format", "code")), provenance, data, None, problems)
+    return Exported(
+        path, str((provenance.get("export") or {}).get("format", "code")), provenance, data, None, problems, True
+    )
+
+
+def _int_or_zero(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def _read_markdown(path: Path, data: bytes) -> Exported:
-    end = data.find(b"\n---\n", 3)
+    newline = b"\r\n" if data.startswith(b"---\r\n") else b"\n"  # git's autocrlf may have converted it
+    closing = newline + b"---" + newline
+    end = data.find(closing, 3)
     if end < 0:
         raise DraftmateError(f"{path}: the front matter has no closing `---` line")
     try:
-        provenance = from_yaml(data[4 : end + 1].decode("utf-8"))
+        text = data[3 + len(newline) : end + len(newline)].decode("utf-8").replace("\r\n", "\n")
+        provenance = from_yaml(text)
+    except RecursionError:
+        raise DraftmateError(f"{path}: the front matter is nested deeper than any draftmate export") from None
     except (UnicodeDecodeError, ValueError) as e:
         raise DraftmateError(f"{path}: the front matter is not what draftmate writes ({e})") from None
+    if _deeper_than(provenance, MAX_DEPTH):
+        raise DraftmateError(f"{path}: the front matter is nested deeper than any draftmate export")
     _check_shape(provenance, path)
-    return Exported(path, "md", provenance, data[end + 5 :])
+    return Exported(path, "md", provenance, data[end + len(closing) :])
+
+
+JSON_RECORD_KEYS = ("provenance", "content", "notes", "review")
 
 
 def _read_json(path: Path, data: bytes) -> Exported:
-    try:
-        record = json.loads(data)
-    except ValueError as e:
-        raise DraftmateError(f"{path} is not valid JSON ({e})") from None
+    record = _parsed_json(data, path, "valid JSON")
     if not isinstance(record, dict) or not isinstance(record.get("content"), str):
         raise DraftmateError(f"{path} is JSON but not a draftmate export (no provenance and content)")
     _check_shape(record.get("provenance"), path)
-    return Exported(path, "json", record["provenance"], record["content"].encode("utf-8"), record)
+    extra = [
+        f"the json record has a key draftmate does not write: {k[:40]!r}" for k in record if k not in JSON_RECORD_KEYS
+    ]
+    return Exported(path, "json", record["provenance"], record["content"].encode("utf-8"), record, extra)
 
 
 def _check_shape(provenance: Any, where: Path) -> None:
@@ -707,18 +782,12 @@ def _check_shape(provenance: Any, where: Path) -> None:
 
 
 def check_targets(paths: list[Path], *, force: bool) -> None:
-    """Refuse before anything is written: an existing file without --force, a missing or unwritable directory."""
-    import os
+    """Refuse before anything is written: a target fileio will not write (a device, a FIFO, the store, a dangling
+    link), an existing file without --force, a missing or unwritable directory."""
+    from draftmate.fileio import check_target
 
     for path in paths:
-        if path.is_dir():
-            raise UsageError(f"{path} is a directory; give a file name with -o")
-        if path.exists() and not force:
-            raise UsageError(f"{path} exists; pass --force to overwrite it")
-        if not path.parent.is_dir():
-            raise UsageError(f"cannot write {path}: directory {path.parent} does not exist; create it first")
-        if not os.access(path.parent, os.W_OK):
-            raise DraftmateError(f"cannot write {path}: directory {path.parent} is not writable; choose another path")
+        check_target(path, overwrite=force)
 
 
 def write_files(files: list[tuple[Path, bytes]], *, force: bool) -> None:

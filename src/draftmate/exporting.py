@@ -178,7 +178,9 @@ def export_draft(
     version = next(v for v in bundle.versions if v.number == draft.approved_version)
     provenance = provenance_of(bundle, review, tool_version)
     rendered = export.render(fmt, provenance, version.content, notes=bundle.notes, review=review, disclose=disclose)
-    if output == "-":
+    from draftmate.fileio import is_stdout
+
+    if output is not None and is_stdout(output):
         return ExportResult(draft.id, fmt, [], provenance, stdout=rendered.data)
     path = Path(output) if output else export.default_path(draft, fmt, bundle.versions)
     files = [(path, rendered.data)]
@@ -330,12 +332,17 @@ def verify_file(store: SQLiteStore, path: Path, *, tool_version: str) -> FileChe
         check.problems.append(f"the approved version {review.version} is missing from the store")
         return check
     actual = _sha256_bytes(exported.content)
+    lf = exported.content.replace(b"\r\n", b"\n")
+    if actual != version.sha256 and lf != exported.content and _sha256_bytes(lf) == version.sha256:
+        actual = version.sha256  # only the line endings changed (git's autocrlf): the text is the approved text
+        check.notes.append("its line endings are CRLF; with LF endings, as exported, it is the approved content")
     if actual != version.sha256:
         check.problems.append(
             f"its content differs from version {version.number} as approved: sha256 {actual[:12]}…, "
             f"approved {version.sha256[:12]}… (changed after export?)"
         )
     expected = provenance_of(bundle, review, tool_version)
+    check.problems += _export_block_problems(claimed, None if exported.via_sidecar else exported.fmt)
     check.problems += _provenance_differences(claimed, expected)
     check.problems += _disclosure_differences(claimed, expected, version.content)
     if exported.record is not None:
@@ -367,6 +374,43 @@ def _disclosure_differences(claimed: dict[str, Any], expected: dict[str, Any], c
     return []
 
 
+EXPORT_BLOCK_KEYS = ("format", "disclosure_line")
+
+
+def _export_block_problems(claimed: dict[str, Any], carried: str | None) -> list[str]:
+    """The `export` block may differ from the store's record only as an export writes it: exactly `format` (as the
+    file was read, `carried`: md or json; code or txt for a sidecar, None) and `disclosure_line`."""
+    block = claimed.get("export", _MISSING)
+    if block is _MISSING:
+        return ["its provenance has no export block (format, disclosure_line), which every draftmate export has"]
+    if not isinstance(block, dict):
+        return [f"provenance field export is {repr(block)[:60]}; draftmate writes format and disclosure_line there"]
+    problems = [
+        f"provenance field export.{str(k)[:40]} is not one draftmate writes"
+        for k in block
+        if k not in EXPORT_BLOCK_KEYS
+    ]
+    problems += [f"provenance field export.{k} is missing" for k in EXPORT_BLOCK_KEYS if k not in block]
+    fmt = block.get("format")
+    allowed = (carried,) if carried else ("code", "txt")  # a sidecar: only code and txt exports get one
+    if "format" in block and fmt not in allowed:
+        problems.append(
+            f"provenance field export.format is {repr(fmt)[:40]}; this file can only be {' or '.join(allowed)}"
+        )
+    line = block.get("disclosure_line")
+    if line is not None and carried:
+        problems.append(f"provenance field export.disclosure_line is set; a {carried} export has none")
+    elif line is not None and not (
+        isinstance(line, dict)
+        and set(line) == {"number", "text"}
+        and type(line["number"]) is int
+        and line["number"] >= 1
+        and isinstance(line["text"], str)
+    ):
+        problems.append(f"provenance field export.disclosure_line is {repr(line)[:60]}; not what draftmate writes")
+    return problems
+
+
 def _sha256_bytes(data: bytes) -> str:
     import hashlib
 
@@ -383,6 +427,11 @@ def _provenance_differences(claimed: dict[str, Any], expected: dict[str, Any]) -
     problems = []
     for key in sorted(set(found) | set(wanted)):
         if key in VOLATILE or key.split(".")[0] in VOLATILE:
+            if key == "generator.tool_version" and key in found and not isinstance(found[key], str):
+                problems.append(f"provenance field {key} is {repr(found[key])[:40]}; draftmate writes a version string")
+            continue
+        if key not in wanted:
+            problems.append(f"provenance field {key[:60]} is not one draftmate writes (it is {repr(found[key])[:40]})")
             continue
         if found.get(key, _MISSING) != wanted.get(key, _MISSING):
             shown = "missing" if key not in found else repr(found[key])[:60]

@@ -174,6 +174,10 @@ class SQLiteStore(AuditChain, DraftRecords):
     def __init__(self, path: Path | str, *, _conn: sqlite3.Connection | None = None) -> None:
         self.path = Path(path) if str(path) != ":memory:" else None
         self._depth = 0
+        if self.path is not None:
+            from draftmate.fileio import protect
+
+            protect(self.path)  # no export, however its path is spelled, may write over the store
         self.conn = _conn if _conn is not None else self._connect(Path(path))
         self._migrate()
 
