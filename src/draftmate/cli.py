@@ -448,8 +448,12 @@ def config_show(
     if as_json:
         _print_json({k: {"value": v, "source": sources[k]} for k, v in values.items()})
         return
+    from draftmate.config import allowed_range
+
     for key, value in values.items():
-        typer.echo(f"{key:26} {'' if value is None else value!s:40} ({sources[key]})")
+        bounds = allowed_range(key)
+        limit = f"  allowed: {bounds}" if bounds else ""
+        typer.echo(f"{key:26} {'' if value is None else value!s:40} ({sources[key]}){limit}")
 
 
 @config_app.command("set")
@@ -462,7 +466,7 @@ def config_set(
     from draftmate.config import set_value
 
     path = set_value(key, value)
-    typer.echo(f"set {key} in {path}" if value.strip() else f"removed {key} from {path}")
+    typer.echo(f"set {key} in {path}" if value else f"removed {key} from {path}")
 
 
 @config_app.command("path")
