@@ -217,7 +217,13 @@ def list_drafts(
         state = State(status) if status else None
     except ValueError:
         raise UsageError(f"--status {status!r}: use one of {', '.join(s.value for s in State)}") from None
-    rows = _store().list_drafts(status=state, search=search, limit=limit, offset=(page - 1) * limit)
+    store = _store()
+    rows = store.list_drafts(status=state, search=search, limit=limit, offset=(page - 1) * limit)
+    if store.skipped_drafts:
+        from draftmate.ui import visible
+
+        left_out = ", ".join(visible(i[:8]) for i in store.skipped_drafts)
+        typer.echo(f"warning: left out damaged draft(s) {left_out}; `draftmate verify` says what is wrong", err=True)
     if as_json:
         _print_json([r.as_json() for r in rows])
         return
