@@ -13,6 +13,7 @@ import typer.core
 from draftmate import __version__
 
 F = TypeVar("F", bound=Callable[..., Any])
+MAX_PAGE = 1_000_000  # the largest `list --page` and `--limit`: their product stays far inside SQLite's integers
 
 # The order --help lists commands in: the flow, then the tools around it.
 COMMAND_ORDER = [
@@ -75,6 +76,11 @@ def handled(command: F) -> F:
 
             silence_stdout()
             raise typer.Exit(141) from None
+        except OSError as e:  # stdout on a full disk (`> /dev/full`) or a closed descriptor: one line, not a traceback
+            if not stdout_failed(e):
+                raise
+            output_failed(e)
+            raise typer.Exit(1) from None
         except Exception as e:
             from draftmate.store import as_store_error
 
@@ -87,6 +93,31 @@ def handled(command: F) -> F:
             raise typer.Exit(failure.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def stdout_failed(error: BaseException) -> bool:
+    """Whether `error` came from writing standard output: a frame it passed through was writing to stdout.
+
+    (A failed write leaves nothing buffered to retry, so the stream itself cannot tell; the frames can.)"""
+    targets = {id(sys.stdout), id(getattr(sys.stdout, "buffer", None))}
+    tb, innermost = error.__traceback__, None
+    while tb is not None:
+        for value in tb.tb_frame.f_locals.values():
+            if id(value) in targets or id(getattr(value, "file", None)) in targets:  # typer.echo's file, a Console
+                return True
+        innermost = tb.tb_frame
+        tb = tb.tb_next
+    # `sys.stdout.write(...)` or `sys.stdout.buffer.write(...)` called directly by the function that failed
+    return innermost is not None and "stdout" in innermost.f_code.co_names
+
+
+def output_failed(error: OSError) -> None:
+    """Say once, on stderr, that the output was lost, then point stdout at /dev/null so the exit is quiet."""
+    from draftmate.ui import silence_stdout
+
+    reason = error.strerror or str(error)
+    typer.echo(f"error: cannot write to standard output ({reason}); free some space or send it elsewhere", err=True)
+    silence_stdout()
 
 
 def version_callback(value: bool) -> None:
@@ -115,7 +146,9 @@ def _print_json(value: Any) -> None:
     import json
     import re
 
-    text = json.dumps(value, indent=2, ensure_ascii=False)
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
+    # an output that cannot hold all of Unicode (PYTHONIOENCODING=ascii, LANG=C) gets JSON's own \u escapes
+    text = json.dumps(value, indent=2, ensure_ascii=not encoding.startswith("utf"))
     # json escapes C0 controls but not DEL and C1 (U+0080-U+009F, e.g. a one-byte CSI); a terminal may obey those
     sys.stdout.write(re.sub("[\x7f-\x9f]", lambda m: f"\\u{ord(m.group(0)):04x}", text) + "\n")
 
@@ -217,6 +250,11 @@ def list_drafts(
         state = State(status) if status else None
     except ValueError:
         raise UsageError(f"--status {status!r}: use one of {', '.join(s.value for s in State)}") from None
+    # bounded, so the offset fits SQLite's 64-bit integers (`--page 100000000000000000000` overflowed)
+    if limit > MAX_PAGE:
+        raise UsageError(f"--limit {limit}: show at most {MAX_PAGE:,} drafts a page")
+    if page > MAX_PAGE:
+        raise UsageError(f"--page {page}: use a page number from 1 to {MAX_PAGE:,}")
     store = _store()
     rows = store.list_drafts(status=state, search=search, limit=limit, offset=(page - 1) * limit)
     if store.skipped_drafts:
@@ -737,15 +775,19 @@ def _draft_with_model(
     printer = None if as_json else ui.stream_printer(out)
     arrived: list[str] = []
     reader_left = False
+    output_error: OSError | None = None
 
     def on_chunk(text: str) -> None:
-        nonlocal printer, reader_left
+        nonlocal printer, reader_left, output_error
         arrived.append(text)
         if printer is not None:
             try:
                 printer(text)
             except BrokenPipeError:  # `draft ... | head`: the answer is paid for; store it whole, print no more
                 printer, reader_left = None, True
+                ui.silence_stdout()
+            except OSError as e:  # stdout on a full disk: the same, and say so once the draft is stored
+                printer, output_error = None, e
                 ui.silence_stdout()
 
     if retry is not None:
@@ -777,6 +819,11 @@ def _draft_with_model(
     short = ui.short(outcome.draft.id)
     if reader_left:
         typer.echo(f"note: the output was closed early; the draft is stored whole: draftmate show {short}", err=True)
+    if output_error is not None:
+        from draftmate.errors import DraftmateError
+
+        reason = output_error.strerror or str(output_error)
+        raise DraftmateError(f"cannot write to standard output ({reason}); the draft is stored: draftmate show {short}")
     for warning in outcome.warnings:
         typer.echo(f"warning: {ui.visible(warning)}", err=True)
     if outcome.error:
@@ -937,4 +984,27 @@ def main() -> None:
 
     # draftmate uses no pydantic plugins; looking for them scans every installed package's metadata on startup
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    app()
+    try:
+        app()
+    except OSError as e:  # outside a command's boundary: typer's own help and usage text
+        if isinstance(e, BrokenPipeError) or not stdout_failed(e):
+            raise
+        output_failed(e)
+        raise SystemExit(1) from None
+    finally:
+        _flush_at_exit()
+
+
+def _flush_at_exit() -> None:
+    """Flush stdout inside the error boundary: what is still buffered fails here, not as 'Exception ignored'."""
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        from draftmate.ui import silence_stdout
+
+        silence_stdout()
+        raise SystemExit(141) from None
+    except OSError as e:
+        output_failed(e)
+        raise SystemExit(1) from None
