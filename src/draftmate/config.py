@@ -174,9 +174,9 @@ def read_config_file(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         return {}
     except UnicodeDecodeError as e:  # TOML is UTF-8 only; tomllib decodes before it parses
-        raise ConfigError(
-            f"{path} is not UTF-8 text (byte {e.start + 1}); convert it, e.g. `iconv -f latin1 -t utf-8`, or remove it"
-        ) from None
+        source = "utf-16" if e.object[:2] in (b"\xff\xfe", b"\xfe\xff") else "latin1"
+        fix = f"convert it, e.g. `iconv -f {source} -t utf-8`, or remove it"
+        raise ConfigError(f"{path} is not UTF-8 text (byte {e.start + 1}); {fix}") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path} is not valid TOML ({e}); fix it or remove it") from None
     except OSError as e:
