@@ -13,6 +13,7 @@ import typer.core
 from draftmate import __version__
 
 F = TypeVar("F", bound=Callable[..., Any])
+MAX_PAGE = 1_000_000  # the largest `list --page` and `--limit`: their product stays far inside SQLite's integers
 
 # The order --help lists commands in: the flow, then the tools around it.
 COMMAND_ORDER = [
@@ -73,6 +74,11 @@ def handled(command: F) -> F:
 
             silence_stdout()
             raise typer.Exit(141) from None
+        except OSError as e:  # stdout on a full disk (`> /dev/full`) or a closed descriptor: one line, not a traceback
+            if not stdout_failed(e):
+                raise
+            output_failed(e)
+            raise typer.Exit(1) from None
         except Exception as e:
             from draftmate.store import as_store_error
 
@@ -106,6 +112,31 @@ def _echo_error(error: Exception) -> None:
     _echo(f"error: {error}", err=True)
 
 
+def stdout_failed(error: BaseException) -> bool:
+    """Whether `error` came from writing standard output: a frame it passed through was writing to stdout.
+
+    (A failed write leaves nothing buffered to retry, so the stream itself cannot tell; the frames can.)"""
+    targets = {id(sys.stdout), id(getattr(sys.stdout, "buffer", None))}
+    tb, innermost = error.__traceback__, None
+    while tb is not None:
+        for value in tb.tb_frame.f_locals.values():
+            if id(value) in targets or id(getattr(value, "file", None)) in targets:  # typer.echo's file, a Console
+                return True
+        innermost = tb.tb_frame
+        tb = tb.tb_next
+    # `sys.stdout.write(...)` or `sys.stdout.buffer.write(...)` called directly by the function that failed
+    return innermost is not None and "stdout" in innermost.f_code.co_names
+
+
+def output_failed(error: OSError) -> None:
+    """Say once, on stderr, that the output was lost, then point stdout at /dev/null so the exit is quiet."""
+    from draftmate.ui import silence_stdout
+
+    reason = error.strerror or str(error)
+    typer.echo(f"error: cannot write to standard output ({reason}); free some space or send it elsewhere", err=True)
+    silence_stdout()
+
+
 def version_callback(value: bool) -> None:
     """Print the version and stop."""
     if value:
@@ -133,7 +164,9 @@ def _print_json(value: Any) -> None:
 
     from draftmate.textsafe import UNSAFE
 
-    text = json.dumps(value, indent=2, ensure_ascii=False)
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
+    # an output that cannot hold all of Unicode (PYTHONIOENCODING=ascii, LANG=C) gets JSON's own \u escapes
+    text = json.dumps(value, indent=2, ensure_ascii=not encoding.startswith("utf"))
     # json escapes C0 controls but not DEL, C1 (a one-byte CSI), format and bidi characters or lone surrogates, which
     # a terminal may obey (or fail to encode): the same ones `visible` escapes, as JSON's own \u escapes, so the
     # data is unchanged (outside strings JSON holds only ASCII, so every match is inside one)
@@ -248,7 +281,18 @@ def list_drafts(
         state = State(status) if status else None
     except ValueError:
         raise UsageError(f"--status {status!r}: use one of {', '.join(s.value for s in State)}") from None
-    rows = _store().list_drafts(status=state, search=search, limit=limit, offset=(page - 1) * limit)
+    # bounded, so the offset fits SQLite's 64-bit integers (`--page 100000000000000000000` overflowed)
+    if limit > MAX_PAGE:
+        raise UsageError(f"--limit {limit}: show at most {MAX_PAGE:,} drafts a page")
+    if page > MAX_PAGE:
+        raise UsageError(f"--page {page}: use a page number from 1 to {MAX_PAGE:,}")
+    store = _store()
+    rows = store.list_drafts(status=state, search=search, limit=limit, offset=(page - 1) * limit)
+    if store.skipped_drafts:
+        from draftmate.ui import visible
+
+        left_out = ", ".join(visible(i[:8]) for i in store.skipped_drafts)
+        typer.echo(f"warning: left out damaged draft(s) {left_out}; `draftmate verify` says what is wrong", err=True)
     if as_json:
         _print_json([r.as_json() for r in rows])
         return
@@ -503,11 +547,14 @@ def config_show(
     if as_json:
         _print_json({k: {"value": v, "source": sources[k]} for k, v in values.items()})
         return
+    from draftmate.config import allowed_range
     from draftmate.textsafe import one_line
 
     for key, value in values.items():  # values and sources come from config.toml and the environment: escaped
+        bounds = allowed_range(key)
+        limit = f"  allowed: {bounds}" if bounds else ""
         shown = "" if value is None else one_line(str(value))
-        _echo(f"{key:26} {shown:40} ({one_line(sources[key])})")
+        _echo(f"{key:26} {shown:40} ({one_line(sources[key])}){limit}")
 
 
 @config_app.command("set")
@@ -520,7 +567,7 @@ def config_set(
     from draftmate.config import set_value
 
     path = set_value(key, value)
-    _echo(f"set {key} in {path}" if value.strip() else f"removed {key} from {path}")
+    _echo(f"set {key} in {path}" if value else f"removed {key} from {path}")
 
 
 @config_app.command("path")
@@ -790,15 +837,19 @@ def _draft_with_model(
     printer = None if as_json else ui.stream_printer(out)
     arrived: list[str] = []
     reader_left = False
+    output_error: OSError | None = None
 
     def on_chunk(text: str) -> None:
-        nonlocal printer, reader_left
+        nonlocal printer, reader_left, output_error
         arrived.append(text)
         if printer is not None:
             try:
                 printer(text)
             except BrokenPipeError:  # `draft ... | head`: the answer is paid for; store it whole, print no more
                 printer, reader_left = None, True
+                ui.silence_stdout()
+            except OSError as e:  # stdout on a full disk: the same, and say so once the draft is stored
+                printer, output_error = None, e
                 ui.silence_stdout()
 
     if retry is not None:
@@ -830,6 +881,11 @@ def _draft_with_model(
     short = ui.short(outcome.draft.id)
     if reader_left:
         _echo(f"note: the output was closed early; the draft is stored whole: draftmate show {short}", err=True)
+    if output_error is not None:
+        from draftmate.errors import DraftmateError
+
+        reason = output_error.strerror or str(output_error)
+        raise DraftmateError(f"cannot write to standard output ({reason}); the draft is stored: draftmate show {short}")
     for warning in outcome.warnings:
         _echo(f"warning: {ui.visible(warning)}", err=True)
     if outcome.error:
@@ -993,4 +1049,27 @@ def main() -> None:
 
     # draftmate uses no pydantic plugins; looking for them scans every installed package's metadata on startup
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    app()
+    try:
+        app()
+    except OSError as e:  # outside a command's boundary: typer's own help and usage text
+        if isinstance(e, BrokenPipeError) or not stdout_failed(e):
+            raise
+        output_failed(e)
+        raise SystemExit(1) from None
+    finally:
+        _flush_at_exit()
+
+
+def _flush_at_exit() -> None:
+    """Flush stdout inside the error boundary: what is still buffered fails here, not as 'Exception ignored'."""
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        from draftmate.ui import silence_stdout
+
+        silence_stdout()
+        raise SystemExit(141) from None
+    except OSError as e:
+        output_failed(e)
+        raise SystemExit(1) from None

@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 
 from draftmate.errors import ConfigError
 from draftmate.paths import config_dir, config_path, data_dir, home_override
@@ -27,6 +27,11 @@ SECRET_FIELDS = ("api_key",)
 EXAMPLE_URL = "http://localhost:11434/v1"
 # The value of an Authorization header a server may quote back: `Bearer <key>`, `Basic <base64 user:password>`.
 AUTH_VALUE = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+", re.I)
+# Limits on settings, shown by `draftmate config show` and in the README's configuration table.
+MAX_TIMEOUT = 3600.0
+NAME_LIMIT = 200
+URL_LIMIT = 2000
+_BLANK_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 
 
 class Settings(BaseModel):
@@ -34,20 +39,55 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, defer_build=True)
 
-    model: str = Field("gpt-4o-mini", min_length=1, description="chat model to draft with")
-    base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1")
-    api_key: SecretStr | None = Field(None, description="API key for the endpoint")
-    fallback_model: str | None = Field(None, description="model to use when the primary keeps failing")
-    reviewer: str | None = Field(None, description="your name as a reviewer")
-    editorial_responsibility: str | None = Field(None, description="who holds editorial responsibility")
-    temperature: float = Field(0.4, ge=0.0, le=2.0, description="sampling temperature for drafts")
-    timeout: float = Field(60.0, gt=0, description="seconds before a model request times out")
+    model: str = Field("gpt-4o-mini", min_length=1, max_length=NAME_LIMIT, description="chat model to draft with")
+    base_url: str | None = Field(
+        None, max_length=URL_LIMIT, description="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1"
+    )
+    api_key: SecretStr | None = Field(None, max_length=URL_LIMIT, description="API key for the endpoint")
+    fallback_model: str | None = Field(
+        None, max_length=NAME_LIMIT, description="model to use when the primary keeps failing"
+    )
+    reviewer: str | None = Field(None, max_length=NAME_LIMIT, description="your name as a reviewer")
+    editorial_responsibility: str | None = Field(
+        None, max_length=NAME_LIMIT, description="who holds editorial responsibility"
+    )
+    # Numbers are finite and bounded to what the model client and the socket layer accept: `timeout = inf` or 1e308
+    # passed validation once and then crashed `doctor` and `draft` inside the socket module.
+    temperature: float = Field(0.4, ge=0.0, le=2.0, allow_inf_nan=False, description="sampling temperature for drafts")
+    timeout: float = Field(
+        60.0, gt=0, le=MAX_TIMEOUT, allow_inf_nan=False, description="seconds before a model request times out"
+    )
     max_retries: int = Field(2, ge=0, le=10, description="retries of a failed model request")
     samples: int = Field(2, ge=0, le=10, description="extra samples compared for agreement")
     logprobs: bool = Field(True, description="ask the endpoint for token log-probabilities")
-    prompts_dir: str | None = Field(None, description="directory of your own prompt templates")
-    edit_threshold: float = Field(0.3, ge=0.0, le=1.0, description="edit share above which a draft was wrong")
-    target_error_rate: float = Field(0.1, gt=0.0, lt=1.0, description="allowed error rate of high confidence")
+    prompts_dir: str | None = Field(None, max_length=4096, description="directory of your own prompt templates")
+    edit_threshold: float = Field(
+        0.3, ge=0.0, le=1.0, allow_inf_nan=False, description="edit share above which a draft was wrong"
+    )
+    target_error_rate: float = Field(
+        0.1, gt=0.0, lt=1.0, allow_inf_nan=False, description="allowed error rate of high confidence"
+    )
+
+    @field_validator("model", "base_url", "api_key", "fallback_model", mode="before")
+    @classmethod
+    def _no_blanks(cls, value: Any, info: ValidationInfo) -> Any:
+        """Names, URLs and keys have no spaces or control characters: a pasted trailing newline is refused here,
+        not sent in a header or URL where it crashes the request and leaves an empty draft."""
+        if isinstance(value, str):
+            if not value.strip():
+                raise ValueError(blank_message(info.field_name))
+            found = _BLANK_OR_CONTROL.search(value)
+            if found:
+                raise ValueError(f"has a space or control character ({found.group(0)!r}); remove it")
+        return value
+
+    @field_validator("reviewer", "editorial_responsibility", "prompts_dir", mode="before")
+    @classmethod
+    def _not_blank(cls, value: Any, info: ValidationInfo) -> Any:
+        """A name or path may hold any text (it is always shown escaped), but not nothing but spaces."""
+        if isinstance(value, str) and not value.strip():
+            raise ValueError(blank_message(info.field_name))
+        return value
 
     @field_validator("base_url")
     @classmethod
@@ -103,6 +143,24 @@ class Settings(BaseModel):
         return values
 
 
+def blank_message(name: str | None) -> str:
+    """What to do about a setting given as nothing but spaces."""
+    return f"is blank; give a value, or remove it with `draftmate config set {name} ''`"
+
+
+def allowed_range(name: str) -> str | None:
+    """The bounds of a numeric setting (e.g. `0 <= value <= 2`), from its field's constraints; None for others."""
+    low = high = ""
+    for rule in Settings.model_fields[name].metadata:
+        for attr, text in (("ge", "{} <= "), ("gt", "{} < ")):
+            if getattr(rule, attr, None) is not None:
+                low = text.format(f"{getattr(rule, attr):g}")
+        for attr, text in (("le", " <= {}"), ("lt", " < {}")):
+            if getattr(rule, attr, None) is not None:
+                high = text.format(f"{getattr(rule, attr):g}")
+    return f"{low}value{high}" if low and high else None
+
+
 def display_url(url: str) -> str:
     """An endpoint URL fit to print or store: any credentials in it (user:key@, ?key=) removed."""
     from urllib.parse import urlsplit, urlunsplit
@@ -125,6 +183,10 @@ def read_config_file(path: Path) -> dict[str, Any]:
             return tomllib.load(f)
     except FileNotFoundError:
         return {}
+    except UnicodeDecodeError as e:  # TOML is UTF-8 only; tomllib decodes before it parses
+        source = "utf-16" if e.object[:2] in (b"\xff\xfe", b"\xfe\xff") else "latin1"
+        fix = f"convert it, e.g. `iconv -f {source} -t utf-8`, or remove it"
+        raise ConfigError(f"{path} is not UTF-8 text (byte {e.start + 1}); {fix}") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path} is not valid TOML ({e}); fix it or remove it") from None
     except OSError as e:
@@ -190,14 +252,14 @@ def describe_errors(error: ValidationError, sources: dict[str, str]) -> str:
 def set_value(key: str, raw: str, env: dict[str, str] | None = None) -> Path:
     """Validate one setting and write it to config.toml atomically; returns the file's path.
 
-    An empty value removes the setting from the file, so the environment or the default applies again (an empty
+    An empty value ('') removes the setting from the file, so the environment or the default applies again (an empty
     api_key would otherwise count as a key)."""
     if key not in Settings.model_fields:
         known = ", ".join(Settings.model_fields)
         raise ConfigError(f"unknown setting {key!r}; known settings: {known}")
     path = config_path(env)
     current = read_config_file(path)
-    if raw.strip():
+    if raw:  # only '' removes: a blank value is refused below, like a blank in the file or the environment
         current[key] = raw
     else:
         current.pop(key, None)

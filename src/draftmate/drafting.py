@@ -66,11 +66,29 @@ def guess_kind(name: str) -> tuple[Kind, str]:
     return Kind.TEXT, TEXT_LANGS.get(suffix, "")
 
 
+def wide_encoding(head: bytes) -> str | None:
+    """The UTF-16 or UTF-32 encoding the bytes are text in (by byte-order mark, or the NULs of ASCII), else None."""
+    import codecs
+
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "UTF-32"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "UTF-16"
+    even, odd = head[0::2], head[1::2]
+    for zeros, text, order in ((odd, even, "LE"), (even, odd, "BE")):  # no mark: ASCII in UTF-16 is half NULs
+        if len(head) >= 16 and zeros.count(0) >= 0.9 * len(zeros) and 0 not in text:
+            return "UTF-16" + order
+    return None
+
+
 def decode_input(data: bytes, label: str) -> str:
     """Bytes from a file or stdin as text, refusing binary, invalid UTF-8, empty and oversized input."""
     if len(data) > MAX_INPUT_BYTES:
         # Only MAX_INPUT_BYTES + 1 bytes were read, so the true size is unknown: say "over", not a wrong number.
         raise UsageError(f"{label} is over the limit of {MAX_INPUT_BYTES:,} bytes; split it up")
+    wide = wide_encoding(data[:8192])
+    if wide:
+        raise UsageError(f"{label} is {wide} text, not UTF-8; convert it, e.g. `iconv -f {wide.lower()} -t utf-8`")
     if b"\x00" in data[:8192]:
         raise UsageError(f"{label} looks like a binary file; give a text file")
     try:

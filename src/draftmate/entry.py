@@ -29,8 +29,41 @@ def columns() -> int:
 GROUPS = ("config", "prompts")
 
 
+def sturdy_streams() -> None:
+    """Standard streams that never crash a command: a closed one (`<&-`, `>&-`) acts as /dev/null, and what the
+    output's encoding cannot hold (PYTHONIOENCODING=ascii, LANG=C) is escaped (`\\xeb`), not a traceback."""
+    for fd, name, mode in ((0, "stdin", "r"), (1, "stdout", "w"), (2, "stderr", "w")):
+        if getattr(sys, name) is None:  # Python leaves None for a descriptor closed at start-up
+            devnull = os.open(os.devnull, os.O_RDWR)
+            if devnull != fd:
+                os.dup2(devnull, fd)
+                os.close(devnull)
+            setattr(sys, name, open(fd, mode, encoding="utf-8", closefd=False))  # lives as long as the process
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+        if encoding not in ("utf8", "utf8sig") and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+
+
+def write_out(text: str) -> None:
+    """Write to stdout before typer is loaded, failing as a command would: quietly for a closed pipe, one line else."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        raise SystemExit(141) from None
+    except OSError as e:
+        reason = e.strerror or str(e)
+        sys.stderr.write(f"error: cannot write to standard output ({reason}); free some space or send it elsewhere\n")
+        raise SystemExit(1) from None
+
+
 def main() -> None:
     """Entry point of the `draftmate` command."""
+    sturdy_streams()
     args = sys.argv[1:]
     if not args:  # a bare `draftmate` asks what there is: the help, and success (click would exit 2)
         args = sys.argv[1:] = ["--help"]
@@ -39,12 +72,12 @@ def main() -> None:
     if args in (["--help"], ["-h"]) and columns() >= 80:
         from draftmate._help import ROOT_HELP
 
-        sys.stdout.write(ROOT_HELP)
+        write_out(ROOT_HELP)
         return
     if args == ["--version"]:
         from draftmate import __version__
 
-        sys.stdout.write(f"draftmate {__version__}\n")
+        write_out(f"draftmate {__version__}\n")
         return
     from draftmate.cli import main as run
 

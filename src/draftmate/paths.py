@@ -9,7 +9,15 @@ from pathlib import Path
 def home_override(env: dict[str, str] | None = None) -> Path | None:
     """DRAFTMATE_HOME, when set: one directory for data and config."""
     value = (os.environ if env is None else env).get("DRAFTMATE_HOME")
-    return Path(value).expanduser() if value else None
+    if not value:
+        return None
+    home = Path(value).expanduser()
+    if home.exists() and not home.is_dir():  # else mkdir says "File exists", which names neither cause nor fix
+        from draftmate.errors import ConfigError
+
+        fix = "set DRAFTMATE_HOME elsewhere (a directory, or a path not there yet)"
+        raise ConfigError(f"DRAFTMATE_HOME {home} is a file, not a directory; {fix}")
+    return home
 
 
 def data_dir(env: dict[str, str] | None = None) -> Path:

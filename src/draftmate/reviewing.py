@@ -400,6 +400,19 @@ def _plain_name(value: str, what: str) -> str:
         raise UsageError(str(e)) from None
 
 
+def _refuse_contradictions(notes: list[Note], resolutions: list[tuple[str, Resolution, str]]) -> None:
+    """Two different resolutions of one note in one call: which one was meant is unknown, so neither is taken."""
+    first: dict[str, tuple[str, Resolution, str]] = {}
+    for ref, status, comment in resolutions:
+        note = find_note(notes, ref)
+        earlier = first.setdefault(note.id, (ref, status, comment))
+        if earlier[1:] != (status, comment):
+            raise UsageError(
+                f"note {note.number} is resolved twice, differently (--resolve {earlier[0]}={earlier[1].value} and "
+                f"--resolve {ref}={status.value}); give one --resolve for it"
+            )
+
+
 def find_note(notes: list[Note], ref: str) -> Note:
     """A note by its full ID, its number (`3` or `#3`), or a unique ID prefix of at least 4 digits."""
     key = ref.strip().lstrip("#").lower()
@@ -438,6 +451,7 @@ def review_non_interactive(
     """A whole review in one step, for scripts: all or nothing, so a refusal writes nothing."""
     with store.transaction():
         session = begin_review(store, draft_id, reviewer=reviewer, editorial_responsibility=editorial_responsibility)
+        _refuse_contradictions(session.notes(), resolutions)
         for ref, status, comment in resolutions:
             session.resolve(ref, status, comment)
         if decision == "approve":

@@ -178,6 +178,7 @@ class SQLiteStore(AuditChain, DraftRecords):
             from draftmate.fileio import protect
 
             protect(self.path)  # no export, however its path is spelled, may write over the store
+        self.skipped_drafts: list[str] = []  # IDs the last list_drafts left out: rows it could not read
         self.conn = _conn if _conn is not None else self._connect(Path(path))
         self._migrate()
 
@@ -512,19 +513,27 @@ class SQLiteStore(AuditChain, DraftRecords):
         except sqlite3.OperationalError as e:
             raise UsageError(f"cannot search for {search!r}: {e}") from None
         # a plain dataclass: `list` must not pay for importing pydantic
-        return [
-            DraftSummary(
-                id=r[0],
-                title=r[1],
-                kind=Kind(r[2]),
-                status=State(r[3]),
-                created_at=r[4],
-                current_version=r[5],
-                incomplete=bool(r[6]),
-                confidence=r[7],
+        summaries: list[DraftSummary] = []
+        self.skipped_drafts = []
+        for r in rows:
+            try:
+                kind, state = Kind(r[2]), State(r[3])
+            except ValueError:  # a row edited by hand: one bad row must not hide the rest of the store
+                self.skipped_drafts.append(str(r[0]))
+                continue
+            summaries.append(
+                DraftSummary(
+                    id=r[0],
+                    title=r[1],
+                    kind=kind,
+                    status=state,
+                    created_at=r[4],
+                    current_version=r[5],
+                    incomplete=bool(r[6]),
+                    confidence=r[7],
+                )
             )
-            for r in rows
-        ]
+        return summaries
 
     def iter_drafts(self, *, status: State | None = None) -> Iterator[Draft]:
         """Every draft, oldest first, one at a time (constant memory)."""

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 from draftmate import jsonfast
 from draftmate.migrations import COUNTING_TRIGGERS
 from draftmate.store_rows import DRAFT_COLUMNS, _draft, _note, _review, _version, canonical, now, sha256_hex
-from draftmate.vocabulary import State
+from draftmate.vocabulary import Kind, Origin, ReviewStatus, Severity, State
 
 if TYPE_CHECKING:
     from draftmate.models import AuditEvent, Draft, Note, Review, Version
@@ -71,6 +71,21 @@ def bundle_of(rows: RowBundle) -> DraftBundle:
         problems=list(rows.problems),
         seals=list(rows.seals),
     )
+
+
+# What `verify` checks every row can be read by: (table, key, enum columns, JSON columns).
+_READ_CHECKS: tuple[tuple[str, str, tuple[tuple[str, Any], ...], tuple[str, ...]], ...] = (
+    ("drafts", "id", (("status", State), ("kind", Kind)), ("request_json",)),
+    ("versions", "draft_id || '/' || number", (("origin", Origin),), ("meta_json",)),
+    ("notes", "id", (("severity", Severity),), ("signals_json", "resolution_json")),
+    ("reviews", "id", (("status", ReviewStatus),), ("seen_json", "decisions_json")),
+)
+
+
+def _unreadable(table: str, key: str, owner: str, why: str) -> str:
+    """A problem line for a row that cannot be read; it names the draft, so `verify ID` keeps it."""
+    of_draft = "" if table == "drafts" else f" of draft {owner}"
+    return f"{table[:-1]} {key}{of_draft} cannot be read ({why}; edited by hand?): restore it from a backup"
 
 
 # The columns that decide what a draft is and whether it is final: what `_draft_digest` hashes.
@@ -234,6 +249,24 @@ class AuditChain:
         for r in self.conn.execute("SELECT draft_id, number, content, sha256 FROM versions"):
             if sha256_hex(r["content"]) != r["sha256"]:
                 problems.append(f"version {r['draft_id'][:8]}/{r['number']}: content does not match its sha256")
+        return problems + self._unreadable_rows()
+
+    def _unreadable_rows(self) -> list[str]:
+        """Rows `show` and `list` cannot read: a state or kind draftmate does not know, JSON that does not parse."""
+        problems = []
+        for table, key_sql, enums, json_columns in _READ_CHECKS:
+            owner_sql = "id" if table == "drafts" else "draft_id"
+            for column, kind in enums:
+                known = tuple(k.value for k in kind)
+                marks = ", ".join("?" * len(known))
+                sql = f"SELECT {key_sql}, {owner_sql}, {column} FROM {table} WHERE {column} NOT IN ({marks})"
+                for key, owner, value in self.conn.execute(sql, known):
+                    why = f"{column} {str(value)[:40]!r} is not a known value"
+                    problems.append(_unreadable(table, key, owner, why))
+            for column in json_columns:
+                sql = f"SELECT {key_sql}, {owner_sql} FROM {table} WHERE {column} <> '' AND json_valid({column}) = 0"
+                for key, owner in self.conn.execute(sql):
+                    problems.append(_unreadable(table, key, owner, f"{column} is not valid JSON"))
         return problems
 
     def _draft_digest(self, draft_id: str) -> str | None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import sqlite3
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from draftmate.errors import StoreError
 from draftmate.vocabulary import Kind, Origin, ReviewStatus, Severity, State
@@ -16,6 +18,7 @@ from draftmate.vocabulary import Kind, Origin, ReviewStatus, Severity, State
 if TYPE_CHECKING:
     from draftmate.models import Draft, Note, Review, Version
 
+T = TypeVar("T")
 BUSY_TIMEOUT_MS = 10_000
 DRAFT_COLUMNS = (
     "id, title, kind, lang, status, created_at, updated_at, current_version, approved_sha256, "
@@ -71,12 +74,48 @@ def as_store_error(error: BaseException) -> StoreError | None:
     return StoreError(f"store error: {text} ({where})")
 
 
+class DamagedRow(StoreError):
+    """A stored row draftmate cannot read (an unknown state, malformed JSON): edited by hand or damaged."""
+
+
+def damaged_row(table: str, row: Any, error: BaseException) -> DamagedRow:
+    """The one-line error for a row of `table` that does not convert, naming its draft and `draftmate verify`."""
+    try:
+        owner = str(row["id"] if table == "drafts" else row["draft_id"])
+    except (KeyError, IndexError, TypeError):
+        owner = "?"
+    # one line, and short: a damaged JSON value can be long, and pydantic's messages span lines
+    reason = ("malformed JSON: " if isinstance(error, json.JSONDecodeError) else "") + " ".join(str(error).split())
+    reason = reason[:100]
+    return DamagedRow(
+        f"draft {owner[:8]} has a damaged row in {table} ({reason}); "
+        "`draftmate verify` lists what is wrong; restore it from a backup"
+    )
+
+
+def _readable(table: str) -> Callable[[Callable[[sqlite3.Row], T]], Callable[[sqlite3.Row], T]]:
+    """Decorate a row converter so that a row it cannot convert is a DamagedRow, not a traceback."""
+
+    def wrap(convert: Callable[[sqlite3.Row], T]) -> Callable[[sqlite3.Row], T]:
+        @functools.wraps(convert)
+        def converted(row: sqlite3.Row) -> T:
+            try:
+                return convert(row)
+            except (ValueError, TypeError, KeyError) as e:  # bad JSON and pydantic's errors are ValueErrors
+                raise damaged_row(table, row, e) from None
+
+        return converted
+
+    return wrap
+
+
 def fts_query(text: str) -> str:
     """User words as an FTS5 query that matches all of them, with no FTS syntax of their own."""
     terms = [t for t in text.split() if t]
     return " ".join('"' + t.replace('"', '""') + '"' for t in terms) or '""'
 
 
+@_readable("drafts")
 def _draft(row: sqlite3.Row) -> Draft:
     from draftmate.models import Confidence, Draft
 
@@ -100,6 +139,7 @@ def _draft(row: sqlite3.Row) -> Draft:
     )
 
 
+@_readable("versions")
 def _version(row: sqlite3.Row) -> Version:
     from draftmate.models import Version
 
@@ -115,6 +155,7 @@ def _version(row: sqlite3.Row) -> Version:
     )
 
 
+@_readable("notes")
 def _note(row: sqlite3.Row) -> Note:
     from draftmate.models import Note, NoteResolution
 
@@ -147,6 +188,7 @@ def _calibrator(row: sqlite3.Row) -> dict[str, Any]:
     return found
 
 
+@_readable("reviews")
 def _review(row: sqlite3.Row) -> Review:
     from draftmate.models import Review, SectionDecision
 
