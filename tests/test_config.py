@@ -169,11 +169,11 @@ def test_config_path_names_both_files(hermetic: Path, runner: CliRunner) -> None
 
 @pytest.mark.parametrize("value", ["Zoë Ångström 😀", "tab\there", "del\x7fchar"])
 def test_config_set_keeps_any_text_readable(runner: CliRunner, hermetic: Path, value: str) -> None:
-    # `model`, not `reviewer`: a name refuses tabs and DEL (tests/test_identity_names.py); TOML must keep any text
-    assert runner.invoke(app, ["config", "set", "model", value]).exit_code == 0
-    assert tomllib.loads(config_path().read_text())["model"] == value
+    # a path may hold any text (names and model names refuse tabs and DEL); TOML must keep it readable
+    assert runner.invoke(app, ["config", "set", "prompts_dir", value]).exit_code == 0
+    assert tomllib.loads(config_path().read_text())["prompts_dir"] == value
     shown = runner.invoke(app, ["config", "show", "--json"])
-    assert shown.exit_code == 0 and json.loads(shown.stdout)["model"]["value"] == value
+    assert shown.exit_code == 0 and json.loads(shown.stdout)["prompts_dir"]["value"] == value
 
 
 def test_credentials_in_an_endpoint_url_are_never_shown(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
