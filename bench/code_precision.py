@@ -4,8 +4,8 @@
 
 Every top-level module file (`pkg/x.py`, not deeper; `--all-files` for every file) of the installed distributions named
 (default: the 13 of issue 19) is assessed as `draft --from-file` would: notes per 10,000 lines by severity and kind,
-files rated low, and the slowest check of a file of 2,000 lines or more. Then the code classes of
-bench/uncertainty.py's fault injection, so a precision gain that costs recall shows in the same output.
+files rated low, and the slowest check of a file of 2,000 lines or more (the better of two runs). Then the code
+classes of bench/uncertainty.py's fault injection, so a precision gain that costs recall shows in the same output.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ def main() -> None:
     files = lines = 0
     low: list[str] = []
     slowest: tuple[float, str, int] = (0.0, "", 0)
+    per_2000 = 0.0
     for dist in args.dists.split(","):
         try:
             paths = module_files(dist, args.all_files)
@@ -57,6 +58,11 @@ def main() -> None:
             start = time.perf_counter()
             result = assess(content, kind="code", lang="python")
             took = time.perf_counter() - start
+            if n >= 2000:  # the machine is shared: the better of two runs is the check's own cost
+                start = time.perf_counter()
+                assess(content, kind="code", lang="python")
+                took = min(took, time.perf_counter() - start)
+                per_2000 = max(per_2000, took * 2000 / n)
             if n >= 2000 and took > slowest[0]:
                 slowest = (took, str(path), n)
             files, lines = files + 1, lines + n
@@ -82,6 +88,7 @@ def main() -> None:
         print(f"  {path}")
     if slowest[1]:
         print(f"slowest file of 2,000+ lines: {slowest[0]:.3f} s ({slowest[2]} lines, {slowest[1]})")
+        print(f"worst time per 2,000 lines among those files: {per_2000:.3f} s (better of two runs each)")
     recall()
 
 

@@ -32,6 +32,11 @@ from typing import Any, NamedTuple
 
 from draftmate.signals import ATTRIBUTE_RISK, HARD_RISK, IMPORT_RISK, SpanNote
 
+# A finding the code expects (an optional import, another platform's API): worth a look, never a reason for low.
+GUARDED_RISK = 0.1
+NOT_INSTALLED_RISK = 0.3  # a real PyPI project that is neither installed nor guarded: a missing dependency
+ELSEWHERE_RISK = 0.3  # a standard-library name of another platform or version, unguarded
+
 PYTHON = ("python", "py", "python3", "")
 CHECKS = ("parse", "undefined-names", "imports", "attributes")
 # Distribution names whose import name differs and that may not be installed, so metadata cannot tell us.
@@ -75,9 +80,9 @@ def code_checks(content: str, lang: str, project: str | Path | None = None) -> t
     notes: list[SpanNote] = []
     failed: list[str] = []
     checkers: list[tuple[str, Callable[[], list[SpanNote]]]] = [
-        ("undefined-names", lambda: undefined_names(tree, lines)),
-        ("imports", lambda: import_notes(tree, lines, resolver)),
-        ("attributes", lambda: attribute_notes(tree, lines, lookup)),
+        ("undefined-names", lambda: undefined_names(tree, lines, guard_lines(tree, "names"))),
+        ("imports", lambda: import_notes(tree, lines, resolver, guard_lines(tree, "imports"))),
+        ("attributes", lambda: attribute_notes(tree, lines, lookup, guard_lines(tree, "attributes"))),
     ]
     for check, run in checkers:
         try:
@@ -136,9 +141,12 @@ def _line(lines: list[str], number: int) -> str:
     return lines[number - 1].strip()[:200] if 0 < number <= len(lines) else ""
 
 
-def undefined_names(tree: ast.Module, lines: list[str]) -> list[SpanNote]:
-    """Names used but never defined, as pyflakes finds them."""
+def undefined_names(tree: ast.Module, lines: list[str], guards: dict[int, str] | None = None) -> list[SpanNote]:
+    """Names used but never defined, as pyflakes finds them; under `except NameError` a verify note, not blocking."""
     from pyflakes import checker, messages
+
+    guards = guards if guards is not None else guard_lines(tree, "names")
+    probed = _probed_names(tree)
 
     found = checker.Checker(tree, filename="<draft>")
     notes: list[SpanNote] = []
@@ -156,19 +164,68 @@ def undefined_names(tree: ast.Module, lines: list[str]) -> list[SpanNote]:
             if local
             else f"name {name!r} is not defined anywhere: a typo, a missing import, or an invented helper"
         )
+        guard = None if local else guards.get(message.lineno) or probed.get(name) or _provided_elsewhere(name)
+        if guard is not None:
+            why = f"name {name!r} is not defined in this code, {guard}: a name the running environment may provide"
         notes.append(
             SpanNote(
                 kind="undefined-name",
-                severity="blocking",
+                severity="blocking" if guard is None else "verify",
                 why=why,
                 source="check",
                 lines=(message.lineno, message.lineno),
                 quote=name,
-                risk=HARD_RISK,
-                signals={"checks": {"pyflakes": type(message).__name__, "name": name}},
+                risk=HARD_RISK if guard is None else GUARDED_RISK,
+                signals={
+                    "checks": {
+                        "pyflakes": type(message).__name__,
+                        "name": name,
+                        "guard": guard,
+                        "expected": guard is not None,
+                    }
+                },
             )
         )
     return notes
+
+
+# Names an interactive environment puts in the namespace of the code it runs.
+ENVIRONMENT_NAMES = {
+    "get_ipython": "IPython and Jupyter provide it",
+    "__IPYTHON__": "IPython provides it",
+    "display": "IPython and Jupyter provide it",
+}
+
+
+def _provided_elsewhere(name: str) -> str | None:
+    """Why an undefined name can still exist at run time: a builtin of another platform or version, IPython's."""
+    if name in ENVIRONMENT_NAMES:
+        return ENVIRONMENT_NAMES[name]
+    builtins = _builtins_view()
+    condition = builtins.names.get(name, "") if builtins is not None else ""
+    return None if not condition else f"a builtin only where {condition}"
+
+
+_BUILTINS: list[ModuleView | None] = []
+
+
+def _builtins_view() -> ModuleView | None:
+    """typeshed's builtins, for the builtins of other platforms and versions (WindowsError, ExceptionGroup)."""
+    if not _BUILTINS:
+        _BUILTINS.append(Lookup().view("builtins"))
+    return _BUILTINS[0]
+
+
+def _probed_names(tree: ast.Module) -> dict[str, str]:
+    """Names the code tests for with `try: name except NameError`: provided by the environment when they exist."""
+    probed: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Try | ast.TryStar) and any("NameError" in _caught(h) for h in node.handlers):
+            for statement in node.body:
+                for sub in ast.walk(statement):
+                    if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
+                        probed.setdefault(sub.id, f"probed with try/except NameError at line {node.lineno}")
+    return probed
 
 
 # ---- imports ---------------------------------------------------------------------------------------------------
@@ -270,9 +327,13 @@ def _local_modules(root: Path) -> set[str]:
     return names
 
 
-def import_notes(tree: ast.Module, lines: list[str], resolver: Resolver) -> list[SpanNote]:
-    """One note per import line whose top-level package resolves nowhere."""
-    notes: list[SpanNote] = []
+def import_notes(
+    tree: ast.Module, lines: list[str], resolver: Resolver, guards: dict[int, str] | None = None
+) -> list[SpanNote]:
+    """One note per import line whose top-level package is not here; blocking only when it is known nowhere."""
+    guards = guards if guards is not None else guard_lines(tree, "imports")
+    found: list[tuple[int, list[str]]] = []
+    optional: dict[str, str] = {}  # a package imported under a guard anywhere is optional everywhere in the file
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             modules = [a.name for a in node.names]
@@ -281,31 +342,185 @@ def import_notes(tree: ast.Module, lines: list[str], resolver: Resolver) -> list
         else:
             continue
         missing = sorted({m.split(".")[0] for m in modules if resolver.where(m.split(".")[0]) is None})
-        if not missing:
-            continue
-        names = ", ".join(repr(m) for m in missing)
-        where = (
-            "the standard library or the installed environment"
-            if resolver.declared is None
-            else "the standard library, the installed environment or the declared dependencies"
-        )
-        verb, noun = ("is", "this package") if len(missing) == 1 else ("are", "these packages")
-        notes.append(
-            SpanNote(
-                kind="unknown-import",
-                severity="blocking",
-                why=(
-                    f"{names} {verb} not in {where}: {noun} may not "
-                    "exist; check the name on PyPI before installing anything (invented names get squatted)"
-                ),
-                source="check",
-                lines=(node.lineno, node.lineno),
-                quote=_line(lines, node.lineno),
-                risk=IMPORT_RISK,
-                signals={"checks": {"import": "unresolved", "names": missing}},
-            )
-        )
+        if missing:
+            found.append((node.lineno, missing))
+            if node.lineno in guards:
+                for name in missing:
+                    optional.setdefault(name, f"{guards[node.lineno]}, line {node.lineno}")
+    notes = []
+    for line, missing in found:
+        guard = guards.get(line) or next((optional[m] for m in missing if m in optional), None)
+        notes.append(_import_note(missing, line, lines, resolver, guard))
     return sorted(notes, key=lambda n: n.lines or (0, 0))
+
+
+def _import_note(missing: list[str], line: int, lines: list[str], resolver: Resolver, guard: str | None) -> SpanNote:
+    where = (
+        "the standard library or the installed environment"
+        if resolver.declared is None
+        else "the standard library, the installed environment or the declared dependencies"
+    )
+    known = {name: known_elsewhere(name) for name in missing}
+    nowhere = [name for name in missing if known[name] is None]
+    names = ", ".join(repr(m) for m in missing)
+    facts = "; ".join(f"{name!r} is {known[name]}" for name in missing if known[name] is not None)
+    if nowhere and guard is None:
+        verb, noun = ("is", "this package") if len(nowhere) == 1 else ("are", "these packages")
+        severity, risk = "blocking", IMPORT_RISK
+        why = (
+            f"{', '.join(repr(m) for m in nowhere)} {verb} not in {where}, nor among the best-known PyPI projects: "
+            f"{noun} may not exist; check the name on PyPI before installing anything (invented names get squatted)"
+        )
+        if facts:
+            why += f"; {facts}"
+    elif nowhere:
+        severity, risk = "verify", GUARDED_RISK * 3
+        why = (
+            f"{names}: an optional import ({guard}), but {', '.join(repr(m) for m in nowhere)} is not among the "
+            "best-known PyPI projects either: check the name exists before installing anything"
+        )
+    else:
+        severity, risk = "verify", GUARDED_RISK if guard else NOT_INSTALLED_RISK
+        optional = f"an optional import ({guard})" if guard else f"not in {where}"
+        why = f"{names}: {optional}; {facts}" + ("" if guard else ": install it or declare it as a dependency")
+    return SpanNote(
+        kind="unknown-import",
+        severity=severity,
+        why=why,
+        source="check",
+        lines=(line, line),
+        quote=_line(lines, line),
+        risk=risk,
+        signals={
+            "checks": {
+                "import": "unresolved",
+                "names": missing,
+                "nowhere": nowhere,
+                "guard": guard,
+                "expected": severity == "verify" and not nowhere,
+            }
+        },
+    )
+
+
+# ---- what is known without this environment: other Python versions, PyPI ------------------------------------------
+
+_DATA = Path(__file__).resolve().parent
+_PYPI: dict[str, set[str]] = {}
+_IMPORT_TO_DIST: dict[str, str] = {}
+
+
+def pypi_names() -> set[str]:
+    """Normalized names of the best-known PyPI projects (pypi_names.txt, read once)."""
+    if "names" not in _PYPI:
+        text = (_DATA / "pypi_names.txt").read_text(encoding="utf-8")
+        _PYPI["names"] = {line for line in text.split("\n") if line and not line.startswith("#")}
+    return _PYPI["names"]
+
+
+def import_to_distribution() -> dict[str, str]:
+    """Import names whose distribution is named otherwise (import_names.txt: `cv2:opencv-python`), read once."""
+    if not _IMPORT_TO_DIST:
+        for line in (_DATA / "import_names.txt").read_text(encoding="utf-8").split("\n"):
+            name, sep, dist = line.partition(":")
+            if sep and not line.startswith("#"):
+                _IMPORT_TO_DIST.setdefault(name.strip(), dist.strip())
+        for dist, modules in KNOWN_IMPORT_NAMES.items():
+            for module in modules:
+                _IMPORT_TO_DIST.setdefault(module, dist)
+    return _IMPORT_TO_DIST
+
+
+def distribution_for(module: str) -> str | None:
+    """The PyPI project a top-level import name most likely comes from, if it is a well-known one."""
+    names = pypi_names()
+    mapped = import_to_distribution().get(module)
+    if mapped is not None and _norm_dist(mapped) in names:
+        return mapped
+    base = _norm_dist(module)
+    for candidate in (base, f"py{base}", f"python-{base}", f"{base}-py", f"{base}-python"):
+        if candidate in names:
+            return candidate
+    return None
+
+
+def known_elsewhere(module: str) -> str | None:
+    """Where a top-level module not found here does exist: another Python version's stdlib, or PyPI; or None."""
+    versions = stdlib_versions().get(module)
+    if versions is not None:
+        first, last = versions
+        if module == "_typeshed":
+            return "typeshed's module for type checkers only (never at run time)"
+        span = f"{first[0]}.{first[1]}" + (f" to {last[0]}.{last[1]}" if last else " and later")
+        return f"in the standard library of Python {span}"
+    dist = distribution_for(module)
+    return None if dist is None else f"not installed here; it comes from the PyPI project {dist!r}"
+
+
+# ---- guards ------------------------------------------------------------------------------------------------------
+
+GUARD_EXCEPTIONS = {
+    "imports": {"ImportError", "ModuleNotFoundError"},
+    "names": {"NameError"},
+    "attributes": {"AttributeError", "ImportError", "ModuleNotFoundError"},
+}
+# A condition on where the code runs: the platform, the Python version or implementation, or a flag named for one.
+ENVIRONMENT_TEST = re.compile(
+    r"\b(sys\.platform|os\.name|sys\.version_info|sys\.implementation|platform\.\w+\(|python_implementation"
+    r"|_?(IS_|PY)?(WIN(DOWS|32)?|MACOS|DARWIN|LINUX|POSIX|PYPY|CPYTHON|PY\d+|ANDROID|IOS|WASM|EMSCRIPTEN|JYTHON)\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def _caught(handler: ast.ExceptHandler) -> set[str]:
+    kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type] if handler.type else []
+    return {k.attr if isinstance(k, ast.Attribute) else k.id for k in kinds if isinstance(k, ast.Name | ast.Attribute)}
+
+
+def _guard_of_test(test: ast.expr, finding: str) -> tuple[str, bool] | None:
+    """What an `if` test guards against, and whether its else branch is guarded too; None if it is no guard."""
+    text = ast.unparse(test)
+    if "TYPE_CHECKING" in text:
+        return "only for type checkers: if TYPE_CHECKING", False
+    if ENVIRONMENT_TEST.search(text):
+        return f"under `if {text[:80]}`", True
+    if finding == "attributes" and "hasattr(" in text:
+        return f"after `{text[:80]}`", False
+    return None
+
+
+def guard_lines(tree: ast.Module, finding: str) -> dict[int, str]:
+    """Lines inside a guard that makes a finding expected (an optional import, a platform branch): line -> guard."""
+    spans: list[tuple[int, int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Try | ast.TryStar) and node.body:
+            caught = set().union(*(_caught(h) for h in node.handlers)) & GUARD_EXCEPTIONS[finding]
+            if finding == "imports" and node.orelse and any("NameError" in _caught(h) for h in node.handlers):
+                # `try: get_ipython() except NameError: ... else: import IPython`: imported only where it exists
+                guard = "only when the name tried before it exists (try/except NameError ... else)"
+                spans.append((node.orelse[0].lineno, node.orelse[-1].end_lineno or node.orelse[-1].lineno, guard))
+            if caught:
+                # The else branch runs only when the guarded code worked: still the optional path.
+                guard = f"guarded by try/except {' | '.join(sorted(caught))}"
+                end = (node.orelse or node.body)[-1]
+                spans.append((node.body[0].lineno, end.end_lineno or end.lineno, guard))
+        elif isinstance(node, ast.If | ast.IfExp):
+            found = _guard_of_test(node.test, finding)
+            if found is None:
+                continue
+            guard, both = found
+            if isinstance(node, ast.IfExp):
+                spans.append((node.lineno, node.end_lineno or node.lineno, guard))
+                continue
+            spans.append((node.lineno, node.body[-1].end_lineno or node.body[-1].lineno, guard))
+            if both and node.orelse:
+                spans.append((node.orelse[0].lineno, node.orelse[-1].end_lineno or node.orelse[-1].lineno, guard))
+    guards: dict[int, str] = {}
+    # Outer spans first, so an inner guard (the nearer reason) wins; blocks nest at most ~100 deep, so this is linear.
+    for first, last, guard in sorted(spans, key=lambda s: s[0] - s[1]):
+        for line in range(first, last + 1):
+            guards[line] = guard
+    return guards
 
 
 # ---- attributes ------------------------------------------------------------------------------------------------
@@ -313,6 +528,10 @@ def import_notes(tree: ast.Module, lines: list[str], resolver: Resolver) -> list
 # Nothing a draft names is imported: a module is found with PathFinder on its top-level name alone (which locates
 # without importing), its submodules by walking the file system, and its names by parsing its stub or source file.
 
+# Standard-library names that only another Python implementation has (typeshed describes CPython).
+OTHER_IMPLEMENTATIONS = {
+    "sys": {"pypy_version_info": "the interpreter is PyPy", "pypy_translation_info": "the interpreter is PyPy"},
+}
 # Names every module object has, whatever its source says.
 MODULE_DUNDERS = frozenset(
     {"__name__", "__file__", "__doc__", "__path__", "__spec__", "__loader__", "__package__", "__dict__", "__all__"}
@@ -532,6 +751,39 @@ class Lookup:
 
     def __init__(self) -> None:
         self.views: dict[str, ModuleView | None] = {}
+        self.runtime: dict[str, ModuleView | None] = {}
+        self.files: dict[str, tuple[Path, list[Path]] | None] = {}
+        self.submodules: dict[tuple[str, str], bool] = {}
+        self.chains: dict[tuple[str, tuple[str, ...]], Missing | None] = {}
+
+    def in_runtime_source(self, module: str, attr: str) -> bool:
+        """Whether this interpreter's own source of a standard-library module defines a name, read, not imported."""
+        found = self.runtime_view(module)
+        return found is not None and attr in found.names
+
+    def runtime_view(self, module: str) -> ModuleView | None:
+        """A standard-library module's Python source; star imports from C modules add nothing (typeshed has those)."""
+        if module in self.runtime:
+            return self.runtime[module]
+        self.runtime[module] = None  # a star-import cycle ends here
+        located = self.source_file(module)
+        if located is None or located[0].suffix != ".py":
+            return None
+        try:
+            tree = ast.parse(located[0].read_text(encoding="utf-8"))
+        except (OSError, SyntaxError, UnicodeDecodeError, ValueError, RecursionError, MemoryError):
+            return None
+        view = ModuleView(module, "source")
+        _read_body(view, tree.body, None, located[0].name == "__init__.py")
+        # Typeshed describes the module; its source only fills names the stubs leave out. A module __getattr__ there
+        # serves deprecated names (sqlite3's OptimizedUnicode), so it does not make every name possible.
+        view.open = False
+        for source, where in view.star:
+            other = self.runtime_view(source)
+            for name, condition in (other.names if other is not None else {}).items():
+                view.define(name, _joined(where, condition))
+        self.runtime[module] = view
+        return view
 
     def view(self, module: str) -> ModuleView | None:
         if module not in self.views:
@@ -572,6 +824,11 @@ class Lookup:
 
     def source_file(self, module: str) -> tuple[Path, list[Path]] | None:
         """A module's source (or stub) file and its package directories, found on the file system, never imported."""
+        if module not in self.files:
+            self.files[module] = self._source_file(module)
+        return self.files[module]
+
+    def _source_file(self, module: str) -> tuple[Path, list[Path]] | None:
         top, *rest = module.split(".")
         spec = _find_top(top)
         if spec is None:
@@ -601,10 +858,11 @@ class Lookup:
 
     def submodule(self, module: str, name: str) -> bool:
         """Whether `module.name` is a module, by its stub or its file; nothing is imported."""
-        top = module.split(".")[0]
-        if _is_stdlib_name(top) and _stub_file(f"{module}.{name}") is not None:
-            return True
-        return self.source_file(f"{module}.{name}") is not None
+        key = (module, name)
+        if key not in self.submodules:
+            stub = _is_stdlib_name(module.split(".")[0]) and _stub_file(f"{module}.{name}") is not None
+            self.submodules[key] = stub or self.source_file(f"{module}.{name}") is not None
+        return self.submodules[key]
 
     def cls(self, view: ModuleView, name: str, depth: int = 0) -> StubClass | None:
         """The class a module's name refers to, following re-exports; None if it is not a class we can read."""
@@ -714,6 +972,13 @@ class Missing(NamedTuple):
 
 def _missing(lookup: Lookup, module: str, attrs: list[str]) -> Missing | None:
     """The first attribute of `module.a.b...` that is missing; None if present or if it cannot be known statically."""
+    key = (module, tuple(attrs))
+    if key not in lookup.chains:
+        lookup.chains[key] = _first_missing(lookup, module, attrs)
+    return lookup.chains[key]
+
+
+def _first_missing(lookup: Lookup, module: str, attrs: list[str]) -> Missing | None:
     view = lookup.view(module)
     owner = module
     cls: StubClass | None = None
@@ -749,13 +1014,21 @@ def _missing(lookup: Lookup, module: str, attrs: list[str]) -> Missing | None:
             continue
         if any(any(d.glob(f"{attr}.*")) for d in view.package_dirs):
             return None  # an extension module or data beside the package: not readable as source
+        if view.origin == "stub":
+            if attr in OTHER_IMPLEMENTATIONS.get(module, {}):
+                return Missing(owner, attr, "stub", OTHER_IMPLEMENTATIONS[module][attr])
+            if lookup.in_runtime_source(module, attr):
+                return None  # typeshed leaves it out, but this interpreter's own source defines it
         return Missing(owner, attr, view.origin, None)
     return None
 
 
-def attribute_notes(tree: ast.Module, lines: list[str], lookup: Lookup | None = None) -> list[SpanNote]:
+def attribute_notes(
+    tree: ast.Module, lines: list[str], lookup: Lookup | None = None, guards: dict[int, str] | None = None
+) -> list[SpanNote]:
     """Attributes used on imported modules (and `from M import x` names) that the module does not have."""
     lookup = lookup or Lookup()
+    guards = guards if guards is not None else guard_lines(tree, "attributes")
     aliases = _module_aliases(tree)
     found: dict[int, list[Missing]] = {}
     quotes: dict[int, list[str]] = {}
@@ -780,32 +1053,44 @@ def attribute_notes(tree: ast.Module, lines: list[str], lookup: Lookup | None = 
     notes = []
     for number in sorted(found):
         unique = sorted(set(found[number]), key=lambda m: (m.owner, m.attr))
-        notes.append(_attribute_note(unique, number, quotes[number] if number in quotes else [], lines))
+        notes.append(_attribute_note(unique, number, quotes.get(number, []), lines, guards.get(number)))
     return notes
 
 
-def _attribute_note(unique: list[Missing], number: int, quotes: list[str], lines: list[str]) -> SpanNote:
+def _attribute_note(
+    unique: list[Missing], number: int, quotes: list[str], lines: list[str], guard: str | None
+) -> SpanNote:
     what = ", ".join(f"{m.owner}.{m.attr}" for m in unique)
     # Blocking only when typeshed says a public name exists on no platform and in no Python version.
     invented = [m for m in unique if m.how == "stub" and m.elsewhere is None and not m.attr.startswith("_")]
     elsewhere = [m for m in unique if m.elsewhere is not None]
     here = f"Python {sys.version_info.major}.{sys.version_info.minor} on {sys.platform}"
-    if invented:
+    if invented and guard is not None:
+        severity, risk = "verify", GUARDED_RISK * 3
+        why = (
+            f"{what} is not in typeshed's stubs for any platform or Python version, but the code expects that "
+            f"({guard}): check it exists where this code is meant to run"
+        )
+    elif invented:
         severity, risk = "blocking", ATTRIBUTE_RISK
         why = (
             f"{what} does not exist in the standard library on any platform or Python version (typeshed's stubs): "
             "an invented or misremembered API"
         )
     elif elsewhere:
-        severity, risk = "verify", ATTRIBUTE_RISK - 0.2
+        severity, risk = "verify", GUARDED_RISK if guard else ELSEWHERE_RISK
         where = "; ".join(f"{m.owner}.{m.attr} exists only where {m.elsewhere}" for m in elsewhere)
-        why = f"{what} is not in {here}: typeshed says {where}; check the code runs where it is meant to"
+        why = f"{what} is not in {here}: typeshed says {where}" + (
+            f"; the code expects that ({guard})" if guard else "; check the code runs where it is meant to"
+        )
     elif all(m.how == "stub" for m in unique):
-        severity, risk = "verify", ATTRIBUTE_RISK - 0.2
+        severity, risk = "verify", GUARDED_RISK if guard else ELSEWHERE_RISK
         why = f"{what} is not in typeshed's stubs, which leave out many private names: check it exists"
     else:
-        severity, risk = "verify", ATTRIBUTE_RISK - 0.2
+        severity, risk = "verify", GUARDED_RISK if guard else ELSEWHERE_RISK
         why = f"{what} is not defined in the installed package's source: check the API and its version"
+        if guard:
+            why += f" (the code expects that: {guard})"
     return SpanNote(
         kind="missing-attribute",
         severity=severity,
@@ -819,6 +1104,9 @@ def _attribute_note(unique: list[Missing], number: int, quotes: list[str], lines
                 "attribute": what,
                 "how": "stub" if all(m.how == "stub" for m in unique) else "static",
                 "elsewhere": {f"{m.owner}.{m.attr}": m.elsewhere for m in elsewhere} or None,
+                "guard": guard,
+                # another platform's or version's API, or one the code guards: a reason to look, not an error
+                "expected": severity == "verify" and (bool(elsewhere) or (guard is not None and not invented)),
             }
         },
     )
