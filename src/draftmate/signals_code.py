@@ -367,9 +367,10 @@ def _import_note(missing: list[str], line: int, lines: list[str], resolver: Reso
     if nowhere and guard is None:
         verb, noun = ("is", "this package") if len(nowhere) == 1 else ("are", "these packages")
         severity, risk = "blocking", IMPORT_RISK
+        # Not among the best-known PyPI projects either (pypi_names.txt): the wording stays the one users know.
         why = (
-            f"{', '.join(repr(m) for m in nowhere)} {verb} not in {where}, nor among the best-known PyPI projects: "
-            f"{noun} may not exist; check the name on PyPI before installing anything (invented names get squatted)"
+            f"{', '.join(repr(m) for m in nowhere)} {verb} not in {where}: {noun} may not exist; "
+            "check the name on PyPI before installing anything (invented names get squatted)"
         )
         if facts:
             why += f"; {facts}"
