@@ -357,6 +357,12 @@ def _covers(note: Any, line: int, slack: int) -> bool:
 
 
 def part_a(rng: random.Random, per_site: int) -> None:
+    code_injection(rng, per_site)
+    text_injection(rng)
+
+
+def code_injection(rng: random.Random, per_site: int) -> None:
+    """Part (a) for code: recall and precision of each fault class (bench/code_precision.py runs it too)."""
     snippets = {p.name: p.read_text() for p in sorted((DATA / "code").glob("*.py"))}
     tallies: dict[str, Tally] = {}
     clean = Tally(clean=True)
@@ -403,6 +409,9 @@ def part_a(rng: random.Random, per_site: int) -> None:
             print(f"    missed {cls}: {miss}")
     print()
 
+
+def text_injection(rng: random.Random) -> None:
+    """Part (a) for text: facts altered against their source."""
     pairs = json.loads((DATA / "text" / "pairs.json").read_text())
     grounded: dict[str, Tally] = {}
     pattern: dict[str, Tally] = {}

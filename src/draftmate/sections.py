@@ -135,7 +135,7 @@ def _python_starts(content: str, lines: list[str]) -> list[int] | None:
     """One section per top-level def or class (with its decorators and leading comments)."""
     try:
         tree = ast.parse(content)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # too deep for the parser: no sections
         return None
     starts: list[int] = []
     previous_was_definition = False

@@ -316,7 +316,7 @@ def _imports(code: str) -> dict[str, int] | None:
 
     try:
         tree = ast.parse(code)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # too deep for the parser: no imports to compare
         return None
     out: dict[str, int] = {}
     for node in ast.walk(tree):

@@ -218,8 +218,12 @@ def _join(a: SpanNote, b: SpanNote) -> SpanNote:
 
 
 def _unchecked_fact(note: SpanNote) -> bool:
-    """A fact-bearing span found by a pattern and backed by no other signal."""
-    return note.kind in FACT_KINDS and note.severity == "verify" and set(note.signals) <= {"checks"}
+    """A fact-bearing span found by a pattern and backed by no other signal, or a code finding the code expects."""
+    if note.kind in FACT_KINDS and note.severity == "verify" and set(note.signals) <= {"checks"}:
+        return True
+    # An optional import, another platform's API: a reason to look, like an unchecked fact, never evidence of an error
+    checks = note.signals.get("checks")
+    return note.severity == "verify" and isinstance(checks, dict) and checks.get("expected") is True
 
 
 def merge(
