@@ -30,7 +30,8 @@ STOPWORDS = frozenset(
 )
 
 WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*[A-Za-z]|[A-Za-z]")
-NUMBER = re.compile(r"(?<![\w.])\d+(?:,\d{3})*(?:\.\d+)?(?![\w]|[.,]\d)")
+# At most 20 thousands groups: unbounded, a line "1,000,000,...x" retried every group to its end (quadratic).
+NUMBER = re.compile(r"(?<![\w.])\d+(?:,\d{3}){0,20}(?:\.\d+)?(?![\w]|[.,]\d)")
 
 
 @dataclass
