@@ -188,15 +188,15 @@ def _matches(kind: str, pattern: re.Pattern[str], text: str) -> Iterator[tuple[i
     # The quote pattern scanned from every unclosed opening quote to the end of the line (quadratic on a line of
     # them); one run from an opening quote to the next quote mark or line end decides the same matches.
     pos = 0
-    while (m := QUOTE_RUN.search(text, pos)) is not None:
-        closed = m.group(0)[-1:] in ('"', "\u201d") and m.end() - m.start() >= 2
-        if closed and m.end() - m.start() - 2 >= QUOTE_MIN_INNER:
-            yield m.start(), m.end(), m.group(0)
-            pos = m.end()
-        elif closed and m.group(0)[-1] == '"':
-            pos = m.end() - 1  # too short: its closing quote may open the next quotation
+    while (run := QUOTE_RUN.search(text, pos)) is not None:
+        closed = run.group(0)[-1:] in ('"', "\u201d") and run.end() - run.start() >= 2
+        if closed and run.end() - run.start() - 2 >= QUOTE_MIN_INNER:
+            yield run.start(), run.end(), run.group(0)
+            pos = run.end()
+        elif closed and run.group(0)[-1] == '"':
+            pos = run.end() - 1  # too short: its closing quote may open the next quotation
         else:
-            pos = m.end()
+            pos = run.end()
 
 
 def facts(content: str, *, all_numbers: bool = False, probes: list[int] | None = None) -> list[Fact]:
