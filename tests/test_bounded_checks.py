@@ -124,7 +124,7 @@ def test_no_pattern_retries_a_line_to_its_end(name: str, start: str, unit: str) 
 
     small = best_of_three(lambda: text_checks(line(4_000)))
     large = best_of_three(lambda: text_checks(line(32_000)))
-    assert large < 24 * max(small, 1e-3), (small, large)  # quadratic: 64x
+    assert large < 24 * max(small, 0.01), (small, large)  # quadratic: 64x; the floor absorbs a busy machine
 
 
 def draft_json(runner: CliRunner, path: Path, *extra: str) -> dict[str, Any]:

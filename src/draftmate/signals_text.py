@@ -129,7 +129,7 @@ def sentences(content: str) -> list[Sentence]:
 
 
 def _significant_number(text: str) -> bool:
-    digits = re.sub(r"\D", "", text)
+    digits = [c for c in text if c.isdecimal()]  # what \d matches
     # Single digits ("step 1", "2 ways") rarely carry a checkable fact.
     return len(digits) >= 2 or any(c in text for c in "%$\u20ac\u00a3")
 
@@ -176,6 +176,7 @@ class ClaimedSpans:
             self.pending = []
 
 
+NUMBER_TEXT = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
 QUOTE_RUN = re.compile(r"[\"\u201c][^\"\u201d\n]*[\"\u201d]?")
 QUOTE_MIN_INNER = 12
 
@@ -217,7 +218,7 @@ def facts(content: str, *, all_numbers: bool = False, probes: list[int] | None =
                     continue
                 text = group.rstrip()
                 claimed.claim(m_start, m_start + len(text))
-                values = {norm_number(n) for n in re.findall(r"\d+(?:,\d{3})*(?:\.\d+)?", text)}
+                values = {norm_number(n) for n in NUMBER_TEXT.findall(text)}
                 if kind == "citation":
                     values |= _entity_words(text)
                 elif kind == "date":

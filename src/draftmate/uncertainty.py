@@ -214,6 +214,8 @@ def dedupe(notes: list[SpanNote]) -> list[SpanNote]:
 
 def _join(a: SpanNote, b: SpanNote) -> SpanNote:
     assert a.lines is not None and b.lines is not None
+    if _adds_nothing(a, b):
+        return a  # the common case on a line of many facts of one kind: no new note to build each time
     quote = a.quote if b.quote in a.quote else f"{a.quote}, {b.quote}"
     parts = a.why.split("; ")
     why = "; ".join(parts + [p for p in b.why.split("; ") if p not in parts])
@@ -225,6 +227,22 @@ def _join(a: SpanNote, b: SpanNote) -> SpanNote:
         risk=max(a.risk or 0.0, b.risk or 0.0),
         signals=b.signals | a.signals,
         severity=a.severity if a.severity == "blocking" else b.severity,
+    )
+
+
+def _adds_nothing(a: SpanNote, b: SpanNote) -> bool:
+    """Whether joining `b` into `a` would give `a` back unchanged."""
+    assert a.lines is not None and b.lines is not None
+    return (
+        a.lines[0] <= b.lines[0]
+        and b.lines[1] <= a.lines[1]
+        and (b.quote in a.quote or len(a.quote) >= 200)
+        and b.why == a.why
+        and len(a.why) <= 600
+        and (b.risk or 0.0) <= (a.risk or 0.0)
+        and a.risk is not None
+        and b.signals.keys() <= a.signals.keys()
+        and (a.severity == "blocking" or a.severity == b.severity)
     )
 
 
