@@ -135,8 +135,8 @@ def _python_starts(content: str, lines: list[str]) -> list[int] | None:
     """One section per top-level def or class (with its decorators and leading comments)."""
     try:
         tree = ast.parse(content)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):  # too deep for the parser: no sections
-        return None
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None  # nesting too deep for the parser too: sections by blocks, as for code that does not parse
     starts: list[int] = []
     previous_was_definition = False
     for node in tree.body:

@@ -30,7 +30,9 @@ STOPWORDS = frozenset(
 )
 
 WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*[A-Za-z]|[A-Za-z]")
-NUMBER = re.compile(r"(?<![\w.])\d+(?:,\d{3})*(?:\.\d+)?(?![\w]|[.,]\d)")
+# At most 8 thousands groups, never given back (a digit or ",ddd" after them fails anyway): unbounded, a line
+# "1,000,000,...x" was retried from every group to its end (quadratic).
+NUMBER = re.compile(r"(?<![\w.])\d++(?:,\d{3}){0,8}+(?:\.\d+)?(?![\w]|[.,]\d)")
 
 
 @dataclass

@@ -9,6 +9,8 @@ number, year or name) gets a higher-risk "contradicts the source" note.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,7 +37,10 @@ FACT_PATTERNS: list[tuple[str, re.Pattern[str], str]] = [
     (
         "citation",
         re.compile(
-            r"\(?\b[A-Z][A-Za-z'\u2019-]+(?: et al\.?| (?:and|&) [A-Z][A-Za-z'\u2019-]+)?,? \(?(?:19|20)\d{2}[a-z]?\)"
+            # Names of at most 61 letters, never given back (what follows a name is no letter): unbounded, a line
+            # "A-A-A-..." was retried from every hyphen to its end.
+            r"\(?\b[A-Z][A-Za-z'\u2019-]{1,60}+(?: et al\.?| (?:and|&) [A-Z][A-Za-z'\u2019-]{1,60}+)?"
+            r",? \(?(?:19|20)\d{2}[a-z]?\)"
         ),
         "a citation: check the source exists and supports the sentence",
     ),
@@ -55,14 +60,16 @@ FACT_PATTERNS: list[tuple[str, re.Pattern[str], str]] = [
     (
         "number",
         re.compile(
-            r"(?<![\w.])[$\u20ac\u00a3]?\d+(?:,\d{3})*(?:\.\d+)?"
+            # At most 8 thousands groups, as signals.NUMBER: unbounded, "1,000,000,...x" was quadratic.
+            r"(?<![\w.])[$\u20ac\u00a3]?\d++(?:,\d{3}){0,8}+(?:\.\d+)?"
             r"(?:\s?(?:%|percent|million|billion|thousand|trillion)\b|%)?(?![\w%]|[.,]\d)"
         ),
         "a number: check it against the source",
     ),
 ]
 ENTITY = re.compile(
-    r"\b[A-Z][a-zA-Z'\u2019.-]*[a-zA-Z](?:\s+(?:of|de|du|van|von|der|da|del|la|the|and|&)?\s*[A-Z][a-zA-Z'\u2019.-]*[a-zA-Z])*"
+    # "\s+(?:glue\s*)?" and not "\s+(?:glue)?\s*": the same names, without trying every split of a run of spaces
+    r"\b[A-Z][a-zA-Z'\u2019.-]*[a-zA-Z](?:\s+(?:(?:of|de|du|van|von|der|da|del|la|the|and|&)\s*)?[A-Z][a-zA-Z'\u2019.-]*[a-zA-Z])*"
 )
 ENTITY_WHY = "a name: check it is the right person, place or organization"
 # A sentence ends at . ! or ? before a capital, but not after a title or an initial ("J. Smith").
@@ -122,7 +129,7 @@ def sentences(content: str) -> list[Sentence]:
 
 
 def _significant_number(text: str) -> bool:
-    digits = re.sub(r"\D", "", text)
+    digits = [c for c in text if c.isdecimal()]  # what \d matches
     # Single digits ("step 1", "2 ways") rarely carry a checkable fact.
     return len(digits) >= 2 or any(c in text for c in "%$\u20ac\u00a3")
 
@@ -138,35 +145,94 @@ NAME_GLUE = frozenset(
 MONTH_PREFIXES = frozenset("jan feb mar apr may jun jul aug sep oct nov dec".split())
 
 
-def facts(content: str, *, all_numbers: bool = False) -> list[Fact]:
+class ClaimedSpans:
+    """Disjoint [start, end) spans of a sentence already claimed by a fact, sorted: an overlap test is a bisect.
+
+    `probes` counts the spans compared, so a test can check the scan stays n log n without a clock.
+    """
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.pending: list[tuple[int, int]] = []
+        self.probes = 0
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """Whether [start, end) overlaps a span claimed before the current pattern's matches."""
+        # The spans are disjoint and sorted, so of those starting before `end` the last one ends latest.
+        k = bisect_left(self.starts, end) - 1
+        self.probes += 1
+        return k >= 0 and self.ends[k] > start
+
+    def claim(self, start: int, end: int) -> None:
+        """Claim a span; it joins the sorted lists at `settle`, as one pattern's matches never overlap each other."""
+        self.pending.append((start, end))
+
+    def settle(self) -> None:
+        """Merge the current pattern's claims into the sorted spans."""
+        if self.pending:
+            spans = sorted([*zip(self.starts, self.ends, strict=True), *self.pending])
+            self.starts, self.ends = [a for a, _ in spans], [b for _, b in spans]
+            self.pending = []
+
+
+NUMBER_TEXT = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
+QUOTE_RUN = re.compile(r"[\"\u201c][^\"\u201d\n]*[\"\u201d]?")
+QUOTE_MIN_INNER = 12
+
+
+def _matches(kind: str, pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int, str]]:
+    """(start, end, text) of each match of a fact pattern, left to right, as `pattern.finditer` gives them."""
+    if kind != "quote":
+        for m in pattern.finditer(text):
+            yield m.start(), m.end(), m.group(0)
+        return
+    # The quote pattern scanned from every unclosed opening quote to the end of the line (quadratic on a line of
+    # them); one run from an opening quote to the next quote mark or line end decides the same matches.
+    pos = 0
+    while (run := QUOTE_RUN.search(text, pos)) is not None:
+        closed = run.group(0)[-1:] in ('"', "\u201d") and run.end() - run.start() >= 2
+        if closed and run.end() - run.start() - 2 >= QUOTE_MIN_INNER:
+            yield run.start(), run.end(), run.group(0)
+            pos = run.end()
+        elif closed and run.group(0)[-1] == '"':
+            pos = run.end() - 1  # too short: its closing quote may open the next quotation
+        else:
+            pos = run.end()
+
+
+def facts(content: str, *, all_numbers: bool = False, probes: list[int] | None = None) -> list[Fact]:
     """Every fact-bearing span of prose, each claimed by the most specific pattern that matches it.
 
     Single-digit numbers are skipped unless `all_numbers` (grounding: a source checks them at no cost in notes).
+    `probes`, when given, gets the number of claimed-span comparisons appended (for the n log n test).
     """
     out: list[Fact] = []
     for index, sent in enumerate(sentences(content)):
-        claimed: list[tuple[int, int]] = []
+        claimed = ClaimedSpans()
         for kind, pattern, _ in FACT_PATTERNS:
-            for m in pattern.finditer(sent.text):
-                if any(a < m.end() and m.start() < b for a, b in claimed):
+            for m_start, m_end, group in _matches(kind, pattern, sent.text):
+                if claimed.overlaps(m_start, m_end):
                     continue
-                if kind == "number" and not all_numbers and not _significant_number(m.group(0)):
+                if kind == "number" and not all_numbers and not _significant_number(group):
                     continue
-                text = m.group(0).rstrip()
-                claimed.append((m.start(), m.start() + len(text)))
-                values = {norm_number(n) for n in re.findall(r"\d+(?:,\d{3})*(?:\.\d+)?", text)}
+                text = group.rstrip()
+                claimed.claim(m_start, m_start + len(text))
+                values = {norm_number(n) for n in NUMBER_TEXT.findall(text)}
                 if kind == "citation":
                     values |= _entity_words(text)
                 elif kind == "date":
                     values |= {w for w in words_lower(text) if w[:3] in MONTH_PREFIXES}
-                begin = sent.start + m.start()
+                begin = sent.start + m_start
                 out.append(Fact(kind, text, sent.line, begin, begin + len(text), index, values))
+            claimed.settle()
+        # A match is at the sentence's start when only quote marks, brackets or list markers come before it.
+        lead = len(sent.text) - len(sent.text.lstrip(" \"\u201c'([-*#>"))
         for m in ENTITY.finditer(sent.text):
-            if any(a < m.end() and m.start() < b for a, b in claimed):
+            if claimed.overlaps(m.start(), m.end()):
                 continue
             words = _entity_words(m.group(0))
-            at_start = not sent.text[: m.start()].strip(" \"\u201c'([-*#>")
-            if at_start:
+            if m.start() <= lead:
                 # A sentence's first word is capitalized anyway: keep only the part after a common word.
                 first = m.group(0).split()[0]
                 if first.lower() in STOP_START or len(m.group(0).split()) == 1:
@@ -178,6 +244,8 @@ def facts(content: str, *, all_numbers: bool = False) -> list[Fact]:
                 continue  # a weekday or month alone is a date word, and "MB" a unit, not a name
             begin = sent.start + m.start()
             out.append(Fact("entity", m.group(0), sent.line, begin, begin + len(m.group(0)), index, words))
+        if probes is not None:
+            probes.append(claimed.probes)
     return out
 
 
@@ -203,45 +271,71 @@ class Sources:
         self.lower = re.sub(r"\s+", " ", text.lower())
         self.words = words_lower(text)
         self.stems = {stem(w) for w in self.words}
-        self.prefixes = {w[:PREFIX] for w in self.words if len(w) >= PREFIX}
         self.numbers = numbers_in(text)
         self.sentences = [s for _, t in context for s in _split_plain(t)]
         self.sentence_terms = [key_terms(s) for s in self.sentences]
+        # Indexes so each lookup costs what it finds, not the size of the sources (a 2 MB draft against a 2 MB
+        # source was quadratic): the sentences holding each key term; every word cut by up to 3 letters.
+        self.postings: dict[str, list[int]] = {}
+        for i, sent_terms in enumerate(self.sentence_terms):
+            for term in sent_terms:
+                self.postings.setdefault(term, []).append(i)
+        self.cut_words = {w[: len(w) - k] for w in self.words for k in range(4) if len(w) - k >= PREFIX}
+        self.tokens = set(self.lower.split())
+        # Scanning the sources for a URL, DOI or quotation costs their length; past this budget of characters
+        # scanned the rest go unchecked (counted in `unchecked`, said in one note) instead of taking minutes.
+        self.scan_budget = SCAN_BUDGET
+        self.unchecked = 0
 
     def has(self, fact: Fact) -> bool:
         """Whether every value the fact carries appears in some source."""
         if fact.kind in ("url", "doi", "quote"):
             inner = fact.text.strip('"\u201c\u201d').lower()
-            return re.sub(r"\s+", " ", inner) in self.lower
+            return self._contains(re.sub(r"\s+", " ", inner))
         if not fact.values:
-            return fact.text.lower() in self.lower
+            return self._contains(fact.text.lower())
         return all(v in self.numbers if v[:1].isdigit() else self.has_word(v) for v in fact.values)
+
+    def _contains(self, needle: str) -> bool:
+        """Whether the sources hold `needle`; False, counted as unchecked, once the scan budget is spent."""
+        if needle in self.tokens:
+            return True
+        if self.scan_budget < len(self.lower):
+            self.unchecked += 1
+            return False
+        self.scan_budget -= len(self.lower)
+        return needle in self.lower
 
     def has_word(self, word: str) -> bool:
         """A word in the sources, allowing inflection: 'Indonesian' meets 'Indonesia', 'launched' 'launch'."""
         if word in self.words or stem(word) in self.stems:
             return True
-        # Same first PREFIX letters and close in length: a derived form, not a different name.
-        return (
-            len(word) >= PREFIX + 2
-            and word[:PREFIX] in self.prefixes
-            and any(
-                abs(len(w) - len(word)) <= 3 and (w.startswith(word) or word.startswith(w))
-                for w in self.words
-                if w[:PREFIX] == word[:PREFIX]
-            )
+        # Same first PREFIX letters and close in length: a derived form, not a different name. A source word up
+        # to 3 letters longer starting with `word` is in cut_words; one up to 3 shorter is a cut of `word`.
+        return len(word) >= PREFIX + 2 and (
+            word in self.cut_words
+            or any(word[: len(word) - k] in self.words for k in range(1, 4) if len(word) - k >= PREFIX)
         )
 
     def best_sentence(self, terms: set[str]) -> tuple[str, float]:
         """The source sentence sharing the most key terms with `terms`, and the share of `terms` it covers."""
-        best, score = "", 0.0
-        for sent, sent_terms in zip(self.sentences, self.sentence_terms, strict=True):
-            if not terms:
-                break
-            overlap = len(terms & sent_terms) / len(terms)
-            if overlap > score:
-                best, score = sent, overlap
-        return best, score
+        if not terms:
+            return "", 0.0
+        shared: dict[int, int] = {}
+        for term in terms:
+            # A term in most sentences of a long source tells few apart: its first COMMON_TERM_SENTENCES stand for
+            # it, so the work is bounded per term (a 2 MB draft of the report's common words was quadratic).
+            for i in self.postings.get(term, [])[:COMMON_TERM_SENTENCES]:
+                shared[i] = shared.get(i, 0) + 1
+        if not shared:
+            return "", 0.0
+        # The most shared terms; of equals the first sentence, as a scan in order keeping the first best would.
+        index = min(shared, key=lambda i: (-shared[i], i))
+        return self.sentences[index], len(terms & self.sentence_terms[index]) / len(terms)
+
+
+SCAN_BUDGET = 2_000_000_000  # characters of the sources scanned for URLs, DOIs and quotations: about a second
+COMMON_TERM_SENTENCES = 200  # source sentences looked at per key term to find a draft sentence's best match
 
 
 def _split_plain(text: str) -> list[str]:
@@ -291,8 +385,11 @@ def _grounded(content: str, found: list[Fact], sources: Sources) -> tuple[list[S
     coverages: list[float] = []
     residual: list[float] = []
     unsupported_sentences = contradictions = unsupported_facts = 0
+    by_sentence: dict[int, list[Fact]] = {}
+    for f in found:
+        by_sentence.setdefault(f.sentence, []).append(f)
     for index, sent in enumerate(sents):
-        mine = [f for f in found if f.sentence == index]
+        mine = by_sentence.get(index, [])
         missing = [f for f in mine if not sources.has(f)]
         terms = key_terms(sent.text)
         covered = len({t for t in terms if t in sources.stems}) / len(terms) if terms else 1.0
@@ -324,7 +421,24 @@ def _grounded(content: str, found: list[Fact], sources: Sources) -> tuple[list[S
         "grounding.mean_coverage": sum(coverages) / len(coverages) if coverages else 1.0,
         "grounding.residual": round(noisy_or(residual), 4),
     }
+    if sources.unchecked:
+        features["grounding.unchecked"] = sources.unchecked
+        notes.append(
+            unchecked_note(f"{sources.unchecked:,} facts or sentences were too costly to check against the sources")
+        )
     return notes, features | _fact_features(found)
+
+
+def unchecked_note(reason: str) -> SpanNote:
+    """A note that a check could not run on (part of) a draft: the reviewer checks by hand, the draft is kept."""
+    return SpanNote(
+        kind="unchecked",
+        severity="verify",
+        why=f"could not check: {reason}; check by hand",
+        source="check",
+        risk=VERIFY_RISK,
+        signals={"checks": {"unchecked": reason[:300]}},
+    )
 
 
 TOKEN = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?|[A-Za-z][A-Za-z'\u2019-]*")

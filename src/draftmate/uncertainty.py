@@ -20,6 +20,7 @@ Merging, with the stated weights in signals.py and signals_model.py:
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ from draftmate.signals_model import (
     weak_spots_signal,
 )
 from draftmate.signals_text import text_checks as _text_checks
+from draftmate.signals_text import unchecked_note
 
 __all__ = ["CALIBRATOR", "UNAVAILABLE", "Assessment", "SpanNote", "assess", "code_checks", "merge", "text_checks"]
 
@@ -48,6 +50,9 @@ UNCHECKED_FACT_WEIGHT = 0.05  # draft-level weight of one fact-bearing span that
 UNCHECKED_FACTS_CAP = 0.35  # all such spans together: below LOW_AT, so facts alone never make a draft low
 FACT_KINDS = frozenset({"number", "date", "url", "doi", "citation", "quote", "entity"})
 SIGNALS = ("checks", "logprobs", "samples", "self")
+# Each note costs a reviewer an answer and a row: past this many of one kind, one summary note stands for the rest
+# (a pathological draft of 100,000 numbers on separate lines would otherwise ask 100,000 questions).
+NOTES_PER_KIND = 100
 
 
 @dataclass
@@ -83,10 +88,16 @@ def assess(
     **_ignored: Any,
 ) -> Assessment:
     """Run every signal that has its input and merge them; `project` is a pyproject.toml or requirements file."""
-    if kind == "code":
-        checks, features = _code_checks(content, lang, project)
-    else:
-        checks, features = _text_checks(content, context)
+    try:
+        if kind == "code":
+            checks, features = _code_checks(content, lang, project)
+        else:
+            checks, features = _text_checks(content, context)
+    except (Exception, RecursionError, MemoryError) as exc:
+        # A pathological draft (nesting deeper than the parser's stack, say) must not cost the draft: the reviewer
+        # is told the checks could not run and checks by hand.
+        checks = [unchecked_note(f"the {kind} checks failed on this draft ({type(exc).__name__})")]
+        features = {"grounding": None, "checks.failed": 1}
     lp_notes, lp_evidence, lp_features = logprob_signal(content, kind, logprobs)
     s_notes, s_evidence, s_features = samples_signal(content, kind, samples)
     w_notes, w_evidence, w_features = weak_spots_signal(content, weak_spots)
@@ -203,6 +214,8 @@ def dedupe(notes: list[SpanNote]) -> list[SpanNote]:
 
 def _join(a: SpanNote, b: SpanNote) -> SpanNote:
     assert a.lines is not None and b.lines is not None
+    if _adds_nothing(a, b):
+        return a  # the common case on a line of many facts of one kind: no new note to build each time
     quote = a.quote if b.quote in a.quote else f"{a.quote}, {b.quote}"
     parts = a.why.split("; ")
     why = "; ".join(parts + [p for p in b.why.split("; ") if p not in parts])
@@ -214,6 +227,22 @@ def _join(a: SpanNote, b: SpanNote) -> SpanNote:
         risk=max(a.risk or 0.0, b.risk or 0.0),
         signals=b.signals | a.signals,
         severity=a.severity if a.severity == "blocking" else b.severity,
+    )
+
+
+def _adds_nothing(a: SpanNote, b: SpanNote) -> bool:
+    """Whether joining `b` into `a` would give `a` back unchanged."""
+    assert a.lines is not None and b.lines is not None
+    return (
+        a.lines[0] <= b.lines[0]
+        and b.lines[1] <= a.lines[1]
+        and (b.quote in a.quote or len(a.quote) >= 200)
+        and b.why == a.why
+        and len(a.why) <= 600
+        and (b.risk or 0.0) <= (a.risk or 0.0)
+        and a.risk is not None
+        and b.signals.keys() <= a.signals.keys()
+        and (a.severity == "blocking" or a.severity == b.severity)
     )
 
 
@@ -254,4 +283,38 @@ def merge(
         "noisy_or": score,
         "raw_risk": score,
     }
-    return Assessment(notes=notes, confidence=Confidence(level=level, score=score), features=flat)
+    listed = capped(notes)
+    if len(listed) < len(notes):
+        summaries = sum(count > NOTES_PER_KIND for count in Counter(n.kind for n in notes).values())
+        flat["notes.not_listed"] = len(notes) - len(listed) + summaries
+    return Assessment(notes=listed, confidence=Confidence(level=level, score=score), features=flat)
+
+
+def capped(notes: list[SpanNote], per_kind: int = NOTES_PER_KIND) -> list[SpanNote]:
+    """At most `per_kind` notes of each kind, in order; the rest of a kind become one summary note after them."""
+    kept: list[SpanNote] = []
+    rest: dict[str, list[SpanNote]] = {}
+    seen: dict[str, int] = {}
+    for n in notes:
+        seen[n.kind] = seen.get(n.kind, 0) + 1
+        if seen[n.kind] <= per_kind:
+            kept.append(n)
+        else:
+            rest.setdefault(n.kind, []).append(n)
+    for kind, dropped in rest.items():
+        spans = [n.lines for n in dropped if n.lines is not None]
+        where = f" on lines {min(a for a, _ in spans)}-{max(b for _, b in spans)}" if spans else ""
+        severity = next(s for s in ("blocking", "verify", "info") if any(n.severity == s for n in dropped))
+        kept.append(
+            SpanNote(
+                kind=kind,
+                severity=severity,
+                why=f"{len(dropped):,} more {kind} notes{where} not listed one by one (at most {per_kind} of a kind): "
+                "check these the same way",
+                source="check",
+                quote=", ".join(n.quote for n in dropped[:5])[:200],
+                risk=max((n.risk for n in dropped if n.risk is not None), default=None),
+                signals={"checks": {"summary": len(dropped)}},
+            )
+        )
+    return kept
