@@ -185,6 +185,9 @@ def export_draft(
     path = Path(output) if output else export.default_path(draft, fmt, bundle.versions)
     files = [(path, rendered.data)]
     if rendered.sidecar is not None:
+        from draftmate.fileio import check_target
+
+        check_target(path, overwrite=force)  # `-o .` is a directory: refused before a sidecar name is made from it
         files.append((export.sidecar_path(path), rendered.sidecar))
     export.write_files(files, force=force)
     return ExportResult(draft.id, fmt, [p for p, _ in files], provenance)
