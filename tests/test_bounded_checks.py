@@ -151,7 +151,9 @@ def test_a_deeply_nested_code_draft_is_kept_with_a_could_not_check_note(runner: 
     path.write_text("x = " + "-" * 200_000 + "1\n")  # the parser runs out of memory (MemoryError), not a SyntaxError
     record = draft_json(runner, path, "--kind", "code")
     assert [n["kind"] for n in record["notes"]] == ["unchecked"]
-    assert record["notes"][0]["why"].startswith("could not check: the code checks failed on this draft (MemoryError)")
+    why = record["notes"][0]["why"]  # the code checks say which of them could not run, and why
+    assert why.startswith("could not check parse:") and "(MemoryError)" in why
+    assert why.endswith("read this code by hand")
     assert record["versions"][0]["content"] == path.read_text()
     listed = runner.invoke(app, ["list"])
     assert record["id"][:8] in listed.stdout
@@ -161,10 +163,10 @@ def test_a_deeply_nested_code_draft_is_kept_with_a_could_not_check_note(runner: 
 def test_a_text_checker_that_raises_leaves_a_could_not_check_note(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def fails(content: str, *, all_numbers: bool = False, probes: list[int] | None = None) -> list[Any]:
+    def fails(content: str, **_: Any) -> tuple[list[Any], None]:
         raise RecursionError("maximum recursion depth exceeded")
 
-    monkeypatch.setattr(signals_text, "facts", fails)
+    monkeypatch.setattr(signals_text, "facts_within", fails)  # the scan text_checks runs
     path = tmp_path / "draft.md"
     path.write_text("It cost $300 in 1999.\n")
     record = draft_json(runner, path)
@@ -187,3 +189,31 @@ def test_the_table_lists_every_case() -> None:
     table = DOC.read_text()
     for case in ("nested deeper than the parser", "more than 100 notes of a kind", "hostile 2 MB line"):
         assert case in table, case
+
+
+def test_past_the_fact_budget_the_rest_is_one_note_saying_from_where(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(signals_text, "FACT_BUDGET", 10)
+    draft = "Intro line.\n" + " ".join(str(10 + i) for i in range(50)) + "\nIt cost $300 in 1999.\n"
+    notes, features = text_checks(draft)
+    assert [n.kind for n in notes] == ["number"] * 10 + ["unchecked"]
+    assert notes[-1].lines == (2, 3) and "from line 2 on they were not listed one by one" in notes[-1].why
+    assert features["checks.facts_unscanned_from_line"] == 2
+    # with sources, grounding stops where the scan stopped instead of weighing every later sentence
+    grounded, _ = text_checks(draft, [("src.md", "Nothing of the kind.")])
+    assert grounded[-1].kind == "unchecked" and all(n.lines is None or n.lines[0] < 3 for n in grounded)
+
+
+def test_draft_prints_back_a_long_import_shortened(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from draftmate import ui
+
+    monkeypatch.setattr(ui, "SHOWN_AFTER_DRAFTING", (3, 20))
+    path = tmp_path / "long.md"
+    path.write_text("".join(f"line {i} " + "x" * 40 + "\n" for i in range(1, 11)))
+    result = runner.invoke(app, ["draft", "--from-file", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "line 3 " in result.stdout and "line 4 " not in result.stdout
+    assert "(27 more characters)" in result.stdout and "7 more lines not shown" in result.stdout
+    shown = runner.invoke(app, ["show", result.stdout.split("stored draft ")[1].split(";")[0]])
+    assert "line 10 " + "x" * 40 in shown.stdout  # show prints it all

@@ -93,7 +93,7 @@ def test_a_chain_too_deep_for_the_checkers_is_stored_with_a_could_not_check_note
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     notes = json.loads(result.stdout)["notes"]
-    failed = [n for n in notes if n["kind"] == "check-failed"]
+    failed = [n for n in notes if n["kind"] == "unchecked"]
     assert failed and all(n["severity"] == "verify" for n in failed)
     assert "could not check" in failed[0]["why"] and "nested too deeply" in failed[0]["why"]
     draft_id = json.loads(result.stdout)["id"]
@@ -119,7 +119,7 @@ def test_a_model_answer_too_deep_for_the_checkers_is_stored(
     assert result.exit_code == 0, result.stdout + result.stderr
     stored: dict[str, Any] = json.loads(result.stdout)
     assert store.get_version(stored["id"]).content.strip() == code.strip()
-    assert any(n["kind"] == "check-failed" for n in stored["notes"])
+    assert any(n["kind"] == "unchecked" for n in stored["notes"])
 
 
 def test_a_checker_that_fails_becomes_a_note_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -130,7 +130,7 @@ def test_a_checker_that_fails_becomes_a_note_naming_it(monkeypatch: pytest.Monke
 
     monkeypatch.setattr(signals_code, "attribute_notes", broken)
     notes, features = code_checks("import os\nos.getcwd()\n", "python")
-    assert [(n.kind, n.severity) for n in notes] == [("check-failed", "verify")]
+    assert [(n.kind, n.severity) for n in notes] == [("unchecked", "verify")]
     assert "could not check attributes" in notes[0].why and "ValueError: boom" in notes[0].why
     assert features["checks.failed"] == "attributes"
 

@@ -256,7 +256,7 @@ def draft(
     from draftmate import ui
 
     out = ui.console()
-    ui.render_draft(record, out)
+    ui.render_draft(record, out, limit=ui.SHOWN_AFTER_DRAFTING)
     out.print(
         ui.literal(f"\nstored draft {ui.short(created.id)}; review it with: draftmate review {ui.short(created.id)}")
     )

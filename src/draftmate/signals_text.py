@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from draftmate.signals import (
@@ -201,17 +201,36 @@ def _matches(kind: str, pattern: re.Pattern[str], text: str) -> Iterator[tuple[i
             pos = run.end()
 
 
-def facts(content: str, *, all_numbers: bool = False, probes: list[int] | None = None) -> list[Fact]:
+# Facts found one by one in a draft, at most: a reviewer answers each note, and no one reads 400,000 numbers one by
+# one; past this the rest of the draft is one "could not check" note (a 2 MB line of numbers took 20 s and more).
+FACT_BUDGET = 5_000
+
+
+def facts(
+    content: str, *, all_numbers: bool = False, probes: list[int] | None = None, budget: int | None = None
+) -> list[Fact]:
     """Every fact-bearing span of prose, each claimed by the most specific pattern that matches it.
 
     Single-digit numbers are skipped unless `all_numbers` (grounding: a source checks them at no cost in notes).
-    `probes`, when given, gets the number of claimed-span comparisons appended (for the n log n test).
+    `probes`, when given, gets the number of claimed-span comparisons appended (for the n log n test). With a
+    `budget`, the scan stops after that many facts (`facts_within` says where).
     """
+    return facts_within(content, all_numbers=all_numbers, probes=probes, budget=budget)[0]
+
+
+def facts_within(
+    content: str, *, all_numbers: bool = False, probes: list[int] | None = None, budget: int | None = None
+) -> tuple[list[Fact], int | None]:
+    """`facts`, and the line from which the rest went unscanned once `budget` facts were found (None: all scanned)."""
     out: list[Fact] = []
     for index, sent in enumerate(sentences(content)):
+        if budget is not None and len(out) >= budget:
+            return out, sent.line
         claimed = ClaimedSpans()
         for kind, pattern, _ in FACT_PATTERNS:
             for m_start, m_end, group in _matches(kind, pattern, sent.text):
+                if budget is not None and len(out) >= budget:
+                    return out, sent.line
                 if claimed.overlaps(m_start, m_end):
                     continue
                 if kind == "number" and not all_numbers and not _significant_number(group):
@@ -229,6 +248,8 @@ def facts(content: str, *, all_numbers: bool = False, probes: list[int] | None =
         # A match is at the sentence's start when only quote marks, brackets or list markers come before it.
         lead = len(sent.text) - len(sent.text.lstrip(" \"\u201c'([-*#>"))
         for m in ENTITY.finditer(sent.text):
+            if budget is not None and len(out) >= budget:
+                return out, sent.line
             if claimed.overlaps(m.start(), m.end()):
                 continue
             words = _entity_words(m.group(0))
@@ -246,7 +267,7 @@ def facts(content: str, *, all_numbers: bool = False, probes: list[int] | None =
             out.append(Fact("entity", m.group(0), sent.line, begin, begin + len(m.group(0)), index, words))
         if probes is not None:
             probes.append(claimed.probes)
-    return out
+    return out, None
 
 
 STOP_START = frozenset(
@@ -347,13 +368,18 @@ def _split_plain(text: str) -> list[str]:
 
 def text_checks(content: str, context: list[tuple[str, str]] | None = None) -> tuple[list[SpanNote], dict[str, Any]]:
     """Notes and features for prose: verify spans without sources, grounding against them with."""
-    found = facts(content, all_numbers=bool(context))
+    found, stopped_at = facts_within(content, all_numbers=bool(context), budget=FACT_BUDGET)
     if not context:
         notes = [_verify_note(f) for f in found]
         features: dict[str, Any] = {"grounding": None}
-        return notes, features | _fact_features(found)
-    sources = Sources(context)
-    return _grounded(content, found, sources)
+    else:
+        notes, features = _grounded(content, found, Sources(context), stop_line=stopped_at)
+    if stopped_at is not None:
+        last = content.count("\n") + (not content.endswith("\n"))
+        reason = f"over {FACT_BUDGET:,} fact-bearing spans; from line {stopped_at} on they were not listed one by one"
+        notes.append(replace(unchecked_note(reason), lines=(stopped_at, max(stopped_at, last))))
+        features["checks.facts_unscanned_from_line"] = stopped_at
+    return notes, features | _fact_features(found)
 
 
 def _verify_note(fact: Fact) -> SpanNote:
@@ -378,10 +404,13 @@ def _fact_features(found: list[Fact]) -> dict[str, Any]:
     }
 
 
-def _grounded(content: str, found: list[Fact], sources: Sources) -> tuple[list[SpanNote], dict[str, Any]]:
-    """Grounding notes: contradictions first, then unsupported sentences; supported facts need no note."""
+def _grounded(
+    content: str, found: list[Fact], sources: Sources, stop_line: int | None = None
+) -> tuple[list[SpanNote], dict[str, Any]]:
+    """Grounding notes: contradictions first, then unsupported sentences; supported facts need no note. Sentences
+    from `stop_line` on, where the fact scan stopped, are left to its "not listed" note."""
     notes: list[SpanNote] = []
-    sents = sentences(content)
+    sents = [s for s in sentences(content) if stop_line is None or s.line < stop_line]
     coverages: list[float] = []
     residual: list[float] = []
     unsupported_sentences = contradictions = unsupported_facts = 0

@@ -108,8 +108,16 @@ def _cells(char: str) -> int:
     return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
 
-def render_draft(record: dict[str, Any], out: Console, *, content: str | None = None) -> None:
-    """A draft with its risky lines highlighted and its notes listed under it."""
+# What `draft` prints back of a long draft it just stored: a 2 MB import took a minute to lay out in rich, to show
+# a reviewer text they already have; `show` and `review` print it all.
+SHOWN_AFTER_DRAFTING = (2_000, 10_000)  # lines, characters per line
+
+
+def render_draft(
+    record: dict[str, Any], out: Console, *, content: str | None = None, limit: tuple[int, int] | None = None
+) -> None:
+    """A draft with its risky lines highlighted and its notes listed under it; `limit` (lines, characters per line)
+    shortens a long one, saying what was left out."""
     from rich.rule import Rule
 
     if not record["versions"]:
@@ -137,21 +145,34 @@ def render_draft(record: dict[str, Any], out: Console, *, content: str | None = 
     out.print(literal(record["title"], "bold"))
     out.print(Rule(style="dim"))
     current_notes = [n for n in record["notes"] if n["version"] == version["number"] and n["lines"]]
-    out.print(numbered(content if content is not None else version["content"], current_notes))
+    text = content if content is not None else version["content"]
+    out.print(numbered(text, current_notes, limit=limit))
+    if limit is not None and text.count("\n") + 1 > limit[0]:
+        left = len(text.splitlines()) - limit[0]
+        out.print(
+            literal(f"… {left:,} more lines not shown: `draftmate show {short(record['id'])}` prints them all", "dim")
+        )
     out.print(Rule(style="dim"))
     render_notes(record["notes"], out)
 
 
-def numbered(content: str, notes: list[dict[str, Any]], start: int = 1) -> Text:
-    """Content with line numbers from `start`; lines a note points at are highlighted, its quote underlined."""
+def numbered(content: str, notes: list[dict[str, Any]], start: int = 1, limit: tuple[int, int] | None = None) -> Text:
+    """Content with line numbers from `start`; lines a note points at are highlighted, its quote underlined; with
+    `limit` (lines, characters per line), only that much."""
     from rich.text import Text
 
-    marks: dict[int, list[dict[str, Any]]] = {}
-    for n in notes:
-        for marked in range(n["lines"][0], n["lines"][1] + 1):
-            marks.setdefault(marked, []).append(n)
     lines = content.splitlines() or [""]
     width = len(str(start + len(lines) - 1))
+    if limit is not None:
+        lines = [
+            line if len(line) <= limit[1] else f"{line[: limit[1]]} … ({len(line) - limit[1]:,} more characters)"
+            for line in lines[: limit[0]]
+        ]
+    last = start + len(lines) - 1
+    marks: dict[int, list[dict[str, Any]]] = {}
+    for n in notes:
+        for marked in range(max(n["lines"][0], start), min(n["lines"][1], last) + 1):
+            marks.setdefault(marked, []).append(n)
     text = Text()
     for number, line in enumerate(lines, start=start):
         hits = marks.get(number, [])
