@@ -45,7 +45,7 @@ def protect(database: Path) -> None:
 
 
 def _store_files() -> list[Path]:
-    from draftmate.paths import data_dir
+    from draftmate.settings.paths import data_dir
 
     databases = {*_protected, data_dir() / "draftmate.db"}
     return [db.with_name(db.name + suffix) for db in databases for suffix in _STORE_SUFFIXES]
