@@ -187,12 +187,12 @@ def test_control_characters_in_an_imported_suffix_reach_no_file_name(
 STALLING = """
 import sys, time
 from draftmate.services import exports
-real = exporting.iter_final_lines
+real = exports.iter_final_lines
 def stalling(*args, **kwargs):
     for line in real(*args, **kwargs):
         yield line
         time.sleep(60)
-exporting.iter_final_lines = stalling
+exports.iter_final_lines = stalling
 from draftmate.cli.commands import app
 sys.argv = ["draftmate", *sys.argv[1:]]
 app()
