@@ -7,8 +7,8 @@ import sys
 import time
 from pathlib import Path
 
-from draftmate.models import Kind, Origin, Severity
-from draftmate.store import SQLiteStore
+from draftmate.domain.records import Kind, Origin, Severity
+from draftmate.store.sqlite import SQLiteStore
 
 WORDS = (
     "sync engine batch upload record client release latency cache index query parser token review draft "

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from draftmate.uncertainty import assess
+from draftmate.uncertainty.assessment import assess
 
 DEFAULT = (
     "rich httpx pydantic requests packaging anyio pygments platformdirs h11 idna markdown-it-py certifi distro".split()

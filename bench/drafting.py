@@ -49,7 +49,7 @@ def timed(argv: list[str], env: dict[str, str]) -> float:
 
 def environment(port: int, home: str) -> dict[str, str]:
     """The settings a run sees: the local server, no key, a scratch store."""
-    from draftmate import prompts
+    from draftmate.llm import prompts
 
     messages = [{"role": r, "content": c} for r, c in prompts.load("draft-text").render(spec=SPEC, context="")]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DRAFTMATE_", "OPENAI_"))}
@@ -93,10 +93,10 @@ def round_trip() -> None:
 
 def brainstorm_fan_out() -> None:
     """(b): brainstorm -n 8 at 1 s per request, wall time over one request's time."""
-    from draftmate import generation
-    from draftmate.config import Settings
-    from draftmate.llm import OpenAIChat
-    from draftmate.store import SQLiteStore
+    from draftmate.llm.chat import OpenAIChat
+    from draftmate.services import generate as generation
+    from draftmate.settings.config import Settings
+    from draftmate.store.sqlite import SQLiteStore
 
     server = oai_server.start(latency=1.0)
     port = server.server_address[1]
@@ -115,7 +115,7 @@ def brainstorm_fan_out() -> None:
     with tempfile.TemporaryDirectory() as home:
         env = environment(port, home)
         cli = timed([sys.executable, "-m", "draftmate", "brainstorm", "faster onboarding", "-n", "8", "--json"], env)
-        startup = timed([sys.executable, "-c", "import langchain_openai, draftmate.cli"], env)
+        startup = timed([sys.executable, "-c", "import langchain_openai, draftmate.cli.commands"], env)
     server.shutdown()
     print("(b) brainstorm -n 8, 1 s server latency per request")
     print(f"    one request                              {one:6.3f} s")

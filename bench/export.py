@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from draftmate import __version__
-from draftmate.exporting import seal
-from draftmate.store import GENESIS, SQLiteStore, _event_hash, canonical, new_id, sha256_hex
+from draftmate.services.exports import seal
+from draftmate.store.sqlite import GENESIS, SQLiteStore, _event_hash, canonical, new_id, sha256_hex
 
 TARGET_SECONDS = 5.0
 TARGET_MB = 100.0
@@ -184,10 +184,10 @@ def measure(argv: list[str], env: dict[str, str]) -> tuple[float, float, float, 
 NAIVE = """
 import json, sys
 from draftmate import __version__
-from draftmate.exporting import approving_review, provenance_of
-from draftmate.export import json_record
-from draftmate.models import State
-from draftmate.store import open_store
+from draftmate.services.exports import approving_review, provenance_of
+from draftmate.provenance.formats import json_record
+from draftmate.domain.records import State
+from draftmate.store.sqlite import open_store
 
 store = open_store()
 everything = []

@@ -13,7 +13,7 @@ import random
 import sys
 import time
 
-from draftmate.outcomes import changed_lines, edit_distance, line_opcodes, tokens
+from draftmate.domain.outcomes import changed_lines, edit_distance, line_opcodes, tokens
 
 WORDS = "the a of and to in is that for it with as was on be by this are sync batch record upload".split()
 

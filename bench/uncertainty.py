@@ -27,8 +27,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from draftmate.signals_text import facts
-from draftmate.uncertainty import assess
+from draftmate.uncertainty.assessment import assess
+from draftmate.uncertainty.text_checks import facts
 
 DATA = Path(__file__).resolve().parent / "data"
 GROUNDING = ("contradiction", "unsupported")
@@ -316,7 +316,7 @@ def text_candidates(draft: str) -> dict[str, list[Any]]:
 
 
 def inject_text(draft: str, source: str, cls: str, fact: Any, rng: random.Random) -> Injected | None:
-    from draftmate.signals import numbers_in
+    from draftmate.uncertainty.spans import numbers_in
 
     alter = {
         "number": lambda t: _new_number(t, rng, numbers_in(source)),

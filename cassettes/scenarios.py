@@ -13,7 +13,7 @@ def run(args: list[str]) -> Any:
     """One draftmate command; the CliRunner result."""
     from typer.testing import CliRunner
 
-    from draftmate.cli import app
+    from draftmate.cli.commands import app
 
     return CliRunner().invoke(app, args)
 

@@ -37,7 +37,7 @@ def integrity(db: Path) -> str:
 
 def store_problems(db: Path) -> list[str]:
     """Everything wrong with a store: file integrity, the audit chain, and half-applied changes."""
-    from draftmate.store import SQLiteStore, sha256_hex
+    from draftmate.store.sqlite import SQLiteStore, sha256_hex
 
     verdict = integrity(db)
     if verdict != "ok":
@@ -142,10 +142,10 @@ def sample_text(n: int, rng: random.Random) -> str:
 
 def churn(db: Path, workdir: Path, seed: int, rounds: int) -> None:
     """Import, annotate, note and review drafts step by step, as the CLI and the interactive review do."""
-    from draftmate.drafting import add_note, import_draft
-    from draftmate.models import Decision, Severity, State
-    from draftmate.reviewing import begin_review
-    from draftmate.store import SQLiteStore
+    from draftmate.domain.records import Decision, Severity, State
+    from draftmate.services.drafts import add_note, import_draft
+    from draftmate.services.reviews import begin_review
+    from draftmate.store.sqlite import SQLiteStore
 
     rng = random.Random(seed)
     store = SQLiteStore(db)
@@ -177,7 +177,7 @@ def churn(db: Path, workdir: Path, seed: int, rounds: int) -> None:
 
 def finish_review(session: Any) -> None:
     """Show and accept every section, resolve every note, approve: each step saved on its own."""
-    from draftmate.models import Decision, Resolution
+    from draftmate.domain.records import Decision, Resolution
 
     for index, state in enumerate(session.states()):
         session.mark_seen(index)
@@ -190,7 +190,7 @@ def finish_review(session: Any) -> None:
 
 def kill_at_statement(n: int) -> None:
     """Make every store this process opens SIGKILL the process just before its n-th SQL statement."""
-    from draftmate.store import SQLiteStore
+    from draftmate.store.sqlite import SQLiteStore
 
     counter = {"seen": 0}
     original = SQLiteStore._connect
@@ -210,7 +210,7 @@ def kill_at_statement(n: int) -> None:
 
 def count_statements(db: Path, workdir: Path, seed: int, rounds: int) -> list[str]:
     """The SQL statements one churn run executes, in order."""
-    from draftmate.store import SQLiteStore
+    from draftmate.store.sqlite import SQLiteStore
 
     seen: list[str] = []
     original = SQLiteStore._connect

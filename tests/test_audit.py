@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from draftmate.cli import app
-from draftmate.models import Decision, Kind, Origin, Severity
-from draftmate.reviewing import begin_review
-from draftmate.store import GENESIS, SQLiteStore, sha256_hex
+from draftmate.cli.commands import app
+from draftmate.domain.records import Decision, Kind, Origin, Severity
+from draftmate.services.reviews import begin_review
+from draftmate.store.sqlite import GENESIS, SQLiteStore, sha256_hex
 
 
 @dataclass

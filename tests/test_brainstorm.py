@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from draftmate import generation, llm
-from draftmate.cli import app
-from draftmate.config import Settings
-from draftmate.llm import FakeChat, Message, Reply
-from draftmate.store import SQLiteStore
+from draftmate.cli.commands import app
+from draftmate.llm import chat as llm
+from draftmate.llm.chat import FakeChat, Message, Reply
+from draftmate.services import generate as generation
+from draftmate.settings.config import Settings
+from draftmate.store.sqlite import SQLiteStore
 
 
 def ideas(*titles: str, risks: tuple[str, ...] = ("cost",)) -> str:

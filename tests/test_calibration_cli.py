@@ -13,12 +13,13 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from draftmate import calibrating, uncertainty
-from draftmate import calibration as cal
-from draftmate.cli import app
-from draftmate.migrations import MIGRATIONS
-from draftmate.models import Kind, Origin, Severity
-from draftmate.store import SQLiteStore
+from draftmate.cli.commands import app
+from draftmate.domain.records import Kind, Origin, Severity
+from draftmate.services import calibrate as calibrating
+from draftmate.store.migrations import MIGRATIONS
+from draftmate.store.sqlite import SQLiteStore
+from draftmate.uncertainty import assessment as uncertainty
+from draftmate.uncertainty import calibration as cal
 
 TARGET = 0.10
 

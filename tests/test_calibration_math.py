@@ -15,7 +15,7 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
-from draftmate import calibration as cal
+from draftmate.uncertainty import calibration as cal
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "draftmate"
 
@@ -216,12 +216,12 @@ def test_platt_stays_finite_when_classes_separate() -> None:
 
 
 def test_calibration_math_imports_nothing_above_layer_two() -> None:
-    tree = ast.parse((SRC / "calibration.py").read_text())
+    tree = ast.parse((SRC / "uncertainty" / "calibration.py").read_text())
     imported = {
         alias.name if isinstance(node, ast.Import) else node.module or ""
         for node in ast.walk(tree)
         if isinstance(node, ast.Import | ast.ImportFrom)
         for alias in node.names
     }
-    assert not {m for m in imported if m.startswith("draftmate")} - {"draftmate.models", "draftmate.errors"}
+    assert not {m for m in imported if m.startswith("draftmate")} - {"draftmate.domain.records", "draftmate.errors"}
     assert not {m for m in imported if m.split(".")[0] in ("sqlite3", "rich", "typer", "numpy", "matplotlib")}

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from draftmate import calibrating, uncertainty
-from draftmate import calibration as cal
-from draftmate.cli import app
-from draftmate.store import SQLiteStore
+from draftmate.cli.commands import app
+from draftmate.services import calibrate as calibrating
+from draftmate.store.sqlite import SQLiteStore
+from draftmate.uncertainty import assessment as uncertainty
+from draftmate.uncertainty import calibration as cal
 from test_calibration_cli import calibrated_history, default_level, flat, overconfident, run, seed
 
 TARGET = 0.10

@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 
 from conftest import EXAMPLES
 from draftmate import __version__
-from draftmate.cli import app
-from draftmate.models import State
-from draftmate.store import SQLiteStore
+from draftmate.cli.commands import app
+from draftmate.domain.records import State
+from draftmate.store.sqlite import SQLiteStore
 
 RELEASE_NOTES = EXAMPLES / "release-notes.md"
 
@@ -212,7 +212,7 @@ def test_show_errors(runner: CliRunner) -> None:
 
 
 def test_show_ambiguous_prefix(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
-    from draftmate import store as store_module
+    from draftmate.store import sqlite as store_module
 
     original = store_module.new_id
     for first in ("1234aaaa" + "0" * 24, "1234bbbb" + "0" * 24):  # each draft's ID is the first one made

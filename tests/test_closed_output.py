@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from conftest import REPO
-from draftmate.store import SQLiteStore
+from draftmate.store.sqlite import SQLiteStore
 from test_draft_killed import start_server, stop
 
 DRAFTMATE = [sys.executable, "-m", "draftmate"]

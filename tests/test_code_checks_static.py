@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from draftmate import llm
-from draftmate.cli import app
-from draftmate.llm import FakeChat
-from draftmate.signals_code import code_checks
-from draftmate.store import SQLiteStore
+from draftmate.cli.commands import app
+from draftmate.llm import chat as llm
+from draftmate.llm.chat import FakeChat
+from draftmate.store.sqlite import SQLiteStore
+from draftmate.uncertainty.code_checks import code_checks
 from reliability_support import REPO, clean_env
 
 DOC = REPO / "docs" / "bad-input.md"
@@ -123,7 +123,7 @@ def test_a_model_answer_too_deep_for_the_checkers_is_stored(
 
 
 def test_a_checker_that_fails_becomes_a_note_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    from draftmate import signals_code
+    from draftmate.uncertainty import code_checks as signals_code
 
     def broken(*_: object) -> list[object]:
         raise ValueError("boom")

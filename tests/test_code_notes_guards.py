@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from draftmate.cli import app
-from draftmate.signals_code import code_checks, distribution_for, known_elsewhere
-from draftmate.uncertainty import assess
+from draftmate.cli.commands import app
+from draftmate.uncertainty.assessment import assess
+from draftmate.uncertainty.code_checks import code_checks, distribution_for, known_elsewhere
 
 
 def notes_of(code: str) -> dict[int, tuple[str, str]]:

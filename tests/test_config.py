@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from draftmate.cli import app
-from draftmate.config import config_path, data_dir, resolve
+from draftmate.cli.commands import app
 from draftmate.errors import ConfigError
+from draftmate.settings.config import config_path, data_dir, resolve
 
 KEY = "sk-test-0123456789abcdefWXYZ"
 
@@ -177,7 +177,7 @@ def test_config_set_keeps_any_text_readable(runner: CliRunner, hermetic: Path, v
 
 
 def test_credentials_in_an_endpoint_url_are_never_shown(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
-    from draftmate.config import display_url
+    from draftmate.settings.config import display_url
 
     assert (
         display_url("https://user:sk-secret@gw.example.com:8443/v1?key=sk-other")

@@ -10,10 +10,11 @@ import httpx2
 import pytest
 from typer.testing import CliRunner
 
-from draftmate import generation, llm
-from draftmate.cli import app
-from draftmate.config import Settings
-from draftmate.llm import FakeChat, Reply
+from draftmate.cli.commands import app
+from draftmate.llm import chat as llm
+from draftmate.llm.chat import FakeChat, Reply
+from draftmate.services import generate as generation
+from draftmate.settings.config import Settings
 
 TOKENS = [{"token": "ready", "logprob": -0.01, "top_logprobs": []}]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from draftmate.store import SQLiteStore
+from draftmate.store.sqlite import SQLiteStore
 
 DRAFTMATE = [sys.executable, "-m", "draftmate"]
 

@@ -9,13 +9,14 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from draftmate import generation, llm
-from draftmate.cli import app
-from draftmate.config import Settings
+from draftmate.cli.commands import app
+from draftmate.domain.records import Kind, State
 from draftmate.errors import ModelError
-from draftmate.llm import FakeChat, Reply
-from draftmate.models import Kind, State
-from draftmate.store import SQLiteStore
+from draftmate.llm import chat as llm
+from draftmate.llm.chat import FakeChat, Reply
+from draftmate.services import generate as generation
+from draftmate.settings.config import Settings
+from draftmate.store.sqlite import SQLiteStore
 
 DRAFT = "# Widget 2\n\nWidget 2 is 30% faster than version 1.\n"
 WEAK = json.dumps({"weak_spots": [{"quote": "30% faster", "why": "no benchmark was given"}]})
@@ -60,7 +61,7 @@ def test_a_model_draft_records_provenance_and_the_request(store: SQLiteStore) ->
 
 
 def test_the_signals_reach_annotate(store: SQLiteStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    from draftmate import uncertainty
+    from draftmate.uncertainty import assessment as uncertainty
 
     seen: dict[str, Any] = {}
     real = uncertainty.assess
@@ -79,7 +80,7 @@ def test_the_signals_reach_annotate(store: SQLiteStore, monkeypatch: pytest.Monk
 
 
 def test_unavailable_signals_are_none_not_empty(store: SQLiteStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    from draftmate import uncertainty
+    from draftmate.uncertainty import assessment as uncertainty
 
     seen: dict[str, Any] = {}
     real = uncertainty.assess
@@ -127,8 +128,8 @@ def test_an_interrupted_draft_keeps_what_arrived(store: SQLiteStore) -> None:
 def test_retry_needs_a_model_request(store: SQLiteStore, tmp_path: Path) -> None:
     source = tmp_path / "notes.md"
     source.write_text("# Notes\n\nhello\n")
-    from draftmate.drafting import import_draft
     from draftmate.errors import UsageError
+    from draftmate.services.drafts import import_draft
 
     imported = import_draft(store, str(source))
     with pytest.raises(UsageError, match="not drafted by the model"):

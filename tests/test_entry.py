@@ -9,14 +9,14 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from draftmate._help import ROOT_HELP
-from draftmate.cli import app
-from draftmate.entry import GROUPS, columns
+from draftmate.cli._help import ROOT_HELP
+from draftmate.cli.commands import app
+from draftmate.cli.entry import GROUPS, columns
 
 PROBE = """
 import sys
 sys.argv = ["draftmate", *sys.argv[1:]]
-from draftmate.entry import main
+from draftmate.cli.entry import main
 try:
     main()
 finally:

@@ -15,14 +15,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from draftmate import __version__, export, reviewing
-from draftmate import store as store_module
-from draftmate.cli import app
-from draftmate.exporting import BulkReport, approving_review, iter_final_lines, load_bundle, provenance_of, refusal
-from draftmate.migrations import MIGRATIONS
-from draftmate.models import Kind, NoteResolution, Origin, Review, SectionDecision, Severity, State
-from draftmate.reviewing import begin_review
-from draftmate.store import SQLiteStore, sha256_hex
+from draftmate import __version__
+from draftmate.cli.commands import app
+from draftmate.domain.records import Kind, NoteResolution, Origin, Review, SectionDecision, Severity, State
+from draftmate.provenance import formats as export
+from draftmate.services import reviews as reviewing
+from draftmate.services.exports import (
+    BulkReport,
+    approving_review,
+    iter_final_lines,
+    load_bundle,
+    provenance_of,
+    refusal,
+)
+from draftmate.services.reviews import begin_review
+from draftmate.store import sqlite as store_module
+from draftmate.store.migrations import MIGRATIONS
+from draftmate.store.sqlite import SQLiteStore, sha256_hex
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((REPO / "docs" / "provenance.schema.json").read_text())

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLES
-from draftmate.drafting import import_draft, import_version
+from draftmate.domain.records import Decision, Kind, Origin, Resolution, State
 from draftmate.errors import DraftmateError, GateRefused
-from draftmate.models import Decision, Kind, Origin, Resolution, State
-from draftmate.reviewing import begin_review, review_non_interactive
-from draftmate.store import SQLiteStore
+from draftmate.services.drafts import import_draft, import_version
+from draftmate.services.reviews import begin_review, review_non_interactive
+from draftmate.store.sqlite import SQLiteStore
 
 
 def resolve_all(session) -> None:  # type: ignore[no-untyped-def]
@@ -105,7 +105,7 @@ def test_an_empty_draft_cannot_be_approved(store: SQLiteStore, content: str) -> 
 def test_a_reviewers_edit_keeps_the_confidence_that_was_predicted(runner, store: SQLiteStore) -> None:  # type: ignore[no-untyped-def]
     import json
 
-    from draftmate.cli import app
+    from draftmate.cli.commands import app
 
     draft_id = import_draft(store, str(EXAMPLES / "release-notes.md")).id
     predicted = store.get_draft(draft_id).confidence
@@ -124,7 +124,7 @@ def test_a_reviewers_edit_keeps_the_confidence_that_was_predicted(runner, store:
 def test_a_new_version_from_a_file_takes_its_title_from_the_new_heading(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     import json
 
-    from draftmate.cli import app
+    from draftmate.cli.commands import app
 
     first = runner.invoke(app, ["draft", "--from-file", write(tmp_path / "a.md", "# Alpha plan\n\nText.\n"), "--json"])
     draft_id = json.loads(first.stdout)["id"]

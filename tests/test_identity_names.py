@@ -10,12 +10,12 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import EXAMPLES, REPO
-from draftmate import cli
-from draftmate.cli import app
+from draftmate.cli import commands as cli
+from draftmate.cli.commands import app
+from draftmate.domain.records import State
 from draftmate.errors import UsageError
-from draftmate.models import State
-from draftmate.reviewing import begin_review
-from draftmate.store import SQLiteStore
+from draftmate.services.reviews import begin_review
+from draftmate.store.sqlite import SQLiteStore
 
 DOC = REPO / "docs" / "bad-input.md"
 DISGUISED = {

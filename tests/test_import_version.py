@@ -8,9 +8,9 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from conftest import EXAMPLES
-from draftmate.cli import app
-from draftmate.models import Origin, State
-from draftmate.store import SQLiteStore
+from draftmate.cli.commands import app
+from draftmate.domain.records import Origin, State
+from draftmate.store.sqlite import SQLiteStore
 
 
 def test_changes_requested_then_a_new_version_then_approved_and_final_again_edited(

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from draftmate.cli import app
+from draftmate.cli.commands import app
 from reliability_support import REPO
 
 DOC = REPO / "docs" / "bad-input.md"

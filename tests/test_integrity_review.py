@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from draftmate import fileio
+from draftmate.domain.vocabulary import Kind, Origin, Severity
 from draftmate.errors import StoreError, UsageError
-from draftmate.store import SQLiteStore
-from draftmate.vocabulary import Kind, Origin, Severity
+from draftmate.store.sqlite import SQLiteStore
 from reliability_support import clean_env
 
 

@@ -8,7 +8,7 @@ import random
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from draftmate.outcomes import SMALL_DIFF, changed_lines, edit_distance, line_opcodes, tokens
+from draftmate.domain.outcomes import SMALL_DIFF, changed_lines, edit_distance, line_opcodes, tokens
 
 # a small alphabet so lines recur: blank ones, a repeated short "Example:", a few paragraphs
 LINES = st.sampled_from(["", "", "Example:", "alpha beta.", "gamma delta.", "epsilon.", "zeta eta theta."])

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from draftmate import cli
-from draftmate.cli import app
+from draftmate.cli import commands as cli
+from draftmate.cli.commands import app
 
 MARKUP = "[bold red]x[/bold red]"
 CLEAR = "\x1b[2J"  # would wipe the screen
@@ -80,7 +80,7 @@ def test_notes_phase_renders_quotes_and_reasons_literally(
 
 
 def test_bidi_overrides_and_zero_width_characters_are_made_visible() -> None:
-    from draftmate.ui import visible
+    from draftmate.cli.render import visible
 
     trojan = 'access = "user\u202e \u2066// admin\u2069 \u2066"\u200b\ufeff'
     shown = visible(trojan)

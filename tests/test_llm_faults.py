@@ -12,11 +12,11 @@ import httpx2
 import pytest
 from pydantic import SecretStr
 
-from draftmate import generation
-from draftmate.config import Settings
-from draftmate.llm import OpenAIChat
-from draftmate.models import Kind
-from draftmate.store import SQLiteStore
+from draftmate.domain.records import Kind
+from draftmate.llm.chat import OpenAIChat
+from draftmate.services import generate as generation
+from draftmate.settings.config import Settings
+from draftmate.store.sqlite import SQLiteStore
 
 DRAFT = "# Release notes\n\nVersion 2 is faster.\n"
 Responder = Callable[[httpx2.Request, dict[str, Any]], httpx2.Response | None]
@@ -280,8 +280,8 @@ def test_samples_use_n_in_one_request_else_concurrent_single_requests(store: SQL
 def test_cli_model_failure_is_one_line_exit_1_with_the_request_kept(
     runner: Any, hermetic: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from draftmate import llm
-    from draftmate.cli import app
+    from draftmate.cli.commands import app
+    from draftmate.llm import chat as llm
 
     def refuse(request: httpx2.Request) -> httpx2.Response:
         raise httpx2.ConnectError("connection refused", request=request)

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from draftmate import store as store_module
-from draftmate.cli import app
+from draftmate.cli.commands import app
+from draftmate.domain.records import Kind, Origin
 from draftmate.errors import StoreError
-from draftmate.migrations import COUNTING_TRIGGERS, MIGRATIONS
-from draftmate.models import Kind, Origin
-from draftmate.store import SQLiteStore
+from draftmate.store import sqlite as store_module
+from draftmate.store.migrations import COUNTING_TRIGGERS, MIGRATIONS
+from draftmate.store.sqlite import SQLiteStore
 
 
 def test_blank_store_records_every_migration(hermetic: Path) -> None:

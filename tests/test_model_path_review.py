@@ -15,9 +15,10 @@ import httpx2
 import pytest
 from typer.testing import CliRunner
 
-from draftmate import generation, llm
-from draftmate.cli import app
-from draftmate.store import SQLiteStore
+from draftmate.cli.commands import app
+from draftmate.llm import chat as llm
+from draftmate.services import generate as generation
+from draftmate.store.sqlite import SQLiteStore
 from test_llm_faults import DRAFT, Endpoint, chat, chunks, completion, settings, sse
 
 REPO = Path(__file__).resolve().parent.parent
@@ -292,7 +293,7 @@ def test_no_cassette_or_replay_setting_holds_url_credentials() -> None:
 def test_a_template_with_a_single_brace_json_example_is_refused_when_loaded_not_mid_draft(
     endpoint: list[Endpoint], runner: CliRunner, hermetic: Path
 ) -> None:
-    from draftmate.paths import config_dir
+    from draftmate.settings.paths import config_dir
 
     shipped = (REPO / "prompts" / "weak-spots.md").read_text(encoding="utf-8")
     mine = config_dir() / "prompts"

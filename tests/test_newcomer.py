@@ -10,10 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import EXAMPLES
-from draftmate import cli
-from draftmate.cli import app
-from draftmate.config import resolve
-from draftmate.store import SQLiteStore
+from draftmate.cli import commands as cli
+from draftmate.cli.commands import app
+from draftmate.settings.config import resolve
+from draftmate.store.sqlite import SQLiteStore
 
 RELEASE_NOTES = EXAMPLES / "release-notes.md"
 

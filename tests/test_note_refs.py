@@ -9,12 +9,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import EXAMPLES
-from draftmate import store as store_module
-from draftmate.drafting import import_draft
+from draftmate.domain.records import Note, Resolution, Severity
 from draftmate.errors import AmbiguousId, NotFound
-from draftmate.models import Note, Resolution, Severity
-from draftmate.reviewing import begin_review, find_note
-from draftmate.store import SQLiteStore
+from draftmate.services.drafts import import_draft
+from draftmate.services.reviews import begin_review, find_note
+from draftmate.store import sqlite as store_module
+from draftmate.store.sqlite import SQLiteStore
 
 
 def note(note_id: str, number: int) -> Note:

@@ -186,14 +186,14 @@ def test_control_characters_in_an_imported_suffix_reach_no_file_name(
 # A child draftmate whose `export --all` stalls after its first line, so a signal lands mid-write.
 STALLING = """
 import sys, time
-from draftmate import exporting
-real = exporting.iter_final_lines
+from draftmate.services import exports
+real = exports.iter_final_lines
 def stalling(*args, **kwargs):
     for line in real(*args, **kwargs):
         yield line
         time.sleep(60)
-exporting.iter_final_lines = stalling
-from draftmate.cli import app
+exports.iter_final_lines = stalling
+from draftmate.cli.commands import app
 sys.argv = ["draftmate", *sys.argv[1:]]
 app()
 """

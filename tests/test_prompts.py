@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from draftmate import prompts
-from draftmate.cli import app
+from draftmate.cli.commands import app
 from draftmate.errors import ConfigError, NotFound
+from draftmate.llm import prompts
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = {"brainstorm", "draft-text", "draft-code", "revise", "weak-spots"}
@@ -114,7 +114,7 @@ def test_cli_prompts_list_and_show(runner: CliRunner, hermetic: Path) -> None:
 
 def test_prompts_list_does_not_load_the_model_stack() -> None:
     code = (
-        "import sys; from typer.testing import CliRunner; from draftmate.cli import app; "
+        "import sys; from typer.testing import CliRunner; from draftmate.cli.commands import app; "
         "r = CliRunner().invoke(app, ['prompts', 'list']); assert r.exit_code == 0, r.output; "
         "print(sorted(m for m in ('langchain_core.prompts.string', 'langchain_openai', 'openai', 'httpx2') "
         "if m in sys.modules))"

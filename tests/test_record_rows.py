@@ -12,12 +12,12 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import EXAMPLES
-from draftmate.cli import app
-from draftmate.drafting import draft_record, model_record
+from draftmate.cli.commands import app
 from draftmate.errors import NotFound
-from draftmate.record_rows import record_of_rows
-from draftmate.store import SQLiteStore
-from draftmate.store_rows import DamagedRow
+from draftmate.services.drafts import draft_record, model_record
+from draftmate.store.record_rows import record_of_rows
+from draftmate.store.rows import DamagedRow
+from draftmate.store.sqlite import SQLiteStore
 from test_startup_imports import probe
 
 
@@ -47,7 +47,7 @@ def drafts(runner: CliRunner, hermetic: Path, tmp_path: Path) -> dict[str, str]:
     notes = json.loads(cli(runner, "show", text[:8], "--json").stdout)["notes"]
     resolve = [a for n in notes if n["resolution"] is None for a in ("--resolve", f"{n['number']}=verified:ok")]
     cli(runner, "review", text[:8], "--decision", "approve", "--reviewer", "Ann", *resolve)
-    from draftmate.vocabulary import Kind
+    from draftmate.domain.vocabulary import Kind
 
     store = SQLiteStore(hermetic / "draftmate.db")
     pending = store.create_pending_draft(kind=Kind.TEXT, lang="", title="cut short", request={"spec": "x"}).id

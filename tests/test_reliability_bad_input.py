@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from draftmate import store as store_module
-from draftmate.cli import app
+from draftmate.cli.commands import app
+from draftmate.store import sqlite as store_module
 from reliability_support import REPO, clean_env, store_problems
 
 BIG = 10 * 1024 * 1024
@@ -435,8 +435,8 @@ def test_interactive_review_without_a_terminal(runner: CliRunner, seeded: str, h
     ids=["unset", "missing", "failing", "unparseable"],
 )
 def test_missing_or_failing_editor(monkeypatch: pytest.MonkeyPatch, editor: str | None, fragment: str) -> None:
+    from draftmate.cli.review_loop import edit_in_editor
     from draftmate.errors import UsageError
-    from draftmate.interactive import edit_in_editor
 
     if editor is not None:
         monkeypatch.setenv("EDITOR", editor)

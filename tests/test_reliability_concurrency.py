@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from draftmate.cli import app
-from draftmate.store import SQLiteStore
+from draftmate.cli.commands import app
+from draftmate.store.sqlite import SQLiteStore
 from reliability_support import FORK, LLMOCK_ENV, in_child, llmock_binary, running_llmock, store_problems
 
 WORKERS = 6

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from draftmate.cli import app
-from draftmate.models import Decision, State
-from draftmate.reviewing import begin_review
-from draftmate.store import SQLiteStore
+from draftmate.cli.commands import app
+from draftmate.domain.records import Decision, State
+from draftmate.services.reviews import begin_review
+from draftmate.store.sqlite import SQLiteStore
 from reliability_support import (
     FORK,
     churn,

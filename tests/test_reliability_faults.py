@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from draftmate.cli import app
+from draftmate.cli.commands import app
 from reliability_support import LLMOCK_ENV, LLMock, clean_env, llmock_binary, store_problems
 
 PRIMARY, FALLBACK = "primary-model", "fallback-model"

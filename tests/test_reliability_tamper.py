@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from draftmate.cli import app
+from draftmate.cli.commands import app
 
 SOURCE = "# Plan\n\nShip on 3 March 2025 to 40 sites.\n\n## Risks\n\nThe vendor may be late.\n"
 

@@ -14,14 +14,14 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from conftest import EXAMPLES
-from draftmate import cli
-from draftmate.cli import app
+from draftmate.cli import commands as cli
+from draftmate.cli.commands import app
+from draftmate.cli.review_loop import normalized, run_review, split_key
+from draftmate.domain.records import Decision, Origin, Severity, State
+from draftmate.domain.sections import sha256_text
 from draftmate.errors import GateRefused
-from draftmate.interactive import normalized, run_review, split_key
-from draftmate.models import Decision, Origin, Severity, State
-from draftmate.reviewing import begin_review
-from draftmate.sections import sha256_text
-from draftmate.store import SQLiteStore
+from draftmate.services.reviews import begin_review
+from draftmate.store.sqlite import SQLiteStore
 
 RELEASE_NOTES = EXAMPLES / "release-notes.md"
 SECTIONS_IN_EXAMPLE = 4
@@ -265,7 +265,7 @@ def run(store: SQLiteStore, draft_id: str, answers: list[str], **seams: Any) -> 
 
 
 def imported(store: SQLiteStore) -> str:
-    from draftmate.drafting import import_draft
+    from draftmate.services.drafts import import_draft
 
     return import_draft(store, str(RELEASE_NOTES)).id
 
@@ -329,7 +329,7 @@ def test_gate_refuses_when_a_note_arrives_during_attestation(store: SQLiteStore)
         def readline(self, size: int | None = -1) -> str:
             answer = next(answers, None)
             if answer is None:  # the attestation: someone adds a blocking note right now
-                from draftmate.drafting import add_note
+                from draftmate.services.drafts import add_note
 
                 add_note(store, draft_id, "late finding", severity=Severity.BLOCKING, lines=None, author="Bo")
                 return "yes\n"
@@ -405,7 +405,7 @@ def test_without_any_identity_the_reviewer_is_asked(runner: CliRunner, terminal:
 
 
 def test_an_edit_never_decides_text_the_reviewer_did_not_write(store: SQLiteStore, tmp_path: Path) -> None:
-    from draftmate.drafting import import_draft
+    from draftmate.services.drafts import import_draft
 
     paragraph = "".join(f"Line {k} of a paragraph.\n" for k in range(6))
     path = tmp_path / "plain.txt"

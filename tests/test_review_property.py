@@ -11,13 +11,13 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
-from draftmate.drafting import add_note, import_draft
+from draftmate.cli.review_loop import run_review
+from draftmate.domain.lifecycle import BLOCKING_NEEDS_COMMENT, section_states
+from draftmate.domain.records import Resolution, ReviewStatus, Severity, State
+from draftmate.domain.sections import split_sections
 from draftmate.errors import GateRefused
-from draftmate.interactive import run_review
-from draftmate.models import Resolution, ReviewStatus, Severity, State
-from draftmate.sections import split_sections
-from draftmate.store import SQLiteStore
-from draftmate.workflow import BLOCKING_NEEDS_COMMENT, section_states
+from draftmate.services.drafts import add_note, import_draft
+from draftmate.store.sqlite import SQLiteStore
 
 DRAFT = """# Sync 2.4
 

@@ -15,9 +15,9 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import EXAMPLES
-from draftmate.cli import app
-from draftmate.models import Decision, State
-from draftmate.store import SQLiteStore
+from draftmate.cli.commands import app
+from draftmate.domain.records import Decision, State
+from draftmate.store.sqlite import SQLiteStore
 
 pytestmark = pytest.mark.pty
 

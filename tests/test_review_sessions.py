@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from conftest import EXAMPLES
-from draftmate.drafting import import_draft
+from draftmate.domain.records import Decision, Resolution, State
 from draftmate.errors import GateRefused
-from draftmate.models import Decision, Resolution, State
-from draftmate.reviewing import begin_review
-from draftmate.store import SQLiteStore
+from draftmate.services.drafts import import_draft
+from draftmate.services.reviews import begin_review
+from draftmate.store.sqlite import SQLiteStore
 
 
 def accept_everything(store: SQLiteStore, draft_id: str, reviewer: str, upto: int | None = None) -> None:
@@ -65,7 +65,7 @@ def test_a_review_finished_elsewhere_is_not_reopened_by_a_stale_session(hermetic
 
 
 def test_editorial_responsibility_comes_from_config_unless_named(runner, store: SQLiteStore) -> None:  # type: ignore[no-untyped-def]
-    from draftmate.cli import app
+    from draftmate.cli.commands import app
 
     draft_id = import_draft(store, str(EXAMPLES / "release-notes.md")).id
     assert runner.invoke(app, ["config", "set", "editorial_responsibility", "Desk Editor"]).exit_code == 0

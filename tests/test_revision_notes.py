@@ -10,15 +10,15 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from draftmate import generation
-from draftmate.config import Settings
-from draftmate.drafting import import_draft
+from draftmate.cli.review_loop import run_review
+from draftmate.domain.records import Decision, Note, Origin, Resolution, Severity, State
 from draftmate.errors import GateRefused, UsageError
-from draftmate.interactive import run_review
-from draftmate.llm import FakeChat
-from draftmate.models import Decision, Note, Origin, Resolution, Severity, State
-from draftmate.reviewing import ReviewSession, begin_review
-from draftmate.store import SQLiteStore
+from draftmate.llm.chat import FakeChat
+from draftmate.services import generate as generation
+from draftmate.services.drafts import import_draft
+from draftmate.services.reviews import ReviewSession, begin_review
+from draftmate.settings.config import Settings
+from draftmate.store.sqlite import SQLiteStore
 
 # four sections: the module head (1-5), one (6-10), two (11-15), three (16-18), which holds an undefined name
 CODE = '''"""Tools."""
@@ -189,7 +189,7 @@ def test_a_text_revision_changing_a_number_against_the_context_gets_a_note(store
 def test_a_revision_records_which_model_made_it_and_the_export_names_it(store: SQLiteStore, tmp_path: Path) -> None:
     import json
 
-    from draftmate.exporting import export_draft
+    from draftmate.services.exports import export_draft
 
     draft_id = imported_code(store, tmp_path)
     chat = FakeChat(complete=['def two() -> int:\n    """The number two."""\n    return 2\n'], model="reviser-model")

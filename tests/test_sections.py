@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from draftmate.sections import Section, replace_section, split_sections
+from draftmate.domain.sections import Section, replace_section, split_sections
 
 
 def assert_covers(content: str, sections: list[Section]) -> None:

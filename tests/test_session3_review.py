@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from draftmate.domain.outcomes import changed_lines, edit_distance
 from draftmate.errors import NotFound
-from draftmate.outcomes import changed_lines, edit_distance
-from draftmate.reviewing import find_note
-from draftmate.store import SQLiteStore
+from draftmate.services.reviews import find_note
+from draftmate.store.sqlite import SQLiteStore
 
 
 def _paragraphs(skip: int | None = None) -> str:

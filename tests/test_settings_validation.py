@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from draftmate.cli import app
-from draftmate.config import resolve
+from draftmate.cli.commands import app
 from draftmate.errors import ConfigError
-from draftmate.store import SQLiteStore
+from draftmate.settings.config import resolve
+from draftmate.store.sqlite import SQLiteStore
 from reliability_support import REPO
 
 DOC = REPO / "docs" / "bad-input.md"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from draftmate.signals_code import Resolver, code_checks, declared_dependencies
+from draftmate.uncertainty.code_checks import Resolver, code_checks, declared_dependencies
 
 
 def kinds(content: str, **kw: object) -> list[tuple[str, str, tuple[int, int] | None]]:

@@ -6,7 +6,7 @@ import math
 import re
 from typing import Any
 
-from draftmate.signals_model import align, logprob_signal, match_quote, samples_signal, weak_spots_signal
+from draftmate.uncertainty.model_signals import align, logprob_signal, match_quote, samples_signal, weak_spots_signal
 
 
 def tokens(

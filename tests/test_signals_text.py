@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from draftmate.signals_text import facts, sentences, text_checks
+from draftmate.uncertainty.text_checks import facts, sentences, text_checks
 
 SOURCE = (
     "The Hubble Space Telescope was launched on April 24, 1990, aboard the Space Shuttle Discovery.\n"
@@ -103,7 +103,7 @@ def test_sentence_about_something_else_is_not_supported() -> None:
 
 
 def test_a_unit_is_not_a_name() -> None:
-    from draftmate.signals_text import facts
+    from draftmate.uncertainty.text_checks import facts
 
     kinds = [(f.kind, f.text) for f in facts("Attachments over 25 MB are uploaded in parts.")]
     assert ("entity", "MB") not in kinds

@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import EXAMPLES
-from draftmate.drafting import import_draft
-from draftmate.store import SQLiteStore
+from draftmate.services.drafts import import_draft
+from draftmate.store.sqlite import SQLiteStore
 from test_export import approve
 
 HEAVY = ("langchain", "langchain_core", "langchain_openai", "openai")
@@ -23,7 +23,7 @@ PROBE = f"""
 import json, sys
 report = sys.argv[1]
 sys.argv = ["draftmate", *sys.argv[2:]]
-from draftmate.cli import main
+from draftmate.cli.commands import main
 code = 0
 try:
     main()
@@ -72,12 +72,14 @@ def test_help_does_not_open_the_store_or_render_with_rich(tmp_path: Path, hermet
     result = probe(tmp_path, "--help")
     modules = set(result["modules"])  # type: ignore[arg-type]
     assert "sqlite3" not in modules
-    assert "draftmate.store" not in modules
+    assert "draftmate.store.sqlite" not in modules
     assert not (hermetic / "draftmate.db").exists()
 
 
 def test_the_probe_would_notice_a_heavy_import(tmp_path: Path) -> None:
-    script = PROBE.replace("from draftmate.cli import main", "import langchain_core\nfrom draftmate.cli import main")
+    script = PROBE.replace(
+        "from draftmate.cli.commands import main", "import langchain_core\nfrom draftmate.cli.commands import main"
+    )
     report = tmp_path / "report.json"
     subprocess.run([sys.executable, "-c", script, str(report), "--help"], capture_output=True, timeout=120, check=False)
     assert json.loads(report.read_text())["heavy"] == ["langchain_core"]

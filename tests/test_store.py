@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from draftmate import store as store_module
+from draftmate.domain.records import Kind, Origin, State
 from draftmate.errors import AmbiguousId, NotFound, UsageError
-from draftmate.models import Kind, Origin, State
-from draftmate.store import BUSY_TIMEOUT_MS, SQLiteStore, fts_query
+from draftmate.store import sqlite as store_module
+from draftmate.store.sqlite import BUSY_TIMEOUT_MS, SQLiteStore, fts_query
 
 
 def add(store: SQLiteStore, content: str, kind: Kind = Kind.TEXT) -> str:

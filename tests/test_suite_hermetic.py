@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 import reliability_support
 from conftest import EXAMPLES, PROXY_SETTINGS, TERMINAL_SETTINGS, clean_environment
-from draftmate.cli import app
-from draftmate.reviewing import git_identity
+from draftmate.cli.commands import app
+from draftmate.services.reviews import git_identity
 from reliability_support import LLMOCK_ENV, LLMock, llmock_binary
 
 

@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from conftest import EXAMPLES
-from draftmate.cli import app
-from draftmate.models import Kind, Origin, State
-from draftmate.store import SQLiteStore
-from draftmate.textsafe import escape_char, one_line, visible
+from draftmate.cli.commands import app
+from draftmate.domain.records import Kind, Origin, State
+from draftmate.domain.untrusted_text import escape_char, one_line, visible
+from draftmate.store.sqlite import SQLiteStore
 
 # What may never reach a terminal: C0 controls but tab and newline, DEL, C1, format characters (bidi controls,
 # zero-width, U+2060, soft hyphen, U+061C), tag characters, line/paragraph separators, surrogates.
@@ -113,7 +113,7 @@ def test_the_error_line_stays_one_line(runner: CliRunner) -> None:
 
 
 def test_a_gate_refusal_keeps_one_line_per_reason(capsys: pytest.CaptureFixture[str]) -> None:
-    from draftmate.cli import _echo_error
+    from draftmate.cli.commands import _echo_error
     from draftmate.errors import GateRefused
 
     _echo_error(GateRefused("refused\x1b[2J", ["note 1\nerror: forged", "ok"]))

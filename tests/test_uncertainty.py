@@ -10,10 +10,10 @@ from typing import Any
 
 from typer.testing import CliRunner
 
-from draftmate.cli import app
-from draftmate.signals import SpanNote
-from draftmate.store import SQLiteStore
-from draftmate.uncertainty import CALIBRATOR, LOW_AT, MEDIUM_AT, assess, dedupe, merge
+from draftmate.cli.commands import app
+from draftmate.store.sqlite import SQLiteStore
+from draftmate.uncertainty.assessment import CALIBRATOR, LOW_AT, MEDIUM_AT, assess, dedupe, merge
+from draftmate.uncertainty.spans import SpanNote
 
 
 def note(kind: str, line: int, risk: float, severity: str = "verify", why: str = "w", quote: str = "q") -> SpanNote:
@@ -64,7 +64,7 @@ def test_levels_follow_the_stated_thresholds() -> None:
 
 
 def test_unchecked_facts_alone_never_make_a_draft_low() -> None:
-    from draftmate.uncertainty import UNCHECKED_FACT_WEIGHT, UNCHECKED_FACTS_CAP
+    from draftmate.uncertainty.assessment import UNCHECKED_FACT_WEIGHT, UNCHECKED_FACTS_CAP
 
     one = merge([note("number", 1, 0.25)], signals={})
     assert one.confidence.score == UNCHECKED_FACT_WEIGHT and one.confidence.level == "high"
@@ -175,7 +175,7 @@ def test_show_with_context_flags_what_the_source_does_not_say(runner: CliRunner,
 
 
 def test_signal_summary_says_what_each_signal_found() -> None:
-    from draftmate.ui import signal_summary
+    from draftmate.cli.render import signal_summary
 
     signals = {
         "checks": {"pattern": "number"},
@@ -188,7 +188,7 @@ def test_signal_summary_says_what_each_signal_found() -> None:
 
 
 def test_each_quoted_fact_of_a_line_is_underlined() -> None:
-    from draftmate.ui import numbered
+    from draftmate.cli.render import numbered
 
     shown = numbered(
         "It rose 12% to 140 units.\n", [{"number": 1, "lines": [1, 1], "quote": "12%, 140", "severity": "verify"}]

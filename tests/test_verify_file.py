@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from draftmate.models import Origin, State
-from draftmate.store import SQLiteStore
+from draftmate.domain.records import Origin, State
+from draftmate.store.sqlite import SQLiteStore
 from test_export import CODE, TEXT, approve, cli, final_import, model_draft
 
 

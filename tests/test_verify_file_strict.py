@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from draftmate import export
+from draftmate.provenance import formats as export
 from test_export import CODE, cli, final_import
 
 REPO = Path(__file__).resolve().parent.parent

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from draftmate.errors import DraftmateError, GateRefused, IllegalTransition
-from draftmate.models import (
+from draftmate.domain.lifecycle import Action, carry_decisions, check_gate, gate_problems, next_state, section_states
+from draftmate.domain.records import (
     Decision,
     Kind,
     Note,
@@ -22,10 +22,10 @@ from draftmate.models import (
     Severity,
     State,
 )
-from draftmate.reviewing import ReviewSession, begin_review
-from draftmate.sections import Section, split_sections
-from draftmate.store import SQLiteStore, sha256_hex
-from draftmate.workflow import Action, carry_decisions, check_gate, gate_problems, next_state, section_states
+from draftmate.domain.sections import Section, split_sections
+from draftmate.errors import DraftmateError, GateRefused, IllegalTransition
+from draftmate.services.reviews import ReviewSession, begin_review
+from draftmate.store.sqlite import SQLiteStore, sha256_hex
 
 # The lifecycle of DESIGN.md, written out independently of workflow.TRANSITIONS.
 EXPECTED: dict[tuple[State, Action], State] = {

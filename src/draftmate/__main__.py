@@ -1,5 +1,5 @@
 """Run the CLI as `python -m draftmate`."""
 
-from draftmate.entry import main
+from draftmate.cli.entry import main
 
 main()

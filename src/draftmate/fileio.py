@@ -45,10 +45,8 @@ def protect(database: Path) -> None:
 
 
 def _store_files() -> list[Path]:
-    from draftmate.paths import data_dir
-
-    databases = {*_protected, data_dir() / "draftmate.db"}
-    return [db.with_name(db.name + suffix) for db in databases for suffix in _STORE_SUFFIXES]
+    # every command that writes a file opens its store first, and an opened store registers itself (protect)
+    return [db.with_name(db.name + suffix) for db in _protected for suffix in _STORE_SUFFIXES]
 
 
 def check_target(path: Path, *, overwrite: bool, make_parents: bool = False) -> Path:

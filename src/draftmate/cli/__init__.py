@@ -1,0 +1,1 @@
+"""The command line: typer commands, rendering with rich, the interactive review loop."""

@@ -1,0 +1,481 @@
+"""Terminal rendering with rich; text from models and files is always shown literally."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from typing import TYPE_CHECKING, Any, TextIO
+
+# The one escaping of text from outside, wherever it is printed (re-exported: `ui.visible`, `ui.one_line`).
+from draftmate.domain.untrusted_text import one_line as one_line
+from draftmate.domain.untrusted_text import visible as visible
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
+
+    from draftmate.domain.vocabulary import DraftSummary
+
+SEVERITY_STYLE = {"blocking": "bold red", "verify": "yellow", "info": "cyan"}
+STATUS_STYLE = {"draft": "white", "in_review": "yellow", "final": "green", "rejected": "red", "changes": "magenta"}
+CONFIDENCE_STYLE = {"low": "red", "medium": "yellow", "high": "green"}
+
+
+def literal(text: str, style: str = "") -> Text:
+    """Untrusted text as a rich Text: never parsed as markup, control characters made visible."""
+    from rich.text import Text
+
+    return Text(visible(text), style=style)
+
+
+def console(stderr: bool = False) -> Console:
+    """A console; markup and auto-highlighting off so nothing in data is interpreted."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, markup=False, emoji=False)
+
+
+def short(draft_id: str) -> str:
+    """The 8 digits people type."""
+    return draft_id[:8]
+
+
+def render_list(rows: list[DraftSummary], out: TextIO, *, width: int | None = None, color: bool | None = None) -> None:
+    """The drafts as aligned columns, newest first; plain text, not rich, because `list` must start fast."""
+    if not rows:
+        out.write("no drafts yet: import one with `draftmate draft --from-file FILE`\n")
+        return
+    if color is None:
+        color = out.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+    if width is None:
+        width = shutil.get_terminal_size((100, 24)).columns
+    header = ("id", "status", "kind", "conf", "v", "created", "title")
+    cells = [
+        (
+            short(r.id),
+            r.status.value + ("*" if r.incomplete else ""),
+            r.kind.value,
+            r.confidence or "-",
+            str(r.current_version),
+            r.created_at[:16].replace("T", " "),
+            one_line(r.title),
+        )
+        for r in rows
+    ]
+    widths = [max(len(c[i]) for c in (header, *cells)) for i in range(len(header) - 1)]
+    room = max(12, width - sum(widths) - 2 * len(widths))
+    styles = [("bold",) * len(header)]
+    styles += [
+        ("", STATUS_STYLE.get(r.status.value, ""), "", CONFIDENCE_STYLE.get(r.confidence or "", ""), "", "", "")
+        for r in rows
+    ]
+    for row, row_styles in zip((header, *cells), styles, strict=True):
+        parts = [_ansi(cell.ljust(w), style, color) for cell, w, style in zip(row, widths, row_styles, strict=False)]
+        parts.append(_ansi(_clip(row[-1], room), row_styles[-1], color))
+        out.write("  ".join(parts).rstrip() + "\n")
+
+
+ANSI_CODES = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "magenta": "35", "cyan": "36"}
+
+
+def _ansi(text: str, style: str, color: bool) -> str:
+    """`text` in a style's colours when colour is on; styles other than ANSI_CODES' are left plain."""
+    codes = [ANSI_CODES[word] for word in style.split() if word in ANSI_CODES]
+    if not color or not codes or not text.strip():
+        return text
+    return f"\x1b[{';'.join(codes)}m{text}\x1b[0m"
+
+
+def _clip(text: str, room: int) -> str:
+    """`text` cut to `room` terminal cells (wide characters count two), with an ellipsis when cut."""
+    if sum(_cells(c) for c in text) <= room:
+        return text
+    kept, used = [], 0
+    for c in text:
+        if used + _cells(c) > room - 1:
+            break
+        kept.append(c)
+        used += _cells(c)
+    return "".join(kept) + "\u2026"
+
+
+def _cells(char: str) -> int:
+    import unicodedata
+
+    if unicodedata.combining(char):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+# What `draft` prints back of a long draft it just stored: a 2 MB import took a minute to lay out in rich, to show
+# a reviewer text they already have; `show` and `review` print it all.
+SHOWN_AFTER_DRAFTING = (2_000, 10_000)  # lines, characters per line
+
+
+def render_draft(
+    record: dict[str, Any], out: Console, *, content: str | None = None, limit: tuple[int, int] | None = None
+) -> None:
+    """A draft with its risky lines highlighted and its notes listed under it; `limit` (lines, characters per line)
+    shortens a long one, saying what was left out."""
+    from rich.rule import Rule
+
+    if not record["versions"]:
+        out.print(literal(f"{short(record['id'])}  {record['status']}  {record['title']}", "bold"))
+        out.print(
+            literal(f"no content yet: drafting was cut short; run `draftmate draft --retry {short(record['id'])}`")
+        )
+        return
+    version = record["versions"][-1]
+    conf = record["confidence"]
+    header = literal(f"{short(record['id'])}  ", "bold")
+    header.append(literal(record["status"], STATUS_STYLE.get(record["status"], "")))
+    header.append(
+        literal(
+            f"  {record['kind']}{('/' + record['lang']) if record['lang'] else ''}"
+            f"  v{version['number']} ({version['origin']})  confidence "
+        )
+    )
+    header.append(literal(conf["level"], CONFIDENCE_STYLE.get(conf["level"], "")))
+    if conf.get("score") is not None:
+        header.append(literal(f" (risk {conf['score']:.2f})", "dim"))
+    if record["incomplete"]:
+        header.append(literal("  INCOMPLETE", "bold red"))
+    out.print(header)
+    out.print(literal(record["title"], "bold"))
+    out.print(Rule(style="dim"))
+    current_notes = [n for n in record["notes"] if n["version"] == version["number"] and n["lines"]]
+    text = content if content is not None else version["content"]
+    out.print(numbered(text, current_notes, limit=limit))
+    if limit is not None and text.count("\n") + 1 > limit[0]:
+        left = len(text.splitlines()) - limit[0]
+        out.print(
+            literal(f"… {left:,} more lines not shown: `draftmate show {short(record['id'])}` prints them all", "dim")
+        )
+    out.print(Rule(style="dim"))
+    render_notes(record["notes"], out)
+
+
+def numbered(content: str, notes: list[dict[str, Any]], start: int = 1, limit: tuple[int, int] | None = None) -> Text:
+    """Content with line numbers from `start`; lines a note points at are highlighted, its quote underlined; with
+    `limit` (lines, characters per line), only that much."""
+    from rich.text import Text
+
+    lines = content.splitlines() or [""]
+    width = len(str(start + len(lines) - 1))
+    if limit is not None:
+        lines = [
+            line if len(line) <= limit[1] else f"{line[: limit[1]]} … ({len(line) - limit[1]:,} more characters)"
+            for line in lines[: limit[0]]
+        ]
+    last = start + len(lines) - 1
+    marks: dict[int, list[dict[str, Any]]] = {}
+    for n in notes:
+        for marked in range(max(n["lines"][0], start), min(n["lines"][1], last) + 1):
+            marks.setdefault(marked, []).append(n)
+    text = Text()
+    for number, line in enumerate(lines, start=start):
+        hits = marks.get(number, [])
+        worst = _worst(hits)
+        gutter = ",".join(str(n["number"]) for n in hits)
+        text.append(f"{number:>{width}} ", style="dim")
+        text.append(f"{gutter:>4} " if gutter else "     ", style=SEVERITY_STYLE.get(worst, "dim"))
+        shown = literal(line, "on grey19" if hits else "")
+        for n in hits:
+            _underline_quote(shown, n.get("quote") or "")
+        text.append_text(shown)
+        text.append("\n")
+    return text
+
+
+def _underline_quote(shown: Text, quote: str) -> None:
+    """Underline a note's quoted words inside a shown line, so the risky span stands out, not just its line."""
+    for part in visible(quote).splitlines():
+        part = part.strip()
+        at = shown.plain.find(part) if part else -1
+        if at >= 0:
+            shown.stylize("bold underline", at, at + len(part))
+            continue
+        # A note on several facts of a line quotes them joined by ", ": underline each one found.
+        for piece in part.split(", "):
+            piece = piece.strip()
+            at = shown.plain.find(piece) if len(piece) > 1 else -1
+            if at >= 0:
+                shown.stylize("bold underline", at, at + len(piece))
+
+
+def _worst(notes: list[dict[str, Any]]) -> str:
+    order = ["blocking", "verify", "info"]
+    return next((s for s in order if any(n["severity"] == s for n in notes)), "")
+
+
+def render_notes(notes: list[dict[str, Any]], out: Console) -> None:
+    """The notes as a table: number, severity, lines, quote, why, signals, resolution."""
+    if not notes:
+        out.print(literal("no uncertainty notes", "dim"))
+        return
+    from rich.table import Table  # only here: with its layout math it is a fifth of `show`'s rich imports
+
+    table = Table(box=None, header_style="bold", pad_edge=False, expand=False)
+    for column in ("#", "severity", "risk", "lines", "quote", "why", "signals", "resolved"):
+        table.add_column(column, overflow="fold")
+    for n in notes:
+        lines = "-" if not n["lines"] else f"{n['lines'][0]}-{n['lines'][1]}"
+        resolution = n["resolution"]
+        resolved = "open" if not resolution else f"{resolution['status']} by {resolution['by']}"
+        risk = n.get("risk")
+        table.add_row(
+            str(n["number"]),
+            literal(n["severity"], SEVERITY_STYLE.get(n["severity"], "")),
+            "-" if risk is None else f"{risk:.2f}",
+            lines,
+            literal(n["quote"][:60]),
+            literal(n["why"]),
+            literal(signal_summary(n["signals"], n["source"])),
+            literal(resolved, "dim" if resolution else "bold"),
+        )
+    out.print(table)
+
+
+def signal_summary(signals: dict[str, Any], source: str) -> str:
+    """The signals behind a note in a few words: which check, how sure the model was, what the samples said."""
+    parts = []
+    for name, detail in sorted(signals.items()):
+        if not isinstance(detail, dict):
+            parts.append(name)
+        elif name == "checks":
+            keys = ("grounding", "pattern", "pyflakes", "parse", "import", "how")
+            what = next((str(detail[k]) for k in keys if k in detail), "")
+            parts.append(f"checks:{what}" if what else "checks")
+        elif name == "logprobs" and detail.get("min_p") is not None:
+            parts.append(f"logprobs p={float(detail['min_p']):.2f}")
+        elif name == "samples" and "of" in detail:
+            parts.append(f"samples {detail.get('agree', 0)}/{detail['of']} agree")
+        elif name == "self":
+            parts.append("self-flagged")
+        else:
+            parts.append(name)
+    return ", ".join(parts) or source
+
+
+# ---- calibration report (issue 7) ---------------------------------------------------------------------------
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def _num(value: float | None, digits: int = 3) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def render_calibration(result: dict[str, Any], out: Console) -> None:
+    """The calibration report: metrics, the high-confidence error rate, an alert, the reliability table."""
+    from rich.table import Table
+
+    scope = ", ".join(f"{k} {v}" for k, v in result["filters"].items() if v) or "all drafts"
+    # Lines kept under 80 columns: the report is often read in a narrow terminal or a CI log.
+    out.print(
+        literal(
+            f"calibration of draft risk ({scope}): "
+            f"{result['labelled']} labelled drafts of {result['predictions']} predictions"
+        )
+    )
+    out.print(literal(f"error = rejected, changes requested, or edit distance > {result['edit_threshold']:.2f}"))
+    if not result["enough"]:
+        out.print(
+            literal(
+                f"too few labels: the report needs at least {result['min_labels']} reviewed drafts; "
+                f"review {result['needed']} more to see it"
+            )
+        )
+        return
+    out.print(
+        literal(
+            f"errors {result['errors']} ({_pct(result['error_rate'])})  AUROC {_num(result['auroc'])}  "
+            f"AUPRC {_num(result['auprc'])}  Brier {_num(result['brier'])}  ECE {_num(result['ece'])}"
+        )
+    )
+    high, target = result["high"], result["target_error_rate"]
+    if high["count"]:
+        lo, hi = high["interval"]
+        out.print(
+            literal(
+                f"high confidence: {high['errors']} errors in {high['count']} drafts = {_pct(high['rate'])} "
+                f"(target {_pct(target)})"
+            )
+        )
+        out.print(literal(f"  95% Wilson interval {_pct(lo)} to {_pct(hi)}"))
+    else:
+        out.print(literal("high confidence: no labelled draft was called high"))
+    if result["alert"]:
+        out.print(
+            literal(
+                f"ALERT: high-confidence errors may exceed the target: upper bound "
+                f"{_pct(high['interval'][1])} > {_pct(target)}",
+                "bold red",
+            )
+        )
+        out.print(literal("  recalibrate with `draftmate calibration --fit`", "bold red"))
+    table = Table(title="reliability, 10 bins of predicted risk", box=None, header_style="bold")
+    for column in ("risk bin", "drafts", "errors", "mean risk", "error rate", "gap"):
+        table.add_column(column, justify="right")
+    for b in result["reliability"]:
+        gap = None if not b["count"] else b["error_rate"] - b["mean_risk"]
+        table.add_row(
+            f"{b['lo']:.1f}-{b['hi']:.1f}",
+            str(b["count"]),
+            str(b["errors"]),
+            _num(b["mean_risk"]),
+            _pct(b["error_rate"]),
+            "-" if gap is None else f"{gap:+.3f}",
+        )
+    out.print(table)
+    spans = result["spans"]
+    if spans["labelled"]:
+        out.print(literal(f"spans: reviewers changed {spans['changed']} of {spans['labelled']} noted spans"))
+        out.print(literal(f"  AUROC of note risk for a changed span {_num(spans['auroc'])}"))
+    calibrators = ", ".join(f"{k} ({v})" for k, v in sorted(result["calibrators"].items()))
+    out.print(literal(f"scored by: {calibrators}"))
+    out.print(literal(f"active calibrator: {result['active_calibrator'] or 'built-in thresholds'}"))
+    if result.get("stored_calibrators"):
+        stored = ", ".join(result["stored_calibrators"])
+        out.print(literal(f"stored calibrators: {stored} (switch with --activate VERSION or --reset)"))
+
+
+def render_fit(fitted: dict[str, Any], out: Console) -> None:
+    """What `calibration --fit` stored."""
+    th, m = fitted["thresholds"], fitted["metrics"]
+    held = m.get("held_out")
+    if held:
+        out.print(
+            literal(
+                f"held-out check: {held['method']} fitted on the older {held['train_labels']} labels, "
+                f"scored on the newest {held['test_labels']}"
+            )
+        )
+        for name, figures in (("uncalibrated", held["uncalibrated"]), ("calibrated", held["calibrated"])):
+            out.print(literal(f"  {name + ':':13} {_figures_line(figures)}"))
+    else:
+        needed = m["held_out_from"]
+        out.print(literal(f"figures are in-sample (on the labels fitted): a held-out check needs {needed} labels"))
+        out.print(
+            literal(
+                f"Brier {_num(m['before']['brier'])} -> {_num(m['after']['brier'])}, "
+                f"ECE {_num(m['before']['ece'])} -> {_num(m['after']['ece'])} (in sample)"
+            )
+        )
+    refit = "refit on all" if held else "fitted on"
+    out.print(
+        literal(f"stored calibrator {fitted['version']} ({fitted['method']}) {refit} {fitted['n_labels']} labels")
+    )
+    if fitted["nothing_high"]:
+        out.print(
+            literal(
+                f"no range of risk has errors safely under the target {_pct(m['target_error_rate'])}:",
+                "bold yellow",
+            )
+        )
+        out.print(literal("  nothing will be called high confidence", "bold yellow"))
+    else:
+        high = m["high"]
+        out.print(
+            literal(
+                f"high confidence below calibrated risk {th['medium_at']:.3f}: "
+                f"{high['errors']} errors in {high['count']} drafts (in sample)"
+            )
+        )
+        out.print(literal(f"  95% upper bound {_pct(high['interval'][1])} < target {_pct(m['target_error_rate'])}"))
+    out.print(literal(f"low confidence at calibrated risk {th['low_at']:.3f} and above"))
+    out.print(literal(f"new drafts are now scored with {fitted['version']}"))
+
+
+def _figures_line(figures: dict[str, Any]) -> str:
+    high = figures["high"]
+    return (
+        f"AUROC {_num(figures['auroc'])}  Brier {_num(figures['brier'])}  ECE {_num(figures['ece'])}  "
+        f"high {high['errors']}/{high['count']} wrong ({_pct(high['rate'])})"
+    )
+
+
+def in_effect_text(effect: dict[str, Any]) -> str:
+    """Which calibrator scores new drafts, and its thresholds, in a few words."""
+    if effect["calibrator"] is None:
+        return f"built-in thresholds (medium at raw risk {effect['medium_at']:.2f}, low at {effect['low_at']:.2f})"
+    return (
+        f"{effect['calibrator']} ({effect['method']}, {effect['n_labels']} labels; "
+        f"medium at calibrated risk {effect['medium_at']:.3f}, low at {effect['low_at']:.3f})"
+    )
+
+
+def render_switch(done: dict[str, Any], out: Console) -> None:
+    """What `calibration --reset` or `--activate` left in effect, in one line."""
+    effect = in_effect_text(done["in_effect"])
+    if "activated" in done:
+        line = f"new drafts are scored with {effect}"
+    elif done["deactivated"]:
+        version = done["deactivated"]
+        line = (
+            f"reset: new drafts are scored with {effect}; {version} is kept "
+            f"(`draftmate calibration --activate {version}` restores it)"
+        )
+    else:
+        line = f"nothing to reset: {effect} already in effect"
+    out.print(literal(line), soft_wrap=True)
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null once its reader has gone (`| head`), so later writes and the exit flush are quiet."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, ValueError, OSError):  # not a real file (a test's capture): nothing to silence
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
+def stream_printer(out: Console) -> Any:
+    """A callback writing model text to the terminal as it arrives, literally (no markup, controls made visible)."""
+
+    def write(chunk: str) -> None:
+        out.file.write(visible(chunk))
+        out.file.flush()
+
+    return write
+
+
+def render_ideas(ideas: list[dict[str, Any]], out: Console) -> None:
+    """Brainstormed ideas as a numbered table, for `draft --idea N`."""
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for column in ("#", "idea", "rationale", "risks"):
+        table.add_column(column, overflow="fold")
+    for idea in ideas:
+        table.add_row(
+            str(idea["number"]),
+            literal(idea["title"], "bold"),
+            literal(idea["rationale"]),
+            literal("; ".join(idea["risks"]) or "-", "yellow"),
+        )
+    out.print(table)
+
+
+CHECK_STYLE = {"ok": "green", "warn": "yellow", "fail": "bold red", "skip": "dim"}
+
+
+def render_checks(checks: list[Any], out: Console) -> None:
+    """`doctor`'s findings as a table."""
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for column in ("check", "status", "detail"):
+        table.add_column(column, overflow="fold")
+    for check in checks:
+        table.add_row(
+            literal(check.name), literal(check.status, CHECK_STYLE.get(check.status, "")), literal(check.detail)
+        )
+    out.print(table)

@@ -1,0 +1,1 @@
+"""The model seam (an OpenAI-compatible chat endpoint) and the prompt templates."""

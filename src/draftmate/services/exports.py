@@ -1,0 +1,463 @@
+"""Exporting final work, and checking an exported file against the store it came from.
+
+Only a `final` draft leaves: its current version is the approved one, that content still hashes to the approved
+sha256, an approving review of that version exists, and the draft's rows match what its audit events recorded.
+Anything else raises GateRefused saying what is missing, before any file is touched.
+
+When a draft becomes final its export record (provenance, notes, review) is made once and sealed: stored with
+its digest in the audit chain (`seal`). `export --all` writes JSON Lines (one record per line, the same object
+`--format json` writes), streamed so memory stays flat however many drafts there are: a draft whose seal still
+holds (nothing written to its rows or audit events since, as the database's triggers count; the seal and the
+content matching their recorded hashes) is written from its seal; any other is rebuilt from its rows with every
+row-level tamper check a single export runs. Re-hashing the whole audit chain is `draftmate verify`'s job, not
+repeated per draft.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from draftmate.domain.vocabulary import ReviewStatus, State
+from draftmate.errors import GateRefused, NotFound, UsageError
+from draftmate.provenance import formats as export
+from draftmate.store.sqlite import DraftBundle, RowBundle, SQLiteStore, bundle_of, sha256_hex
+
+if TYPE_CHECKING:  # pydantic loads only when a model is built: a bulk export of sealed drafts builds none
+    from draftmate.domain.records import Review
+
+
+@dataclass
+class ExportResult:
+    """What an export wrote (or, for `-o -`, what to print) and the provenance it carries."""
+
+    draft_id: str
+    fmt: str
+    paths: list[Path]
+    provenance: dict[str, Any]
+    stdout: bytes | None = None
+
+    @property
+    def trailer(self) -> str:
+        """The commit-message trailer for this export."""
+        return export.trailer(self.provenance)
+
+
+def load_bundle(store: SQLiteStore, draft_id: str, *, deep: bool = True) -> DraftBundle:
+    """One draft with everything an export reads, and the tamper checks of its rows and audit events."""
+    with store.snapshot():  # rows and tamper checks from one committed state, while others write
+        bundle = next(store.iter_bundles([draft_id], deep=deep), None)
+    if bundle is None:
+        raise NotFound(f"no draft {draft_id!r}; `draftmate list` shows the drafts there are")
+    return bundle
+
+
+def approving_review(bundle: DraftBundle) -> Review | None:
+    """The last review that approved the draft."""
+    approved = [r for r in bundle.reviews if r.status is ReviewStatus.APPROVED]
+    return approved[-1] if approved else None
+
+
+def refusal(bundle: DraftBundle) -> GateRefused | None:
+    """Why this draft may not be exported, or None when it may."""
+    draft, short = bundle.draft, bundle.draft.id[:8]
+    if draft.status is State.FINAL:
+        problems = final_problems(bundle)
+        if not problems:
+            return None
+        return GateRefused(
+            f"draft {short} is final but does not check out, so it cannot be exported; nothing was written:",
+            [*problems, "run `draftmate verify` to see the whole audit chain"],
+        )
+    reasons = _not_final_reasons(bundle)
+    return GateRefused(f"draft {short} is {draft.status.value}, not final; nothing was written:", reasons)
+
+
+def _not_final_reasons(bundle: DraftBundle) -> list[str]:
+    draft, short = bundle.draft, bundle.draft.id[:8]
+    last = bundle.reviews[-1] if bundle.reviews else None
+    if draft.status is State.IN_REVIEW and last is not None and last.status is ReviewStatus.OPEN:
+        version = next(v for v in bundle.versions if v.number == draft.current_version)
+        from draftmate.domain.lifecycle import gate_problems
+        from draftmate.domain.sections import split_sections
+
+        sections = split_sections(version.content, draft.kind.value, draft.lang)
+        problems = gate_problems(sections, last, bundle.notes)
+        return [*problems, f"finish the review: draftmate review {short}"]
+    if draft.status in (State.CHANGES, State.REJECTED) and last is not None:
+        what = "asked for changes" if draft.status is State.CHANGES else "rejected it"
+        why = f": {export._one_line(last.reason)}" if last.reason.strip() else ""
+        return [f"{export._one_line(last.reviewer)} {what}{why}", "draft or import a new version, then review it"]
+    earlier = approving_review(bundle)
+    if earlier is not None:  # approved once, then a new version came: "nobody has approved it" would be untrue
+        who = export._one_line(earlier.reviewer)
+        return [
+            f"version {draft.current_version} is not approved ({who} approved version {earlier.version});"
+            f" review it: draftmate review {short}"
+        ]
+    return [f"nobody has approved it; review it: draftmate review {short}"]
+
+
+def final_problems(bundle: DraftBundle) -> list[str]:
+    """What is wrong with a final draft: the approved content, its review, or rows that differ from the audit log."""
+    draft = bundle.draft
+    problems = list(bundle.problems)
+    if draft.approved_sha256 is None or draft.approved_version is None:
+        return [*problems, "no approved sha256 is pinned to it"]
+    version = next((v for v in bundle.versions if v.number == draft.approved_version), None)
+    if version is None:
+        return [*problems, f"its approved version {draft.approved_version} is missing"]
+    if sha256_hex(version.content) != draft.approved_sha256 or version.sha256 != draft.approved_sha256:
+        problems.append(f"the content of version {version.number} no longer hashes to the approved sha256")
+    if draft.current_version != draft.approved_version:
+        problems.append(f"its current version {draft.current_version} is not the approved version {version.number}")
+    review = approving_review(bundle)
+    if review is None or review.version != draft.approved_version:
+        problems.append(f"no approving review of version {draft.approved_version} was found")
+    return problems
+
+
+def provenance_of(bundle: DraftBundle, review: Review, tool_version: str) -> dict[str, Any]:
+    """The provenance record of the version `review` approved; its tool version is the one that sealed it, if any."""
+    sealed_with = bundle.sealed_tool_version(review.version) or tool_version
+    return export.build_provenance(
+        bundle.draft, bundle.versions, bundle.notes, review, bundle.outcomes, tool_version=sealed_with
+    )
+
+
+def seal(store: SQLiteStore, draft_id: str, *, actor: str, tool_version: str) -> bool:
+    """Make and record the export record of a draft that has just become final (inside its transaction).
+
+    A draft whose rows fail their tamper checks or the export gate gets no seal: every export of it then goes
+    the row-by-row way, which refuses it. Returns whether a seal was recorded.
+    """
+    bundle = load_bundle(store, draft_id, deep=False)
+    review = approving_review(bundle)
+    if review is None or refusal(bundle) is not None:
+        return False
+    # this draftmate seals it: not provenance_of, which would name an earlier seal of the same version, if any
+    provenance = export.build_provenance(
+        bundle.draft, bundle.versions, bundle.notes, review, bundle.outcomes, tool_version=tool_version
+    )
+    store.add_seal(
+        draft_id,
+        version=review.version,
+        content_sha256=provenance["content_sha256"],
+        tool_version=tool_version,
+        around=export.seal_texts(provenance, bundle.notes, review),
+        actor=actor,
+    )
+    return True
+
+
+def export_draft(
+    store: SQLiteStore,
+    draft_id: str,
+    *,
+    fmt: str | None,
+    output: str | None,
+    force: bool,
+    disclose: bool,
+    tool_version: str,
+) -> ExportResult:
+    """Export one final draft; refuse (GateRefused, nothing written) anything that is not."""
+    if fmt is not None and fmt not in export.FORMATS:
+        from draftmate.errors import UsageError
+
+        raise UsageError(f"--format {fmt!r}: use one of {', '.join(export.FORMATS)}")
+    bundle = load_bundle(store, draft_id)
+    refused = refusal(bundle)
+    if refused is not None:
+        raise refused
+    review = approving_review(bundle)
+    assert review is not None  # refusal() checked it
+    draft = bundle.draft
+    fmt = fmt or export.default_format(draft)
+    version = next(v for v in bundle.versions if v.number == draft.approved_version)
+    provenance = provenance_of(bundle, review, tool_version)
+    rendered = export.render(fmt, provenance, version.content, notes=bundle.notes, review=review, disclose=disclose)
+    from draftmate.fileio import is_stdout
+
+    if output is not None and is_stdout(output):
+        return ExportResult(draft.id, fmt, [], provenance, stdout=rendered.data)
+    path = Path(output) if output else export.default_path(draft, fmt, bundle.versions)
+    files = [(path, rendered.data)]
+    if rendered.sidecar is not None:
+        from draftmate.fileio import check_target
+
+        check_target(path, overwrite=force)  # `-o .` is a directory: refused before a sidecar name is made from it
+        files.append((export.sidecar_path(path), rendered.sidecar))
+    export.write_files(files, force=force)
+    return ExportResult(draft.id, fmt, [p for p, _ in files], provenance)
+
+
+@dataclass
+class BulkReport:
+    """How `export --all` went: records written (how many straight from their seals), and the refusals with why."""
+
+    written: int = 0
+    sealed: int = 0
+    refused: list[str] = field(default_factory=list)
+
+
+def iter_final_lines(store: SQLiteStore, report: BulkReport, *, tool_version: str) -> Iterator[bytes]:
+    """Every exportable final draft as one JSON line (UTF-8), oldest first; refusals are noted in `report`.
+
+    A draft whose seal holds is written from it. The others (no seal: made final before seals existed, or
+    written to since, or tampered with) are rebuilt from their rows in batches, with the tamper checks a single
+    export runs.
+    """
+    unsealed: list[str] = []
+    for draft_id, sealed in store.iter_sealed_finals():
+        if sealed is None:
+            unsealed.append(draft_id)
+            if len(unsealed) == _BATCH:
+                yield from _rebuilt_lines(store, unsealed, report, tool_version=tool_version)
+                unsealed = []
+            continue
+        if unsealed:  # first the ones before it: the output stays oldest first
+            yield from _rebuilt_lines(store, unsealed, report, tool_version=tool_version)
+            unsealed = []
+        report.written += 1
+        report.sealed += 1
+        yield b"".join(sealed)  # head, the content as a JSON string, tail
+    yield from _rebuilt_lines(store, unsealed, report, tool_version=tool_version)
+
+
+_BATCH = 500
+
+
+def _rebuilt_lines(
+    store: SQLiteStore, draft_ids: list[str], report: BulkReport, *, tool_version: str
+) -> Iterator[bytes]:
+    """The lines of final drafts without a seal that holds, rebuilt from their rows after their tamper checks.
+
+    One that passes them and `final_problems`'s checks is written straight from its rows (no models: most of
+    the time per draft); any other goes the single export's way, through validated models, which refuses it
+    with the same words.
+    """
+    if not draft_ids:
+        return
+    for rows in store.iter_bundle_rows(draft_ids, deep=False):
+        checked = _checks_out(rows)
+        if checked is not None:
+            version, review = checked
+            report.written += 1
+            yield export.json_line_of_rows(
+                rows.draft,
+                rows.versions,
+                rows.notes,
+                review,
+                rows.outcomes,
+                version["content"],
+                tool_version=rows.sealed_tool_version(version["number"]) or tool_version,
+            ).encode("utf-8")
+            continue
+        # the single export's own path decides the rest (it refuses them; one it would write, it writes)
+        bundle = bundle_of(rows)
+        refused = refusal(bundle)
+        approval = approving_review(bundle)
+        if refused is not None or approval is None:
+            report.refused.append(str(refused).splitlines()[0] if refused else f"draft {bundle.draft.id[:8]}")
+            continue
+        content = next(v for v in bundle.versions if v.number == bundle.draft.approved_version).content
+        provenance = provenance_of(bundle, approval, tool_version)
+        provenance["export"] = dict(export.BULK_EXPORT)
+        report.written += 1
+        yield (export.dumps_record(export.json_record(provenance, content, bundle.notes, approval)) + "\n").encode()
+
+
+_FINAL, _APPROVED = State.FINAL.value, ReviewStatus.APPROVED.value
+
+
+def _checks_out(rows: RowBundle) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The approved version and approving review rows of a final draft `final_problems` finds nothing wrong
+    with (the same checks, on rows); None for any other, which then goes through `refusal`."""
+    draft = rows.draft
+    number, pinned = draft["approved_version"], draft["approved_sha256"]
+    if rows.problems or draft["status"] != _FINAL or number is None or pinned is None:
+        return None
+    if draft["current_version"] != number:
+        return None
+    version = next((v for v in rows.versions if v["number"] == number), None)
+    if version is None or version["sha256"] != pinned or sha256_hex(version["content"]) != pinned:
+        return None
+    approved = [r for r in rows.reviews if r["status"] == _APPROVED]
+    if not approved or approved[-1]["version"] != number:
+        return None
+    return version, approved[-1]
+
+
+# ---- verify --file -------------------------------------------------------------------------------------
+
+
+@dataclass
+class FileCheck:
+    """The outcome of checking an exported file: what it is, and every problem found."""
+
+    path: Path
+    draft_id: str
+    title: str
+    version: int | None
+    problems: list[str]
+    notes: list[str]
+
+    @property
+    def ok(self) -> bool:
+        """True when the file is exactly what was approved and the records behind it are intact."""
+        return not self.problems
+
+
+def verify_file(store: SQLiteStore, path: Path, *, tool_version: str) -> FileCheck:
+    """Check an exported file against the approved sha256, its provenance against the store, and the audit log."""
+    exported = export.read_export(path)
+    claimed = exported.provenance
+    draft_id = str(claimed["draft_id"])
+    try:
+        bundle = load_bundle(store, draft_id, deep=True)
+    except NotFound:
+        raise NotFound(
+            f"{path} was exported from draft {draft_id[:8]}, which this store does not have; "
+            "set DRAFTMATE_HOME to the store it came from"
+        ) from None
+    draft = bundle.draft
+    check = FileCheck(path, draft.id, draft.title, None, list(exported.problems or []), [])
+    review = next((r for r in bundle.reviews if r.id == claimed.get("review_id")), None)
+    if review is None or review.status is not ReviewStatus.APPROVED:
+        check.problems.append(f"the review it names ({str(claimed.get('review_id'))[:8]}) is not an approval")
+        check.problems += bundle.problems
+        return check
+    check.version = review.version
+    version = next((v for v in bundle.versions if v.number == review.version), None)
+    if version is None:
+        check.problems.append(f"the approved version {review.version} is missing from the store")
+        return check
+    actual = _sha256_bytes(exported.content)
+    lf = exported.content.replace(b"\r\n", b"\n")
+    if actual != version.sha256 and lf != exported.content and _sha256_bytes(lf) == version.sha256:
+        actual = version.sha256  # only the line endings changed (git's autocrlf): the text is the approved text
+        check.notes.append("its line endings are CRLF; with LF endings, as exported, it is the approved content")
+    if actual != version.sha256:
+        check.problems.append(
+            f"its content differs from version {version.number} as approved: sha256 {actual[:12]}…, "
+            f"approved {version.sha256[:12]}… (changed after export?)"
+        )
+    expected = provenance_of(bundle, review, tool_version)
+    check.problems += _export_block_problems(claimed, None if exported.via_sidecar else exported.fmt)
+    check.problems += _provenance_differences(claimed, expected)
+    check.problems += _disclosure_differences(claimed, expected, version.content)
+    if exported.record is not None:
+        check.problems += _record_differences(exported.record, bundle, review)
+    check.problems += bundle.problems
+    if draft.status is not State.FINAL or draft.current_version != review.version:
+        check.notes.append(
+            f"the draft has moved on since: it is now version {draft.current_version}, {draft.status.value}"
+        )
+    return check
+
+
+def _disclosure_differences(claimed: dict[str, Any], expected: dict[str, Any], content: str) -> list[str]:
+    """The sidecar's `--disclose` line must be the one draftmate writes, or a line added later would pass as it."""
+    named = (claimed.get("export") or {}).get("disclosure_line")
+    if named is None:
+        return []
+    fmt = str((claimed.get("export") or {}).get("format", "code"))
+    try:
+        number, text = export.disclosure_line(content, expected, fmt)
+    except UsageError:
+        return ["its sidecar names a disclosure line, but this kind of file gets none"]
+    if named != {"number": number, "text": text}:
+        where = named.get("number", "?") if isinstance(named, dict) else "?"
+        return [
+            f"its sidecar names line {str(where)[:8]} as the disclosure line, which is not the line draftmate "
+            "writes (was a line added?)"
+        ]
+    return []
+
+
+EXPORT_BLOCK_KEYS = ("format", "disclosure_line")
+
+
+def _export_block_problems(claimed: dict[str, Any], carried: str | None) -> list[str]:
+    """The `export` block may differ from the store's record only as an export writes it: exactly `format` (as the
+    file was read, `carried`: md or json; code or txt for a sidecar, None) and `disclosure_line`."""
+    block = claimed.get("export", _MISSING)
+    if block is _MISSING:
+        return ["its provenance has no export block (format, disclosure_line), which every draftmate export has"]
+    if not isinstance(block, dict):
+        return [f"provenance field export is {repr(block)[:60]}; draftmate writes format and disclosure_line there"]
+    problems = [
+        f"provenance field export.{str(k)[:40]} is not one draftmate writes"
+        for k in block
+        if k not in EXPORT_BLOCK_KEYS
+    ]
+    problems += [f"provenance field export.{k} is missing" for k in EXPORT_BLOCK_KEYS if k not in block]
+    fmt = block.get("format")
+    allowed = (carried,) if carried else ("code", "txt")  # a sidecar: only code and txt exports get one
+    if "format" in block and fmt not in allowed:
+        problems.append(
+            f"provenance field export.format is {repr(fmt)[:40]}; this file can only be {' or '.join(allowed)}"
+        )
+    line = block.get("disclosure_line")
+    if line is not None and carried:
+        problems.append(f"provenance field export.disclosure_line is set; a {carried} export has none")
+    elif line is not None and not (
+        isinstance(line, dict)
+        and set(line) == {"number", "text"}
+        and type(line["number"]) is int
+        and line["number"] >= 1
+        and isinstance(line["text"], str)
+    ):
+        problems.append(f"provenance field export.disclosure_line is {repr(line)[:60]}; not what draftmate writes")
+    return problems
+
+
+def _sha256_bytes(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+# Fields that may differ between an export and a check made later with another draftmate.
+VOLATILE = {"export", "generator.tool_version"}
+
+
+def _provenance_differences(claimed: dict[str, Any], expected: dict[str, Any]) -> list[str]:
+    found = dict(_flatten(claimed))
+    wanted = dict(_flatten(expected))
+    problems = []
+    for key in sorted(set(found) | set(wanted)):
+        if key in VOLATILE or key.split(".")[0] in VOLATILE:
+            if key == "generator.tool_version" and key in found and not isinstance(found[key], str):
+                problems.append(f"provenance field {key} is {repr(found[key])[:40]}; draftmate writes a version string")
+            continue
+        if key not in wanted:
+            problems.append(f"provenance field {key[:60]} is not one draftmate writes (it is {repr(found[key])[:40]})")
+            continue
+        if found.get(key, _MISSING) != wanted.get(key, _MISSING):
+            shown = "missing" if key not in found else repr(found[key])[:60]
+            problems.append(f"provenance field {key} is {shown}; the store recorded {repr(wanted.get(key))[:60]}")
+    return problems
+
+
+_MISSING = object()
+
+
+def _flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    if isinstance(value, dict) and value:
+        for key, inner in value.items():
+            yield from _flatten(inner, f"{prefix}.{key}" if prefix else str(key))
+    else:
+        yield prefix, value
+
+
+def _record_differences(record: dict[str, Any], bundle: DraftBundle, review: Review) -> list[str]:
+    expected = export.json_record({}, "", bundle.notes, review)
+    problems = []
+    if record.get("review") != expected["review"]:
+        problems.append("the review record in the file differs from the store's")
+    if record.get("notes") != expected["notes"]:
+        problems.append("the notes in the file differ from the store's")
+    return problems

@@ -1,0 +1,1 @@
+"""Settings and where draftmate keeps its files."""

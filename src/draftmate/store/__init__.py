@@ -1,0 +1,1 @@
+"""The store: drafts, versions, notes, reviews and the hash-chained audit log."""

@@ -1,0 +1,1 @@
+"""Uncertainty notes: the signals, their merging into risks, and calibration math."""
