@@ -1,8 +1,9 @@
 """How long the text checks take on hostile drafts: single 2 MB lines built to make a scan quadratic.
 
 Baseline (measured in the same run, each in a subprocess with a timeout): the text checks as they were at c85dab2,
-before the scans were bounded (`signals_text.facts` checked each match against every claimed span; a 131 KB line
-of numbers took 21 s, a 1.89 MB one did not finish in 300 s). Also times the full `draftmate draft --from-file`.
+before the scans were bounded (`facts`, now in `uncertainty/text_checks.py`, checked each match against every
+claimed span; a 131 KB line of numbers took 21 s, a 1.89 MB one did not finish in 300 s). Also times the full
+`draftmate draft --from-file`.
 Run: `.venv/bin/python bench/bounded_checks.py [--timeout S] [--no-cli] [--no-baseline] [NAME ...]`.
 """
 
@@ -114,7 +115,7 @@ def main() -> None:
             check=True,
         )
         baseline.write_text(old.stdout, encoding="utf-8")
-        today = ROOT / "src" / "draftmate" / "signals_text.py"
+        today = ROOT / "src" / "draftmate" / "uncertainty" / "text_checks.py"
         context = tmp / "context.md"
         context.write_text(CONTEXT, encoding="utf-8")
         drafts = inputs()

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from draftmate import signals_text
-from draftmate.cli import app
-from draftmate.signals_text import facts, text_checks
-from draftmate.uncertainty import NOTES_PER_KIND
+from draftmate.cli.commands import app
+from draftmate.uncertainty import text_checks as signals_text
+from draftmate.uncertainty.assessment import NOTES_PER_KIND
+from draftmate.uncertainty.text_checks import facts, text_checks
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "bad-input.md"
 CHECK_FILES = ("signals_text.py", "signals.py")
@@ -206,7 +206,7 @@ def test_past_the_fact_budget_the_rest_is_one_note_saying_from_where(monkeypatch
 def test_draft_prints_back_a_long_import_shortened(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from draftmate import ui
+    from draftmate.cli import render as ui
 
     monkeypatch.setattr(ui, "SHOWN_AFTER_DRAFTING", (3, 20))
     path = tmp_path / "long.md"

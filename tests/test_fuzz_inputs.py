@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
-from draftmate.cli import app
+from draftmate.cli.commands import app
 
 DOCUMENTED_EXIT_CODES = {0, 1, 2, 3}
 FUZZ = settings(
