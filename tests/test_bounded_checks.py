@@ -20,7 +20,7 @@ from draftmate.uncertainty.assessment import NOTES_PER_KIND
 from draftmate.uncertainty.text_checks import facts, text_checks
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "bad-input.md"
-CHECK_FILES = ("signals_text.py", "signals.py")
+CHECK_FILES = ("uncertainty/text_checks.py", "uncertainty/spans.py")
 
 
 def numbers_line(n: int) -> str:
@@ -61,6 +61,7 @@ def python_steps(call: Callable[[], Any]) -> int:
 def grows_linearly(steps: Callable[[int], int], n: int) -> tuple[int, int]:
     """Steps at n and 8n; n log n at these sizes stays far under the 64x of a quadratic scan."""
     small, large = steps(n), steps(8 * n)
+    assert small > 0, "nothing was counted: are CHECK_FILES the modules the checks live in?"
     assert large < 12 * small, (small, large)
     return small, large
 
