@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from draftmate.cli import render as ui
+from draftmate.domain.lifecycle import needs_comment
 from draftmate.domain.outcomes import edit_distance
 from draftmate.domain.records import Decision, Note, Origin, Resolution, Severity
 from draftmate.domain.sections import Section, replace_section
@@ -565,7 +566,7 @@ class ReviewLoop:
         if status is None:
             self.say(NOTE_HELP)
             return False
-        needs = note.severity is Severity.BLOCKING and status in (Resolution.ACCEPTED_RISK, Resolution.DISMISSED)
+        needs = needs_comment(note.severity, status)
         comment = self.ask("comment (required for a blocking note): " if needs else "comment (optional): ")
         if needs and not comment:
             self.say(f"note {note.number} is blocking: say why it is {status.value}, or choose another status")

@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from draftmate import __version__
-from draftmate.domain.lifecycle import Action, carry_decisions, gate_problems, next_state, section_states
+from draftmate.domain.lifecycle import (
+    Action,
+    carry_decisions,
+    check_gate,
+    needs_comment,
+    next_state,
+    section_states,
+)
 from draftmate.domain.outcomes import review_outcome
 from draftmate.domain.records import (
     Decision,
@@ -86,10 +93,6 @@ class ReviewSession:
             and n.lines[0] <= section.end
             and n.lines[1] >= section.start
         ]
-
-    def problems(self) -> list[str]:
-        """What still stands between this review and approval."""
-        return gate_problems(self.sections, self.review, self.notes())
 
     def next_undecided(self, after: int = -1, backwards: bool = False) -> int | None:
         """Index of the next (or previous) section that is undecided or stale."""
@@ -180,11 +183,7 @@ class ReviewSession:
             self._refresh()  # a review finished or taken over elsewhere resolves nothing more
             next_state(self.draft.status, Action.RESOLVE_NOTE)
             note = find_note(self.notes(), ref)
-            if (
-                note.severity is Severity.BLOCKING
-                and status in (Resolution.ACCEPTED_RISK, Resolution.DISMISSED)
-                and not comment.strip()
-            ):
+            if needs_comment(note.severity, status) and not comment.strip():
                 raise UsageError(f"note {note.number} is blocking: say why it is {status.value} (add :COMMENT)")
             resolution = NoteResolution(status=status, by=self.actor, at=now(), comment=comment)
             return self.store.resolve_note(note.id, resolution)
@@ -194,9 +193,7 @@ class ReviewSession:
         with self.store.transaction():
             self._refresh()
             next_state(self.draft.status, Action.APPROVE)
-            problems = self.problems()
-            if problems:
-                raise GateRefused("cannot approve yet:", problems)
+            check_gate(self.sections, self.review, self.notes())
             return self._finish(ReviewStatus.APPROVED, State.FINAL, "", Action.APPROVE)
 
     def reject(self, reason: str) -> Draft:
