@@ -34,7 +34,7 @@ def test_approve_refuses_with_exactly_what_the_gate_lists(store: SQLiteStore) ->
 
 def test_the_gate_is_decided_in_one_place() -> None:
     # a second copy of the rule (its refusal, its blocking-note test) is how the two drift apart
-    for needle in ('"cannot approve yet:"', "Resolution.ACCEPTED_RISK, Resolution.DISMISSED"):
+    for needle in ('"cannot approve yet:"', "Resolution.ACCEPTED_RISK, Resolution.DISMISSED", '"undecided", "stale"'):
         holders = sorted(str(p.relative_to(SRC)) for p in SRC.rglob("*.py") if needle in p.read_text("utf-8"))
         assert holders == ["domain/lifecycle.py"], needle
 

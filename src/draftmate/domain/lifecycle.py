@@ -69,6 +69,10 @@ def next_state(state: State, action: Action) -> State:
         raise IllegalTransition(f"cannot {verb}: the draft is {state.value}; {HINTS[state]}") from None
 
 
+# Section states that still need the reviewer's decision (the others are the decision itself).
+TO_DECIDE = frozenset({"undecided", "stale"})
+
+
 def section_states(sections: list[Section], decisions: list[SectionDecision]) -> list[str]:
     """Per section: 'undecided', 'stale' (content changed since its decision) or the decision."""
     by_index = {d.index: d for d in decisions}

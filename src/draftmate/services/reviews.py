@@ -8,6 +8,7 @@ from typing import Any
 
 from draftmate import __version__
 from draftmate.domain.lifecycle import (
+    TO_DECIDE,
     Action,
     carry_decisions,
     check_gate,
@@ -98,7 +99,7 @@ class ReviewSession:
         """Index of the next (or previous) section that is undecided or stale."""
         states = self.states()
         order = range(after - 1, -1, -1) if backwards else range(after + 1, len(states))
-        return next((i for i in order if states[i] in ("undecided", "stale")), None)
+        return next((i for i in order if states[i] in TO_DECIDE), None)
 
     # ---- acting; each call is saved before it returns -------------------------------------------------
 
@@ -263,7 +264,7 @@ class ReviewSession:
                     # only sections made wholly of the reviewer's lines: one that also holds lines they never
                     # decided on (re-split around the edit) stays undecided and is asked again
                     inside = touched[0] <= s.start and s.end <= touched[1]
-                    if inside and states[s.index] in ("undecided", "stale"):
+                    if inside and states[s.index] in TO_DECIDE:
                         self._set_decision(s.index, decision, "")
                         if s.sha256 not in self.review.seen:
                             self.review.seen.append(s.sha256)  # the reviewer wrote it, so has seen it
@@ -388,7 +389,7 @@ def begin_review(
 
 
 def _plain_name(value: str, what: str) -> str:
-    """textsafe.check_name as a UsageError."""
+    """untrusted_text.check_name as a UsageError."""
     from draftmate.domain.untrusted_text import check_name
 
     try:
@@ -455,7 +456,7 @@ def review_non_interactive(
             for section in session.sections:
                 session.mark_seen(section.index)
             for index, state in enumerate(session.states()):
-                if state in ("undecided", "stale"):
+                if state in TO_DECIDE:
                     session.decide(index, Decision.ACCEPT, "non-interactive approval")
             return session.approve()
         if decision == "reject":

@@ -17,6 +17,7 @@ from draftmate.cli.review.editor import Editor, edit_in_editor
 from draftmate.cli.review.keys import Reviser, SectionKeys
 from draftmate.cli.review.notes import resolve_notes
 from draftmate.cli.review.screen import Prompt, Quit, ReviewScreen
+from draftmate.domain.lifecycle import TO_DECIDE
 from draftmate.domain.records import Decision
 from draftmate.services.reviews import begin_review
 
@@ -103,7 +104,7 @@ def intro(screen: ReviewScreen) -> None:
             " they saw); notes they resolved stay resolved, in their name",
             "yellow",
         )
-    decided = sum(1 for st in states if st not in ("undecided", "stale"))
+    decided = sum(1 for state in states if state not in TO_DECIDE)
     if decided:
         screen.say(f"resuming: {decided} of {len(states)} sections already decided; your decisions are kept")
     screen.say("? for help; one key then Enter", "dim")

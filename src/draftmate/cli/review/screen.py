@@ -7,6 +7,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any, TextIO
 
 from draftmate.cli import render as ui
+from draftmate.domain.lifecycle import TO_DECIDE
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -71,7 +72,7 @@ class ReviewScreen:
         state = self.s.states()[i]
         label = STATE_LABEL.get(state, state)
         self.out.print(Rule(f"section {i + 1}/{len(self.s.sections)}  lines {section.start}-{section.end}"))
-        self.say(label, "yellow" if state in ("stale", "undecided") else "green")
+        self.say(label, "yellow" if state in TO_DECIDE else "green")
         notes = self.notes_beside(section)
         self.out.print(ui.numbered(section.text, notes, start=section.start), end="")
         if notes:
@@ -105,7 +106,7 @@ class ReviewScreen:
     def status(self) -> None:
         """Counts of decided, undecided and stale sections and open notes."""
         states = Counter(self.s.states())
-        decided = len(self.s.sections) - states["undecided"] - states["stale"]
+        decided = len(self.s.sections) - sum(states[state] for state in TO_DECIDE)
         self.say(
             f"section {self.current + 1}/{len(self.s.sections)} · {decided} decided · {states['undecided']} undecided"
             f" · {states['stale']} stale · {len(self.s.open_notes())} open notes · v{self.s.version.number}",
