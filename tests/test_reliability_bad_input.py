@@ -435,7 +435,7 @@ def test_interactive_review_without_a_terminal(runner: CliRunner, seeded: str, h
     ids=["unset", "missing", "failing", "unparseable"],
 )
 def test_missing_or_failing_editor(monkeypatch: pytest.MonkeyPatch, editor: str | None, fragment: str) -> None:
-    from draftmate.cli.review_loop import edit_in_editor
+    from draftmate.cli.review.editor import edit_in_editor
     from draftmate.errors import UsageError
 
     if editor is not None:

@@ -16,7 +16,9 @@ from typer.testing import CliRunner
 from conftest import EXAMPLES
 from draftmate.cli import commands as cli
 from draftmate.cli.commands import app
-from draftmate.cli.review_loop import normalized, run_review, split_key
+from draftmate.cli.review.editor import normalized
+from draftmate.cli.review.keys import split_key
+from draftmate.cli.review.loop import run_review
 from draftmate.domain.records import Decision, Origin, Severity, State
 from draftmate.domain.sections import sha256_text
 from draftmate.errors import GateRefused

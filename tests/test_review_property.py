@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
-from draftmate.cli.review_loop import run_review
+from draftmate.cli.review.loop import run_review
 from draftmate.domain.lifecycle import BLOCKING_NEEDS_COMMENT, section_states
 from draftmate.domain.records import Resolution, ReviewStatus, Severity, State
 from draftmate.domain.sections import split_sections

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from draftmate.cli.review_loop import run_review
+from draftmate.cli.review.loop import run_review
 from draftmate.domain.records import Decision, Note, Origin, Resolution, Severity, State
 from draftmate.errors import GateRefused, UsageError
 from draftmate.llm.chat import FakeChat

@@ -446,13 +446,14 @@ def review(
                 "interactive review needs a terminal; without one use "
                 "`draftmate review ID --decision approve|reject|changes --reviewer NAME --resolve NOTE=STATUS`"
             )
-        from draftmate.cli.review_loop import run_review
+        from draftmate.cli.review.loop import run_review
 
         open_review = store.current_review(full_id)
         who = _reviewer(reviewer, settings, ask=True, resuming=open_review.reviewer if open_review else None)
         if not who:
             raise UsageError("no reviewer: pass --reviewer NAME or set DRAFTMATE_REVIEWER")
-        raise typer.Exit(run_review(store, full_id, reviewer=who, responsible=responsible, reviser=_reviser(settings)))
+        ended = run_review(store, full_id, reviewer=who, responsible=responsible, reviser=_reviser(settings))
+        raise typer.Exit(ended.exit_code)
     who = _reviewer(reviewer, settings, ask=False)
     if not who:
         raise UsageError("no reviewer: pass --reviewer NAME, set DRAFTMATE_REVIEWER, or set git user.name")

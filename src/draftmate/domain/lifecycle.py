@@ -69,6 +69,10 @@ def next_state(state: State, action: Action) -> State:
         raise IllegalTransition(f"cannot {verb}: the draft is {state.value}; {HINTS[state]}") from None
 
 
+# Section states that still need the reviewer's decision (the others are the decision itself).
+TO_DECIDE = frozenset({"undecided", "stale"})
+
+
 def section_states(sections: list[Section], decisions: list[SectionDecision]) -> list[str]:
     """Per section: 'undecided', 'stale' (content changed since its decision) or the decision."""
     by_index = {d.index: d for d in decisions}
@@ -101,6 +105,11 @@ def carry_decisions(old: list[Section], new: list[Section], decisions: list[Sect
 BLOCKING_NEEDS_COMMENT = (Resolution.ACCEPTED_RISK, Resolution.DISMISSED)
 
 
+def needs_comment(severity: Severity, status: Resolution) -> bool:
+    """Whether closing a note this way needs a comment: a blocking note accepted as a risk or dismissed."""
+    return severity is Severity.BLOCKING and status in BLOCKING_NEEDS_COMMENT
+
+
 def gate_problems(sections: list[Section], review: Review, notes: list[Note]) -> list[str]:
     """Everything that stands between this review and approval; empty means the gate passes."""
     problems = []
@@ -125,17 +134,13 @@ def gate_problems(sections: list[Section], review: Review, notes: list[Note]) ->
         label = f"note {note.number} ({note.severity.value}: {note.why[:60]})"
         if note.resolution is None:
             problems.append(f"{label} is unresolved")
-        elif (
-            note.severity is Severity.BLOCKING
-            and note.resolution.status in BLOCKING_NEEDS_COMMENT
-            and not note.resolution.comment.strip()
-        ):
+        elif needs_comment(note.severity, note.resolution.status) and not note.resolution.comment.strip():
             problems.append(f"blocking {label} was {note.resolution.status.value} without a comment")
     return problems
 
 
 def check_gate(sections: list[Section], review: Review, notes: list[Note]) -> None:
-    """Raise GateRefused listing what is missing unless the review may approve."""
+    """Raise GateRefused listing what is missing unless the review may approve: the one place that decides."""
     problems = gate_problems(sections, review, notes)
     if problems:
         raise GateRefused("cannot approve yet:", problems)

@@ -7,7 +7,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from draftmate import __version__
-from draftmate.domain.lifecycle import Action, carry_decisions, gate_problems, next_state, section_states
+from draftmate.domain.lifecycle import (
+    TO_DECIDE,
+    Action,
+    carry_decisions,
+    check_gate,
+    needs_comment,
+    next_state,
+    section_states,
+)
 from draftmate.domain.outcomes import review_outcome
 from draftmate.domain.records import (
     Decision,
@@ -87,15 +95,11 @@ class ReviewSession:
             and n.lines[1] >= section.start
         ]
 
-    def problems(self) -> list[str]:
-        """What still stands between this review and approval."""
-        return gate_problems(self.sections, self.review, self.notes())
-
     def next_undecided(self, after: int = -1, backwards: bool = False) -> int | None:
         """Index of the next (or previous) section that is undecided or stale."""
         states = self.states()
         order = range(after - 1, -1, -1) if backwards else range(after + 1, len(states))
-        return next((i for i in order if states[i] in ("undecided", "stale")), None)
+        return next((i for i in order if states[i] in TO_DECIDE), None)
 
     # ---- acting; each call is saved before it returns -------------------------------------------------
 
@@ -180,11 +184,7 @@ class ReviewSession:
             self._refresh()  # a review finished or taken over elsewhere resolves nothing more
             next_state(self.draft.status, Action.RESOLVE_NOTE)
             note = find_note(self.notes(), ref)
-            if (
-                note.severity is Severity.BLOCKING
-                and status in (Resolution.ACCEPTED_RISK, Resolution.DISMISSED)
-                and not comment.strip()
-            ):
+            if needs_comment(note.severity, status) and not comment.strip():
                 raise UsageError(f"note {note.number} is blocking: say why it is {status.value} (add :COMMENT)")
             resolution = NoteResolution(status=status, by=self.actor, at=now(), comment=comment)
             return self.store.resolve_note(note.id, resolution)
@@ -194,9 +194,7 @@ class ReviewSession:
         with self.store.transaction():
             self._refresh()
             next_state(self.draft.status, Action.APPROVE)
-            problems = self.problems()
-            if problems:
-                raise GateRefused("cannot approve yet:", problems)
+            check_gate(self.sections, self.review, self.notes())
             return self._finish(ReviewStatus.APPROVED, State.FINAL, "", Action.APPROVE)
 
     def reject(self, reason: str) -> Draft:
@@ -266,7 +264,7 @@ class ReviewSession:
                     # only sections made wholly of the reviewer's lines: one that also holds lines they never
                     # decided on (re-split around the edit) stays undecided and is asked again
                     inside = touched[0] <= s.start and s.end <= touched[1]
-                    if inside and states[s.index] in ("undecided", "stale"):
+                    if inside and states[s.index] in TO_DECIDE:
                         self._set_decision(s.index, decision, "")
                         if s.sha256 not in self.review.seen:
                             self.review.seen.append(s.sha256)  # the reviewer wrote it, so has seen it
@@ -391,7 +389,7 @@ def begin_review(
 
 
 def _plain_name(value: str, what: str) -> str:
-    """textsafe.check_name as a UsageError."""
+    """untrusted_text.check_name as a UsageError."""
     from draftmate.domain.untrusted_text import check_name
 
     try:
@@ -458,7 +456,7 @@ def review_non_interactive(
             for section in session.sections:
                 session.mark_seen(section.index)
             for index, state in enumerate(session.states()):
-                if state in ("undecided", "stale"):
+                if state in TO_DECIDE:
                     session.decide(index, Decision.ACCEPT, "non-interactive approval")
             return session.approve()
         if decision == "reject":

@@ -1,0 +1,86 @@
+"""The end of a review: what it did, the reviewer's attestation, and the decision on the draft."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from draftmate.cli import render as ui
+from draftmate.cli.review.screen import Quit
+from draftmate.domain.outcomes import edit_distance
+from draftmate.domain.records import Origin
+
+if TYPE_CHECKING:
+    from draftmate.cli.review.screen import ReviewScreen
+
+
+def summary(screen: ReviewScreen) -> None:
+    """What the review did: sections by decision, notes by resolution, share of text changed."""
+    from rich.rule import Rule
+
+    s = screen.s
+    states = Counter(s.states())
+    resolutions = Counter(n.resolution.status.value if n.resolution else "open" for n in s.notes())
+    versions = s.store.list_versions(s.draft.id)
+    written = [v for v in versions if v.origin is not Origin.HUMAN]
+    original = (written[-1] if written else versions[0]).content
+    changed = edit_distance(original, s.version.content)
+    screen.out.print(Rule("summary", style="dim"))
+    screen.say(
+        f"sections: {states['accept']} accepted, {states['edit']} edited, {states['reject']} rejected"
+        f" of {len(s.sections)}"
+    )
+    by = ", ".join(f"{count} {status}" for status, count in sorted(resolutions.items())) or "none"
+    screen.say(f"notes: {by}")
+    screen.say(f"text changed by you: {changed:.0%} (v{s.version.number})")
+
+
+def decide(screen: ReviewScreen, rejected: bool) -> None:
+    """Approve (attested), request changes or reject; Quit on q, GateRefused when the gate refuses the approval."""
+    s = screen.s
+    choices = "[c]hanges requested  [r]eject  [q] save and quit"
+    # approval is not offered after a rejected section: this version cannot pass the gate
+    if not rejected:
+        choices = "[a]pprove  " + choices
+    while True:
+        answer = screen.ask(f"decision: {choices}? ").lower()
+        if answer in ("a", "approve"):
+            if rejected:
+                screen.say("a section was rejected: request changes or reject the draft", "yellow")
+            elif attested(screen):
+                draft = s.approve()
+                screen.say(f"approved: draft {ui.short(draft.id)} v{draft.approved_version} is final", "green")
+                screen.say(f"pinned to sha256 {draft.approved_sha256}")
+                return
+        elif answer in ("c", "changes"):
+            reason = screen.ask("what should change? ")
+            if reason:
+                s.request_changes(reason)
+                screen.say(f"changes requested: draft {ui.short(s.draft.id)} awaits a new version")
+                return
+            screen.say("say what should change, or choose another decision")
+        elif answer in ("r", "reject"):
+            reason = screen.ask("why is the draft rejected? ")
+            if reason:
+                s.reject(reason)
+                screen.say(f"rejected: draft {ui.short(s.draft.id)}")
+                return
+            screen.say("a rejection needs a reason")
+        elif answer in ("q", "quit"):
+            raise Quit("saved:")
+        else:
+            screen.say(f"choose one of: {choices}")
+
+
+def attested(screen: ReviewScreen) -> bool:
+    """The reviewer types yes to attest they reviewed every section and who holds editorial responsibility."""
+    review = screen.s.review
+    screen.say(
+        f"Attestation: I, {ui.one_line(review.reviewer)}, reviewed every section of this draft "
+        f"(v{screen.s.version.number}) as shown, and {ui.one_line(review.editorial_responsibility)} holds "
+        "editorial responsibility for it."
+    )
+    if screen.ask("type yes to attest: ").lower() == "yes":
+        return True
+    screen.say("not attested; nothing was approved")
+    return False
