@@ -4,7 +4,7 @@ How well did the draft-level risk predict what reviewers did? An error is a draf
 changes, or edited more than `edit_threshold`. The report needs MIN_REPORT labelled drafts; below that it says
 how many more are needed instead of printing noise. A fit needs calibration.PLATT_MIN (Platt scaling) or
 calibration.ISOTONIC_MIN (isotonic regression) labels; the fitted calibrator is stored, versioned, and becomes
-the one `drafting.annotate` scores new drafts with. Figures on the labels a calibrator was fitted on flatter it, so
+the one `assess.annotate` scores new drafts with. Figures on the labels a calibrator was fitted on flatter it, so
 with HOLDOUT_FROM labels or more a fit is first checked on the newest fifth of drafts after fitting the same method
 on the older rest; the stored calibrator is then refit on all of them. `reset` goes back to the built-in
 thresholds; `activate` undoes it.
