@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from draftmate.domain.lifecycle import Action, next_state
 from draftmate.domain.vocabulary import Kind, Origin, Severity
@@ -16,6 +16,7 @@ from draftmate.store.sqlite import SQLiteStore, bundle_of, title_of
 # The pydantic records are imported where they are built, so that `show` of a plain draft never loads pydantic.
 if TYPE_CHECKING:
     from draftmate.domain.records import Draft, Note, Review, Version
+    from draftmate.domain.views import DraftView
 
 # File suffix -> language of code; anything not listed is text.
 CODE_LANGS = {
@@ -152,18 +153,18 @@ def parse_lines(spec: str | None) -> tuple[int, int] | None:
     return start, end
 
 
-def draft_record(store: SQLiteStore, draft_id: str) -> dict[str, Any]:
+def draft_record(store: SQLiteStore, draft_id: str) -> DraftView:
     """Everything about a draft as the stable JSON of `show --json`."""
     rows = store.draft_rows(draft_id)  # one snapshot
     fast = record_of_rows(rows.draft, rows.versions, rows.notes, rows.reviews)
     if fast is not None:
-        return fast
+        return cast("DraftView", fast)  # the same keys as model_record's (tests/test_record_rows.py)
     # a value that is not plainly what its model takes: the models validate it (and refuse it as they always did)
     bundle = bundle_of(rows)
     return model_record(bundle.draft, bundle.versions, bundle.notes, bundle.reviews)
 
 
-def model_record(draft: Draft, versions: list[Version], notes: list[Note], reviews: list[Review]) -> dict[str, Any]:
+def model_record(draft: Draft, versions: list[Version], notes: list[Note], reviews: list[Review]) -> DraftView:
     """The `show --json` record of validated models: what `record_rows.record_of_rows` must equal."""
     return {
         "id": draft.id,
@@ -177,7 +178,9 @@ def model_record(draft: Draft, versions: list[Version], notes: list[Note], revie
         "current_version": draft.current_version,
         "approved_sha256": draft.approved_sha256,
         "approved_version": draft.approved_version,
-        "confidence": draft.confidence.model_dump() if draft.confidence else {"level": "unknown", "score": None},
+        "confidence": {"level": draft.confidence.level, "score": draft.confidence.score}
+        if draft.confidence
+        else {"level": "unknown", "score": None},
         "versions": [v.model_dump() for v in versions],
         "notes": [n.as_json() for n in notes],
         "reviews": [r.model_dump() for r in reviews],
