@@ -19,6 +19,8 @@ from draftmate import __version__
 from draftmate.cli.commands import app
 from draftmate.domain.records import Kind, NoteResolution, Origin, Review, SectionDecision, Severity, State
 from draftmate.provenance import formats as export
+from draftmate.provenance.front_matter import from_yaml, front_matter
+from draftmate.provenance.record import COMPOSITE, TRAINED
 from draftmate.services import reviews as reviewing
 from draftmate.services.exports import (
     BulkReport,
@@ -210,7 +212,7 @@ def test_markdown_has_front_matter_then_exactly_the_approved_content(
     data = path.read_bytes()
     head, _, body = data[4:].partition(b"\n---\n")
     assert data.startswith(b"---\n") and body == TEXT.encode()
-    provenance = export.from_yaml(head.decode())
+    provenance = from_yaml(head.decode())
     valid(provenance)
     yaml = pytest.importorskip("yaml")
     assert yaml.safe_load(head.decode()) == provenance  # any YAML reader gets the same values
@@ -295,7 +297,7 @@ def test_model_draft_provenance_and_trailer(runner: CliRunner, tmp_path: Path, o
     provenance = json.loads((out / "m.json").read_text())["provenance"]
     valid(provenance)
     assert provenance["ai_assisted"] is True
-    assert provenance["digital_source_type"] == export.TRAINED
+    assert provenance["digital_source_type"] == TRAINED
     assert provenance["generator"] == {
         "tool": "draftmate",
         "tool_version": provenance["generator"]["tool_version"],
@@ -323,9 +325,9 @@ def test_a_person_edit_makes_it_composite(runner: CliRunner, tmp_path: Path, out
     result = cli(runner, "export", draft_id[:8], "-o", "e.md")
     assert result.exit_code == 0, result.stderr
     data = (out / "e.md").read_text()
-    provenance = export.from_yaml(data[4 : data.index("\n---\n") + 1])
+    provenance = from_yaml(data[4 : data.index("\n---\n") + 1])
     valid(provenance)
-    assert provenance["digital_source_type"] == export.COMPOSITE
+    assert provenance["digital_source_type"] == COMPOSITE
     assert provenance["approved_version"] == 2
     assert provenance["human_review"]["person_changed_text"] is True
     assert provenance["human_review"]["sections"]["edited"] == 1
@@ -433,22 +435,22 @@ values = st.recursive(
 @settings(max_examples=200, deadline=None)
 @given(st.dictionaries(st.text(min_size=1, max_size=8), values, min_size=1, max_size=5))
 def test_front_matter_round_trips_and_is_yaml(mapping: dict[str, Any]) -> None:
-    text = export.front_matter(mapping)
+    text = front_matter(mapping)
     body = text[4:-4]
     assert text.startswith("---\n") and text.endswith("\n---\n")
     assert "\n---\n" not in "\n" + body  # the closing line cannot appear inside
-    assert export.from_yaml(body) == mapping
+    assert from_yaml(body) == mapping
     yaml = pytest.importorskip("yaml")
     assert yaml.safe_load(body) == mapping
 
 
 def test_front_matter_escapes_what_yaml_reads_as_line_breaks() -> None:
     tricky = {"on": "a\u2028b\x85c\r\nd: e # f", "key": '"quoted" \\ \x1b[31m', "n": 0.1234}
-    body = export.front_matter(tricky)[4:-4]
+    body = front_matter(tricky)[4:-4]
     assert "\u2028" not in body and "\x85" not in body and "\x1b" not in body
-    assert export.from_yaml(body) == tricky
+    assert from_yaml(body) == tricky
     with pytest.raises(ValueError):
-        export.from_yaml('a: "x"\n  b: 1\n')
+        from_yaml('a: "x"\n  b: 1\n')
 
 
 # ---- export --all: the row path writes what the model path writes, and refuses what it refuses ---------------

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from draftmate.provenance import formats as export
+from draftmate.provenance.reading import MAX_EXPORT_BYTES
 from test_export import CODE, cli, final_import
 
 REPO = Path(__file__).resolve().parent.parent
@@ -119,7 +119,7 @@ def test_a_file_over_the_limit_is_not_read_whole(runner: CliRunner, tmp_path: Pa
     with huge.open("wb") as f:  # sparse: 8 GB on the file system, nothing on disk
         f.write(b"---\n")
         f.truncate(8 << 30)
-    one_line(runner, huge, 2, f"huge.md is over {export.MAX_EXPORT_BYTES:,} bytes, larger than any draftmate export")
+    one_line(runner, huge, 2, f"huge.md is over {MAX_EXPORT_BYTES:,} bytes, larger than any draftmate export")
 
 
 @pytest.mark.parametrize("where", ["sidecar", "json", "front-matter"])

@@ -1,4 +1,7 @@
-"""Writing files safely: atomically, never over an existing file unless asked, and only ever a regular file.
+"""Reading input and writing files safely.
+
+Input (`read_input`) is a file or stdin read bounded and refused unless it is UTF-8 text. Output is written
+atomically, never over an existing file unless asked, and only ever a regular file.
 
 The rule every writer goes through (`check_target`): a target is a regular file or absent; never a directory,
 a device, a FIFO or a socket; never draftmate's own store or its -wal/-shm/-journal (by inode, so a symlink,
@@ -19,6 +22,7 @@ import os
 import re
 import signal
 import stat
+import sys
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator
@@ -331,3 +335,61 @@ class _BackgroundSync:
         self.stopping = True
         self.wanted.set()
         self.thread.join()
+
+
+# ---- reading input ------------------------------------------------------------------------------------------
+
+MAX_INPUT_BYTES = 2_000_000
+
+
+def wide_encoding(head: bytes) -> str | None:
+    """The UTF-16 or UTF-32 encoding the bytes are text in (by byte-order mark, or the NULs of ASCII), else None."""
+    import codecs
+
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "UTF-32"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "UTF-16"
+    even, odd = head[0::2], head[1::2]
+    for zeros, text, order in ((odd, even, "LE"), (even, odd, "BE")):  # no mark: ASCII in UTF-16 is half NULs
+        if len(head) >= 16 and zeros.count(0) >= 0.9 * len(zeros) and 0 not in text:
+            return "UTF-16" + order
+    return None
+
+
+def decode_input(data: bytes, label: str) -> str:
+    """Bytes from a file or stdin as text, refusing binary, invalid UTF-8, empty and oversized input."""
+    if len(data) > MAX_INPUT_BYTES:
+        # Only MAX_INPUT_BYTES + 1 bytes were read, so the true size is unknown: say "over", not a wrong number.
+        raise UsageError(f"{label} is over the limit of {MAX_INPUT_BYTES:,} bytes; split it up")
+    wide = wide_encoding(data[:8192])
+    if wide:
+        raise UsageError(f"{label} is {wide} text, not UTF-8; convert it, e.g. `iconv -f {wide.lower()} -t utf-8`")
+    if b"\x00" in data[:8192]:
+        raise UsageError(f"{label} looks like a binary file; give a text file")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise UsageError(
+            f"{label} is not valid UTF-8 (byte {e.start}); convert it, e.g. `iconv -f latin1 -t utf-8`"
+        ) from None
+    if not text.strip():
+        raise UsageError(f"{label} is empty; give it some text")
+    return text.replace("\r\n", "\n")
+
+
+def read_input(path: str) -> tuple[str, str]:
+    """The text of a file (or stdin for '-') and a label for messages."""
+    if path == "-":
+        return decode_input(sys.stdin.buffer.read(MAX_INPUT_BYTES + 1), "standard input"), "stdin"
+    p = Path(path)
+    if p.is_dir():
+        raise UsageError(f"{path} is a directory; give a file")
+    try:
+        with p.open("rb") as f:
+            data = f.read(MAX_INPUT_BYTES + 1)
+    except FileNotFoundError:
+        raise UsageError(f"no file {path}; check the path") from None
+    except OSError as e:
+        raise UsageError(f"cannot read {path}: {e.strerror}") from None
+    return decode_input(data, path), p.name

@@ -15,7 +15,9 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
 
+    from draftmate.domain.views import DraftView
     from draftmate.domain.vocabulary import DraftSummary
+    from draftmate.services.calibrate import CalibrationReport
 
 SEVERITY_STYLE = {"blocking": "bold red", "verify": "yellow", "info": "cyan"}
 STATUS_STYLE = {"draft": "white", "in_review": "yellow", "final": "green", "rejected": "red", "changes": "magenta"}
@@ -114,7 +116,7 @@ SHOWN_AFTER_DRAFTING = (2_000, 10_000)  # lines, characters per line
 
 
 def render_draft(
-    record: dict[str, Any], out: Console, *, content: str | None = None, limit: tuple[int, int] | None = None
+    record: DraftView, out: Console, *, content: str | None = None, limit: tuple[int, int] | None = None
 ) -> None:
     """A draft with its risky lines highlighted and its notes listed under it; `limit` (lines, characters per line)
     shortens a long one, saying what was left out."""
@@ -269,7 +271,7 @@ def _num(value: float | None, digits: int = 3) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
-def render_calibration(result: dict[str, Any], out: Console) -> None:
+def render_calibration(result: CalibrationReport, out: Console) -> None:
     """The calibration report: metrics, the high-confidence error rate, an alert, the reliability table."""
     from rich.table import Table
 
@@ -297,8 +299,9 @@ def render_calibration(result: dict[str, Any], out: Console) -> None:
         )
     )
     high, target = result["high"], result["target_error_rate"]
-    if high["count"]:
-        lo, hi = high["interval"]
+    interval = high["interval"]  # None exactly when nothing was called high (count 0)
+    if high["count"] and interval is not None:
+        lo, hi = interval
         out.print(
             literal(
                 f"high confidence: {high['errors']} errors in {high['count']} drafts = {_pct(high['rate'])} "
@@ -308,11 +311,11 @@ def render_calibration(result: dict[str, Any], out: Console) -> None:
         out.print(literal(f"  95% Wilson interval {_pct(lo)} to {_pct(hi)}"))
     else:
         out.print(literal("high confidence: no labelled draft was called high"))
-    if result["alert"]:
+    if result["alert"] and interval is not None:  # the alert is the interval's upper bound over the target
         out.print(
             literal(
                 f"ALERT: high-confidence errors may exceed the target: upper bound "
-                f"{_pct(high['interval'][1])} > {_pct(target)}",
+                f"{_pct(interval[1])} > {_pct(target)}",
                 "bold red",
             )
         )
@@ -321,7 +324,8 @@ def render_calibration(result: dict[str, Any], out: Console) -> None:
     for column in ("risk bin", "drafts", "errors", "mean risk", "error rate", "gap"):
         table.add_column(column, justify="right")
     for b in result["reliability"]:
-        gap = None if not b["count"] else b["error_rate"] - b["mean_risk"]
+        rate, mean = b["error_rate"], b["mean_risk"]
+        gap = None if not b["count"] or rate is None or mean is None else rate - mean
         table.add_row(
             f"{b['lo']:.1f}-{b['hi']:.1f}",
             str(b["count"]),

@@ -4,7 +4,7 @@ How well did the draft-level risk predict what reviewers did? An error is a draf
 changes, or edited more than `edit_threshold`. The report needs MIN_REPORT labelled drafts; below that it says
 how many more are needed instead of printing noise. A fit needs calibration.PLATT_MIN (Platt scaling) or
 calibration.ISOTONIC_MIN (isotonic regression) labels; the fitted calibrator is stored, versioned, and becomes
-the one `drafting.annotate` scores new drafts with. Figures on the labels a calibrator was fitted on flatter it, so
+the one `assess.annotate` scores new drafts with. Figures on the labels a calibrator was fitted on flatter it, so
 with HOLDOUT_FROM labels or more a fit is first checked on the newest fifth of drafts after fitting the same method
 on the older rest; the stored calibrator is then refit on all of them. `reset` goes back to the built-in
 thresholds; `activate` undoes it.
@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from draftmate.errors import DraftmateError, NotFound, UsageError
 from draftmate.store.sqlite import SQLiteStore
@@ -92,6 +92,50 @@ class Labelled:
     created_at: str = ""
 
 
+class Rate(TypedDict):
+    """An error rate with its 95% Wilson interval (None when there is nothing to count)."""
+
+    count: int
+    errors: int
+    rate: float | None
+    interval: list[float] | None
+
+
+class SpanReport(TypedDict):
+    """How many noted spans reviewers changed, and how well note risk predicted it."""
+
+    labelled: int
+    changed: int
+    auroc: float | None
+
+
+class CalibrationReport(TypedDict):
+    """`calibration --json`: always the counts; the metrics only when `enough` labels exist (in this key order)."""
+
+    filters: dict[str, Any]
+    edit_threshold: float
+    target_error_rate: float
+    min_labels: int
+    predictions: int
+    labelled: int
+    enough: bool
+    needed: int
+    active_calibrator: str | None
+    stored_calibrators: list[str]
+    calibrators: dict[str, int]
+    errors: NotRequired[int]
+    error_rate: NotRequired[float]
+    auroc: NotRequired[float | None]
+    auprc: NotRequired[float | None]
+    brier: NotRequired[float | None]
+    ece: NotRequired[float | None]
+    high: NotRequired[Rate]
+    levels: NotRequired[dict[str, Rate]]
+    alert: NotRequired[bool]
+    reliability: NotRequired[list[cal.BinView]]
+    spans: NotRequired[SpanReport]
+
+
 def raw_risk(row: dict[str, Any]) -> float | None:
     """The uncalibrated risk behind a prediction: kept in its features, else the risk itself (legacy rows)."""
     value = row["features"].get("raw_risk", row["risk"])
@@ -124,7 +168,7 @@ def labelled(store: SQLiteStore, filters: Filters, edit_threshold: float) -> tup
     return total, found
 
 
-def _rate(errors: int, n: int) -> dict[str, Any]:
+def _rate(errors: int, n: int) -> Rate:
     interval = cal.wilson(errors, n)
     return {
         "count": n,
@@ -141,11 +185,11 @@ def report(
     edit_threshold: float,
     target: float,
     min_labels: int = MIN_REPORT,
-) -> dict[str, Any]:
+) -> CalibrationReport:
     """The calibration report as stable JSON; metrics only when there are at least `min_labels` labels."""
     total, rows = labelled(store, filters, edit_threshold)
     active = store.active_calibrator()
-    result: dict[str, Any] = {
+    result: CalibrationReport = {
         "filters": filters.as_dict(),
         "edit_threshold": edit_threshold,
         "target_error_rate": target,
@@ -166,23 +210,22 @@ def report(
         for level in ("high", "medium", "low")
     }
     high = levels["high"]
-    result.update(
-        errors=sum(labels),
-        error_rate=sum(labels) / len(labels),
-        auroc=cal.auroc(risks, labels),
-        auprc=cal.auprc(risks, labels),
-        brier=cal.brier(risks, labels),
-        ece=cal.ece(risks, labels),
-        high=high,
-        levels=levels,
-        alert=bool(high["interval"] and high["interval"][1] > target),
-        reliability=[b.as_dict() for b in cal.reliability(risks, labels)],
-        spans=span_report(store, rows),
-    )
+    # one key at a time, in the order `--json` has always printed them
+    result["errors"] = sum(labels)
+    result["error_rate"] = sum(labels) / len(labels)
+    result["auroc"] = cal.auroc(risks, labels)
+    result["auprc"] = cal.auprc(risks, labels)
+    result["brier"] = cal.brier(risks, labels)
+    result["ece"] = cal.ece(risks, labels)
+    result["high"] = high
+    result["levels"] = levels
+    result["alert"] = bool(high["interval"] and high["interval"][1] > target)
+    result["reliability"] = [b.as_dict() for b in cal.reliability(risks, labels)]
+    result["spans"] = span_report(store, rows)
     return result
 
 
-def span_report(store: SQLiteStore, rows: list[Labelled]) -> dict[str, Any]:
+def span_report(store: SQLiteStore, rows: list[Labelled]) -> SpanReport:
     """Per-span outcomes: how many note spans the reviewers changed, and how well note risk predicted it."""
     risks: list[float] = []
     changed: list[bool] = []
@@ -398,7 +441,7 @@ def export(store: SQLiteStore, path: Path, *, filters: Filters, edit_threshold: 
 # ---- reliability diagram ------------------------------------------------------------------------------------
 
 
-def plot(result: dict[str, Any], path: Path, *, force: bool) -> None:
+def plot(result: CalibrationReport, path: Path, *, force: bool) -> None:
     """Write the report's reliability diagram as a PNG: risk vs error rate, the diagonal, drafts per bin."""
     try:
         from matplotlib.figure import Figure
@@ -415,19 +458,19 @@ def plot(result: dict[str, Any], path: Path, *, force: bool) -> None:
     write_atomic(path, png, overwrite=force)
 
 
-def _render_png(figure_class: Any, result: dict[str, Any]) -> bytes:
+def _render_png(figure_class: Any, result: CalibrationReport) -> bytes:
     bins = result["reliability"]
     fig = figure_class(figsize=(7.5, 8.0), dpi=110, layout="constrained")
     top, bottom = fig.subplots(2, 1, height_ratios=[3, 1], sharex=True)
     top.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfect calibration (diagonal)")
     filled = [b for b in bins if b["count"]]
-    xs = [b["mean_risk"] for b in filled]
-    ys = [b["error_rate"] for b in filled]
+    xs = [b["mean_risk"] or 0.0 for b in filled]  # a bin with drafts has both figures: `or` only types them
+    ys = [b["error_rate"] or 0.0 for b in filled]
     lower, upper = [], []
-    for b in filled:
+    for b, y in zip(filled, ys, strict=True):
         lo, hi = cal.wilson(b["errors"], b["count"]) or (0.0, 0.0)
-        lower.append(max(0.0, b["error_rate"] - lo))  # float noise must not make a bar negative
-        upper.append(max(0.0, hi - b["error_rate"]))
+        lower.append(max(0.0, y - lo))  # float noise must not make a bar negative
+        upper.append(max(0.0, hi - y))
     top.errorbar(
         xs, ys, yerr=[lower, upper], fmt="o-", color="tab:blue", capsize=3, label="observed (95% Wilson interval)"
     )

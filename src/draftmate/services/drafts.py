@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import sys
-from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from draftmate.domain.lifecycle import Action, next_state
 from draftmate.domain.vocabulary import Kind, Origin, Severity
 from draftmate.errors import UsageError
+from draftmate.fileio import read_input as read_input  # the cli reads `--context` files with it from here
+from draftmate.services.assess import annotate
 from draftmate.store.record_rows import record_of_rows
 from draftmate.store.sqlite import SQLiteStore, bundle_of, title_of
 
 # The pydantic records are imported where they are built, so that `show` of a plain draft never loads pydantic.
 if TYPE_CHECKING:
     from draftmate.domain.records import Draft, Note, Review, Version
-    from draftmate.uncertainty.assessment import Assessment
-    from draftmate.uncertainty.spans import SpanNote
-
-MAX_INPUT_BYTES = 2_000_000
+    from draftmate.domain.views import DraftView
 
 # File suffix -> language of code; anything not listed is text.
 CODE_LANGS = {
@@ -64,59 +61,6 @@ def guess_kind(name: str) -> tuple[Kind, str]:
     if suffix in CODE_LANGS:
         return Kind.CODE, CODE_LANGS[suffix]
     return Kind.TEXT, TEXT_LANGS.get(suffix, "")
-
-
-def wide_encoding(head: bytes) -> str | None:
-    """The UTF-16 or UTF-32 encoding the bytes are text in (by byte-order mark, or the NULs of ASCII), else None."""
-    import codecs
-
-    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        return "UTF-32"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "UTF-16"
-    even, odd = head[0::2], head[1::2]
-    for zeros, text, order in ((odd, even, "LE"), (even, odd, "BE")):  # no mark: ASCII in UTF-16 is half NULs
-        if len(head) >= 16 and zeros.count(0) >= 0.9 * len(zeros) and 0 not in text:
-            return "UTF-16" + order
-    return None
-
-
-def decode_input(data: bytes, label: str) -> str:
-    """Bytes from a file or stdin as text, refusing binary, invalid UTF-8, empty and oversized input."""
-    if len(data) > MAX_INPUT_BYTES:
-        # Only MAX_INPUT_BYTES + 1 bytes were read, so the true size is unknown: say "over", not a wrong number.
-        raise UsageError(f"{label} is over the limit of {MAX_INPUT_BYTES:,} bytes; split it up")
-    wide = wide_encoding(data[:8192])
-    if wide:
-        raise UsageError(f"{label} is {wide} text, not UTF-8; convert it, e.g. `iconv -f {wide.lower()} -t utf-8`")
-    if b"\x00" in data[:8192]:
-        raise UsageError(f"{label} looks like a binary file; give a text file")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise UsageError(
-            f"{label} is not valid UTF-8 (byte {e.start}); convert it, e.g. `iconv -f latin1 -t utf-8`"
-        ) from None
-    if not text.strip():
-        raise UsageError(f"{label} is empty; give it some text")
-    return text.replace("\r\n", "\n")
-
-
-def read_input(path: str) -> tuple[str, str]:
-    """The text of a file (or stdin for '-') and a label for messages."""
-    if path == "-":
-        return decode_input(sys.stdin.buffer.read(MAX_INPUT_BYTES + 1), "standard input"), "stdin"
-    p = Path(path)
-    if p.is_dir():
-        raise UsageError(f"{path} is a directory; give a file")
-    try:
-        with p.open("rb") as f:
-            data = f.read(MAX_INPUT_BYTES + 1)
-    except FileNotFoundError:
-        raise UsageError(f"no file {path}; check the path") from None
-    except OSError as e:
-        raise UsageError(f"cannot read {path}: {e.strerror}") from None
-    return decode_input(data, path), p.name
 
 
 def import_draft(
@@ -166,108 +110,6 @@ def import_version(
     return store.get_draft(draft_id)
 
 
-def annotate(
-    store: SQLiteStore,
-    draft: Draft,
-    content: str,
-    context: list[tuple[str, str]],
-    extra: dict[str, Any] | None = None,
-) -> None:
-    """Run the uncertainty signals on a draft's current version and store the notes and confidence."""
-    from draftmate.uncertainty import assessment as uncertainty
-
-    assessment = uncertainty.assess(content, kind=draft.kind.value, lang=draft.lang, context=context, **(extra or {}))
-    for note in assessment.notes:
-        _store_note(store, draft, note)
-    _predict(store, draft, assessment)
-
-
-def annotate_revision(
-    store: SQLiteStore, draft: Draft, previous: str, content: str, meta: dict[str, Any]
-) -> list[Note]:
-    """The rule-based notes on a model's revision of `previous`, stored, with the new version's prediction.
-
-    Only the checks that need no model run (parse, names, imports, attributes; facts and grounding against the
-    draft's stored `--context`). Kept: notes on the lines the revision changed, and findings anywhere that the
-    previous version did not have (a removed import breaks a name in an untouched section); notes the untouched
-    sections already had, and were resolved on, are not asked again.
-    """
-    from draftmate.domain.outcomes import changed_lines
-    from draftmate.uncertainty import assessment as uncertainty
-
-    context = stored_context(draft)
-    assessment = uncertainty.assess(content, kind=draft.kind.value, lang=draft.lang, context=context)
-    before = uncertainty.assess(previous, kind=draft.kind.value, lang=draft.lang, context=context)
-    known = {(n.kind, n.quote) for n in before.notes}
-    changed = changed_lines(content, previous)  # lines of the new text that differ from the previous one
-    revision = {"version": draft.current_version, "section": meta.get("revised_section"), "sources": len(context)}
-    stored = []
-    for note in assessment.notes:
-        on_changed = note.lines is not None and any(n in changed for n in range(note.lines[0], note.lines[1] + 1))
-        if not on_changed and (note.kind, note.quote) in known:
-            continue
-        tagged = replace(
-            note, why=f"in the model's revision: {note.why}", signals=note.signals | {"revision": revision}
-        )
-        stored.append(_store_note(store, draft, tagged))
-    _predict(store, draft, assessment, model=str(meta.get("model") or ""), extra={"revision": 1})
-    return stored
-
-
-def stored_context(draft: Draft) -> list[tuple[str, str]]:
-    """The `--context` sources a model draft was made from, as they read now; a file that is gone is left out."""
-    context = []
-    for item in draft.request.get("context", []):
-        try:
-            context.append((item["name"], read_input(item.get("path") or item["name"])[0]))
-        except UsageError:
-            continue  # gone or unreadable: the facts are still noted to verify, only not grounded in it
-    return context
-
-
-def _store_note(store: SQLiteStore, draft: Draft, note: SpanNote) -> Note:
-    return store.add_note(
-        draft.id,
-        version=draft.current_version,
-        kind=note.kind,
-        severity=Severity(note.severity),
-        why=note.why,
-        source=note.source,
-        lines=note.lines,
-        quote=note.quote,
-        risk=note.risk,
-        signals=note.signals,
-    )
-
-
-def _predict(
-    store: SQLiteStore, draft: Draft, assessment: Assessment, model: str = "", extra: dict[str, Any] | None = None
-) -> None:
-    """Set the draft's confidence from an assessment (calibrated if a calibrator is active) and log the prediction."""
-    from draftmate.domain.records import Confidence
-    from draftmate.services.calibrate import active_calibrator, calibrate
-
-    confidence, calibrator = assessment.confidence, assessment.calibrator
-    # The raw score stays in the features so later fits learn from it, whichever calibrator scored the draft.
-    features = {**assessment.features, **(extra or {}), "raw_risk": confidence.score, "raw_level": confidence.level}
-    active = active_calibrator(store)
-    calibrated = calibrate(active, confidence.score, hard=bool(features.get("hard_failures")))
-    if active is not None and calibrated is not None:
-        confidence = Confidence(level=calibrated[1], score=calibrated[0])
-        calibrator = active.version
-    store.set_confidence(draft.id, confidence)
-    store.add_prediction(
-        draft.id,
-        version=draft.current_version,
-        model=model or str(draft.request.get("model", "")),
-        kind=draft.kind.value,
-        features=features,
-        risk=confidence.score,
-        level=confidence.level,
-        calibrator=calibrator,
-    )
-
-
 def add_note(
     store: SQLiteStore, draft_id: str, text: str, *, severity: Severity, lines: tuple[int, int] | None, author: str
 ) -> Note:
@@ -311,18 +153,18 @@ def parse_lines(spec: str | None) -> tuple[int, int] | None:
     return start, end
 
 
-def draft_record(store: SQLiteStore, draft_id: str) -> dict[str, Any]:
+def draft_record(store: SQLiteStore, draft_id: str) -> DraftView:
     """Everything about a draft as the stable JSON of `show --json`."""
     rows = store.draft_rows(draft_id)  # one snapshot
     fast = record_of_rows(rows.draft, rows.versions, rows.notes, rows.reviews)
     if fast is not None:
-        return fast
+        return cast("DraftView", fast)  # the same keys as model_record's (tests/test_record_rows.py)
     # a value that is not plainly what its model takes: the models validate it (and refuse it as they always did)
     bundle = bundle_of(rows)
     return model_record(bundle.draft, bundle.versions, bundle.notes, bundle.reviews)
 
 
-def model_record(draft: Draft, versions: list[Version], notes: list[Note], reviews: list[Review]) -> dict[str, Any]:
+def model_record(draft: Draft, versions: list[Version], notes: list[Note], reviews: list[Review]) -> DraftView:
     """The `show --json` record of validated models: what `record_rows.record_of_rows` must equal."""
     return {
         "id": draft.id,
@@ -336,7 +178,9 @@ def model_record(draft: Draft, versions: list[Version], notes: list[Note], revie
         "current_version": draft.current_version,
         "approved_sha256": draft.approved_sha256,
         "approved_version": draft.approved_version,
-        "confidence": draft.confidence.model_dump() if draft.confidence else {"level": "unknown", "score": None},
+        "confidence": {"level": draft.confidence.level, "score": draft.confidence.score}
+        if draft.confidence
+        else {"level": "unknown", "score": None},
         "versions": [v.model_dump() for v in versions],
         "notes": [n.as_json() for n in notes],
         "reviews": [r.model_dump() for r in reviews],

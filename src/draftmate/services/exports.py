@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from draftmate.domain.vocabulary import ReviewStatus, State
-from draftmate.errors import GateRefused, NotFound, UsageError
-from draftmate.provenance import formats as export
+from draftmate.errors import GateRefused, NotFound
+from draftmate.provenance import formats, reading, sealing
+from draftmate.provenance.record import Provenance, build_provenance, one_line, trailer
 from draftmate.store.sqlite import DraftBundle, RowBundle, SQLiteStore, bundle_of, sha256_hex
 
 if TYPE_CHECKING:  # pydantic loads only when a model is built: a bulk export of sealed drafts builds none
@@ -36,13 +37,13 @@ class ExportResult:
     draft_id: str
     fmt: str
     paths: list[Path]
-    provenance: dict[str, Any]
+    provenance: Provenance
     stdout: bytes | None = None
 
     @property
     def trailer(self) -> str:
         """The commit-message trailer for this export."""
-        return export.trailer(self.provenance)
+        return trailer(self.provenance)
 
 
 def load_bundle(store: SQLiteStore, draft_id: str, *, deep: bool = True) -> DraftBundle:
@@ -88,11 +89,11 @@ def _not_final_reasons(bundle: DraftBundle) -> list[str]:
         return [*problems, f"finish the review: draftmate review {short}"]
     if draft.status in (State.CHANGES, State.REJECTED) and last is not None:
         what = "asked for changes" if draft.status is State.CHANGES else "rejected it"
-        why = f": {export._one_line(last.reason)}" if last.reason.strip() else ""
-        return [f"{export._one_line(last.reviewer)} {what}{why}", "draft or import a new version, then review it"]
+        why = f": {one_line(last.reason)}" if last.reason.strip() else ""
+        return [f"{one_line(last.reviewer)} {what}{why}", "draft or import a new version, then review it"]
     earlier = approving_review(bundle)
     if earlier is not None:  # approved once, then a new version came: "nobody has approved it" would be untrue
-        who = export._one_line(earlier.reviewer)
+        who = one_line(earlier.reviewer)
         return [
             f"version {draft.current_version} is not approved ({who} approved version {earlier.version});"
             f" review it: draftmate review {short}"
@@ -119,10 +120,10 @@ def final_problems(bundle: DraftBundle) -> list[str]:
     return problems
 
 
-def provenance_of(bundle: DraftBundle, review: Review, tool_version: str) -> dict[str, Any]:
+def provenance_of(bundle: DraftBundle, review: Review, tool_version: str) -> Provenance:
     """The provenance record of the version `review` approved; its tool version is the one that sealed it, if any."""
     sealed_with = bundle.sealed_tool_version(review.version) or tool_version
-    return export.build_provenance(
+    return build_provenance(
         bundle.draft, bundle.versions, bundle.notes, review, bundle.outcomes, tool_version=sealed_with
     )
 
@@ -138,17 +139,10 @@ def seal(store: SQLiteStore, draft_id: str, *, actor: str, tool_version: str) ->
     if review is None or refusal(bundle) is not None:
         return False
     # this draftmate seals it: not provenance_of, which would name an earlier seal of the same version, if any
-    provenance = export.build_provenance(
+    made = sealing.seal_of(
         bundle.draft, bundle.versions, bundle.notes, review, bundle.outcomes, tool_version=tool_version
     )
-    store.add_seal(
-        draft_id,
-        version=review.version,
-        content_sha256=provenance["content_sha256"],
-        tool_version=tool_version,
-        around=export.seal_texts(provenance, bundle.notes, review),
-        actor=actor,
-    )
+    store.add_seal(draft_id, **made._asdict(), actor=actor)
     return True
 
 
@@ -163,34 +157,26 @@ def export_draft(
     tool_version: str,
 ) -> ExportResult:
     """Export one final draft; refuse (GateRefused, nothing written) anything that is not."""
-    if fmt is not None and fmt not in export.FORMATS:
-        from draftmate.errors import UsageError
-
-        raise UsageError(f"--format {fmt!r}: use one of {', '.join(export.FORMATS)}")
+    formats.check_format(fmt)
     bundle = load_bundle(store, draft_id)
     refused = refusal(bundle)
     if refused is not None:
         raise refused
     review = approving_review(bundle)
     assert review is not None  # refusal() checked it
-    draft = bundle.draft
-    fmt = fmt or export.default_format(draft)
-    version = next(v for v in bundle.versions if v.number == draft.approved_version)
-    provenance = provenance_of(bundle, review, tool_version)
-    rendered = export.render(fmt, provenance, version.content, notes=bundle.notes, review=review, disclose=disclose)
-    from draftmate.fileio import is_stdout
-
-    if output is not None and is_stdout(output):
-        return ExportResult(draft.id, fmt, [], provenance, stdout=rendered.data)
-    path = Path(output) if output else export.default_path(draft, fmt, bundle.versions)
-    files = [(path, rendered.data)]
-    if rendered.sidecar is not None:
-        from draftmate.fileio import check_target
-
-        check_target(path, overwrite=force)  # `-o .` is a directory: refused before a sidecar name is made from it
-        files.append((export.sidecar_path(path), rendered.sidecar))
-    export.write_files(files, force=force)
-    return ExportResult(draft.id, fmt, [p for p, _ in files], provenance)
+    written = formats.export_files(
+        bundle.draft,
+        bundle.versions,
+        bundle.notes,
+        review,
+        bundle.outcomes,
+        fmt=fmt,
+        output=output,
+        force=force,
+        disclose=disclose,
+        tool_version=bundle.sealed_tool_version(review.version) or tool_version,
+    )
+    return ExportResult(bundle.draft.id, written.fmt, written.paths, written.provenance, stdout=written.stdout)
 
 
 @dataclass
@@ -245,7 +231,7 @@ def _rebuilt_lines(
         if checked is not None:
             version, review = checked
             report.written += 1
-            yield export.json_line_of_rows(
+            yield formats.json_line_of_rows(
                 rows.draft,
                 rows.versions,
                 rows.notes,
@@ -264,9 +250,9 @@ def _rebuilt_lines(
             continue
         content = next(v for v in bundle.versions if v.number == bundle.draft.approved_version).content
         provenance = provenance_of(bundle, approval, tool_version)
-        provenance["export"] = dict(export.BULK_EXPORT)
+        provenance["export"] = formats.BULK_EXPORT.copy()
         report.written += 1
-        yield (export.dumps_record(export.json_record(provenance, content, bundle.notes, approval)) + "\n").encode()
+        yield (formats.dumps_record(formats.json_record(provenance, content, bundle.notes, approval)) + "\n").encode()
 
 
 _FINAL, _APPROVED = State.FINAL.value, ReviewStatus.APPROVED.value
@@ -312,7 +298,7 @@ class FileCheck:
 
 def verify_file(store: SQLiteStore, path: Path, *, tool_version: str) -> FileCheck:
     """Check an exported file against the approved sha256, its provenance against the store, and the audit log."""
-    exported = export.read_export(path)
+    exported = reading.read_export(path)
     claimed = exported.provenance
     draft_id = str(claimed["draft_id"])
     try:
@@ -345,11 +331,9 @@ def verify_file(store: SQLiteStore, path: Path, *, tool_version: str) -> FileChe
             f"approved {version.sha256[:12]}… (changed after export?)"
         )
     expected = provenance_of(bundle, review, tool_version)
-    check.problems += _export_block_problems(claimed, None if exported.via_sidecar else exported.fmt)
-    check.problems += _provenance_differences(claimed, expected)
-    check.problems += _disclosure_differences(claimed, expected, version.content)
+    check.problems += reading.provenance_problems(exported, expected, version.content)
     if exported.record is not None:
-        check.problems += _record_differences(exported.record, bundle, review)
+        check.problems += reading.record_problems(exported.record, bundle.notes, review)
     check.problems += bundle.problems
     if draft.status is not State.FINAL or draft.current_version != review.version:
         check.notes.append(
@@ -358,106 +342,7 @@ def verify_file(store: SQLiteStore, path: Path, *, tool_version: str) -> FileChe
     return check
 
 
-def _disclosure_differences(claimed: dict[str, Any], expected: dict[str, Any], content: str) -> list[str]:
-    """The sidecar's `--disclose` line must be the one draftmate writes, or a line added later would pass as it."""
-    named = (claimed.get("export") or {}).get("disclosure_line")
-    if named is None:
-        return []
-    fmt = str((claimed.get("export") or {}).get("format", "code"))
-    try:
-        number, text = export.disclosure_line(content, expected, fmt)
-    except UsageError:
-        return ["its sidecar names a disclosure line, but this kind of file gets none"]
-    if named != {"number": number, "text": text}:
-        where = named.get("number", "?") if isinstance(named, dict) else "?"
-        return [
-            f"its sidecar names line {str(where)[:8]} as the disclosure line, which is not the line draftmate "
-            "writes (was a line added?)"
-        ]
-    return []
-
-
-EXPORT_BLOCK_KEYS = ("format", "disclosure_line")
-
-
-def _export_block_problems(claimed: dict[str, Any], carried: str | None) -> list[str]:
-    """The `export` block may differ from the store's record only as an export writes it: exactly `format` (as the
-    file was read, `carried`: md or json; code or txt for a sidecar, None) and `disclosure_line`."""
-    block = claimed.get("export", _MISSING)
-    if block is _MISSING:
-        return ["its provenance has no export block (format, disclosure_line), which every draftmate export has"]
-    if not isinstance(block, dict):
-        return [f"provenance field export is {repr(block)[:60]}; draftmate writes format and disclosure_line there"]
-    problems = [
-        f"provenance field export.{str(k)[:40]} is not one draftmate writes"
-        for k in block
-        if k not in EXPORT_BLOCK_KEYS
-    ]
-    problems += [f"provenance field export.{k} is missing" for k in EXPORT_BLOCK_KEYS if k not in block]
-    fmt = block.get("format")
-    allowed = (carried,) if carried else ("code", "txt")  # a sidecar: only code and txt exports get one
-    if "format" in block and fmt not in allowed:
-        problems.append(
-            f"provenance field export.format is {repr(fmt)[:40]}; this file can only be {' or '.join(allowed)}"
-        )
-    line = block.get("disclosure_line")
-    if line is not None and carried:
-        problems.append(f"provenance field export.disclosure_line is set; a {carried} export has none")
-    elif line is not None and not (
-        isinstance(line, dict)
-        and set(line) == {"number", "text"}
-        and type(line["number"]) is int
-        and line["number"] >= 1
-        and isinstance(line["text"], str)
-    ):
-        problems.append(f"provenance field export.disclosure_line is {repr(line)[:60]}; not what draftmate writes")
-    return problems
-
-
 def _sha256_bytes(data: bytes) -> str:
     import hashlib
 
     return hashlib.sha256(data).hexdigest()
-
-
-# Fields that may differ between an export and a check made later with another draftmate.
-VOLATILE = {"export", "generator.tool_version"}
-
-
-def _provenance_differences(claimed: dict[str, Any], expected: dict[str, Any]) -> list[str]:
-    found = dict(_flatten(claimed))
-    wanted = dict(_flatten(expected))
-    problems = []
-    for key in sorted(set(found) | set(wanted)):
-        if key in VOLATILE or key.split(".")[0] in VOLATILE:
-            if key == "generator.tool_version" and key in found and not isinstance(found[key], str):
-                problems.append(f"provenance field {key} is {repr(found[key])[:40]}; draftmate writes a version string")
-            continue
-        if key not in wanted:
-            problems.append(f"provenance field {key[:60]} is not one draftmate writes (it is {repr(found[key])[:40]})")
-            continue
-        if found.get(key, _MISSING) != wanted.get(key, _MISSING):
-            shown = "missing" if key not in found else repr(found[key])[:60]
-            problems.append(f"provenance field {key} is {shown}; the store recorded {repr(wanted.get(key))[:60]}")
-    return problems
-
-
-_MISSING = object()
-
-
-def _flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
-    if isinstance(value, dict) and value:
-        for key, inner in value.items():
-            yield from _flatten(inner, f"{prefix}.{key}" if prefix else str(key))
-    else:
-        yield prefix, value
-
-
-def _record_differences(record: dict[str, Any], bundle: DraftBundle, review: Review) -> list[str]:
-    expected = export.json_record({}, "", bundle.notes, review)
-    problems = []
-    if record.get("review") != expected["review"]:
-        problems.append("the review record in the file differs from the store's")
-    if record.get("notes") != expected["notes"]:
-        problems.append("the notes in the file differ from the store's")
-    return problems

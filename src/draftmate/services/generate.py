@@ -220,7 +220,7 @@ def draft(
         "samples": k,
         "template": template.ref(),
     }
-    from draftmate.services.drafts import annotate
+    from draftmate.services.assess import annotate
     from draftmate.store.sqlite import title_of
 
     # Stored before the model is called: a crash or kill mid-stream still leaves the request for `--retry`.
@@ -268,7 +268,8 @@ def retry(
     samples: int | None = None,
 ) -> DraftOutcome:
     """Run a draft's stored request again (with `samples` extra samples if given) as its next version."""
-    from draftmate.services.drafts import annotate, read_input
+    from draftmate.fileio import read_input
+    from draftmate.services.assess import annotate
 
     existing = store.get_draft(draft_id)
     request = dict(existing.request)

@@ -152,7 +152,7 @@ class ReviewSession:
         Model text gets its uncertainty notes like any draft: the rule-based checks, on what it changed, stored
         with the version in one transaction so a revision never exists without them.
         """
-        from draftmate.services.drafts import annotate_revision
+        from draftmate.services.assess import annotate_revision
 
         with self.store.transaction():
             previous = self.version.content

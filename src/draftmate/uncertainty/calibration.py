@@ -10,7 +10,7 @@ import math
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 Z95 = 1.959963984540054  # two-sided 95% normal quantile
 BINS = 10
@@ -97,6 +97,17 @@ def wilson(errors: int, n: int, z: float = Z95) -> tuple[float, float] | None:
     return max(0.0, center - half), min(1.0, center + half)
 
 
+class BinView(TypedDict):
+    """One reliability bin as the calibration report writes it."""
+
+    lo: float
+    hi: float
+    count: int
+    errors: int
+    mean_risk: float | None
+    error_rate: float | None
+
+
 @dataclass
 class Bin:
     """One bin of a reliability table: risks in (lo, hi] (the first also takes 0)."""
@@ -117,7 +128,7 @@ class Bin:
         """Share of the bin's drafts that were wrong."""
         return self.errors / self.count if self.count else None
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> BinView:
         """The bin as JSON."""
         return {
             "lo": self.lo,

@@ -1,0 +1,47 @@
+"""The seal: a final draft's `export --all` record, made once when the draft becomes final, kept beside its content.
+
+The store keeps the two texts around the content (`Seal.around`) and their digest in the audit chain; the bulk
+export puts the content, as a JSON string, back between them while the seal holds.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from draftmate.provenance.formats import BULK_EXPORT, dumps_record, json_record
+from draftmate.provenance.record import Provenance, build_provenance
+
+if TYPE_CHECKING:
+    from draftmate.domain.records import Draft, Note, Review, Version
+
+
+class Seal(NamedTuple):
+    """What the store records of a seal (`SQLiteStore.add_seal`'s arguments but the actor)."""
+
+    version: int
+    content_sha256: str
+    tool_version: str
+    around: tuple[str, str]
+
+
+def seal_of(
+    draft: Draft,
+    versions: list[Version],
+    notes: list[Note],
+    review: Review,
+    outcomes: list[tuple[int, dict[str, Any]]],
+    *,
+    tool_version: str,
+) -> Seal:
+    """The seal of the version `review` approved, made by this draftmate (`tool_version`)."""
+    provenance = build_provenance(draft, versions, notes, review, outcomes, tool_version=tool_version)
+    return Seal(review.version, provenance["content_sha256"], tool_version, seal_texts(provenance, notes, review))
+
+
+def seal_texts(provenance: Provenance, notes: list[Note], review: Review) -> tuple[str, str]:
+    """The `export --all` line of a final draft as the two texts around its content, which a seal keeps; the bulk
+    export puts the content, as a JSON string, back between them (tests hold this to `json_line_of_rows`'s bytes)."""
+    record = json_record({**provenance, "export": BULK_EXPORT}, "", notes, review)
+    head = dumps_record({"provenance": record["provenance"]})[:-1] + ',"content":'
+    tail = ',"notes":' + dumps_record(record["notes"]) + ',"review":' + dumps_record(record["review"]) + "}\n"
+    return head, tail

@@ -1,0 +1,123 @@
+"""Annotating a version: its uncertainty notes stored and its prediction logged, for the model and import paths alike.
+
+`draft`, `import` and a model's revision in review all call down to here; the confidence is calibrated when a
+calibrator is active (services/calibrate.py), and the raw score is kept in the prediction's features.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from draftmate.domain.vocabulary import Severity
+from draftmate.errors import UsageError
+from draftmate.fileio import read_input
+from draftmate.store.sqlite import SQLiteStore
+
+# The pydantic records are imported where they are built, so that `show` of a plain draft never loads pydantic.
+if TYPE_CHECKING:
+    from draftmate.domain.records import Draft, Note
+    from draftmate.uncertainty.assessment import Assessment
+    from draftmate.uncertainty.spans import SpanNote
+
+
+def annotate(
+    store: SQLiteStore,
+    draft: Draft,
+    content: str,
+    context: list[tuple[str, str]],
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Run the uncertainty signals on a draft's current version and store the notes and confidence."""
+    from draftmate.uncertainty import assessment as uncertainty
+
+    assessment = uncertainty.assess(content, kind=draft.kind.value, lang=draft.lang, context=context, **(extra or {}))
+    for note in assessment.notes:
+        _store_note(store, draft, note)
+    _predict(store, draft, assessment)
+
+
+def annotate_revision(
+    store: SQLiteStore, draft: Draft, previous: str, content: str, meta: dict[str, Any]
+) -> list[Note]:
+    """The rule-based notes on a model's revision of `previous`, stored, with the new version's prediction.
+
+    Only the checks that need no model run (parse, names, imports, attributes; facts and grounding against the
+    draft's stored `--context`). Kept: notes on the lines the revision changed, and findings anywhere that the
+    previous version did not have (a removed import breaks a name in an untouched section); notes the untouched
+    sections already had, and were resolved on, are not asked again.
+    """
+    from draftmate.domain.outcomes import changed_lines
+    from draftmate.uncertainty import assessment as uncertainty
+
+    context = stored_context(draft)
+    assessment = uncertainty.assess(content, kind=draft.kind.value, lang=draft.lang, context=context)
+    before = uncertainty.assess(previous, kind=draft.kind.value, lang=draft.lang, context=context)
+    known = {(n.kind, n.quote) for n in before.notes}
+    changed = changed_lines(content, previous)  # lines of the new text that differ from the previous one
+    revision = {"version": draft.current_version, "section": meta.get("revised_section"), "sources": len(context)}
+    stored = []
+    for note in assessment.notes:
+        on_changed = note.lines is not None and any(n in changed for n in range(note.lines[0], note.lines[1] + 1))
+        if not on_changed and (note.kind, note.quote) in known:
+            continue
+        tagged = replace(
+            note, why=f"in the model's revision: {note.why}", signals=note.signals | {"revision": revision}
+        )
+        stored.append(_store_note(store, draft, tagged))
+    _predict(store, draft, assessment, model=str(meta.get("model") or ""), extra={"revision": 1})
+    return stored
+
+
+def stored_context(draft: Draft) -> list[tuple[str, str]]:
+    """The `--context` sources a model draft was made from, as they read now; a file that is gone is left out."""
+    context = []
+    for item in draft.request.get("context", []):
+        try:
+            context.append((item["name"], read_input(item.get("path") or item["name"])[0]))
+        except UsageError:
+            continue  # gone or unreadable: the facts are still noted to verify, only not grounded in it
+    return context
+
+
+def _store_note(store: SQLiteStore, draft: Draft, note: SpanNote) -> Note:
+    return store.add_note(
+        draft.id,
+        version=draft.current_version,
+        kind=note.kind,
+        severity=Severity(note.severity),
+        why=note.why,
+        source=note.source,
+        lines=note.lines,
+        quote=note.quote,
+        risk=note.risk,
+        signals=note.signals,
+    )
+
+
+def _predict(
+    store: SQLiteStore, draft: Draft, assessment: Assessment, model: str = "", extra: dict[str, Any] | None = None
+) -> None:
+    """Set the draft's confidence from an assessment (calibrated if a calibrator is active) and log the prediction."""
+    from draftmate.domain.records import Confidence
+    from draftmate.services.calibrate import active_calibrator, calibrate
+
+    confidence, calibrator = assessment.confidence, assessment.calibrator
+    # The raw score stays in the features so later fits learn from it, whichever calibrator scored the draft.
+    features = {**assessment.features, **(extra or {}), "raw_risk": confidence.score, "raw_level": confidence.level}
+    active = active_calibrator(store)
+    calibrated = calibrate(active, confidence.score, hard=bool(features.get("hard_failures")))
+    if active is not None and calibrated is not None:
+        confidence = Confidence(level=calibrated[1], score=calibrated[0])
+        calibrator = active.version
+    store.set_confidence(draft.id, confidence)
+    store.add_prediction(
+        draft.id,
+        version=draft.current_version,
+        model=model or str(draft.request.get("model", "")),
+        kind=draft.kind.value,
+        features=features,
+        risk=confidence.score,
+        level=confidence.level,
+        calibrator=calibrator,
+    )
