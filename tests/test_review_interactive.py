@@ -14,7 +14,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from conftest import EXAMPLES
-from draftmate.cli import commands as cli
+from draftmate.cli import reviewing as cli
 from draftmate.cli.commands import app
 from draftmate.cli.review_loop import normalized, run_review, split_key
 from draftmate.domain.records import Decision, Origin, Severity, State
