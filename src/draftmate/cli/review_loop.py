@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from draftmate.cli import render as ui
+from draftmate.domain.ids import short_id
 from draftmate.domain.outcomes import edit_distance
 from draftmate.domain.records import Decision, Note, Origin, Resolution, Severity
 from draftmate.domain.sections import Section, replace_section
@@ -89,7 +90,7 @@ def run_review(
     out = out or ui.console()
     session = begin_review(store, draft_id, reviewer=reviewer, editorial_responsibility=responsible)
     loop = ReviewLoop(session, Prompt(stdin or sys.stdin, out), reviser, editor or edit_in_editor)
-    resume = f"resume with: draftmate review {ui.short(session.draft.id)}"
+    resume = f"resume with: draftmate review {short_id(session.draft.id)}"
     try:
         return loop.run()
     except Quit as stop:
@@ -167,7 +168,7 @@ class ReviewLoop:
     def intro(self) -> None:
         """Who reviews what, and where a resumed review picks up."""
         d, states = self.s.draft, self.s.states()
-        head = ui.literal(f"reviewing {ui.short(d.id)}  ", "bold")
+        head = ui.literal(f"reviewing {short_id(d.id)}  ", "bold")
         head.append(ui.literal(d.title, "bold"))
         self.out.print(head)
         self.say(
@@ -252,21 +253,21 @@ class ReviewLoop:
                     self.say("a section was rejected: request changes or reject the draft", "yellow")
                 elif self.attested():
                     draft = self.s.approve()
-                    self.say(f"approved: draft {ui.short(draft.id)} v{draft.approved_version} is final", "green")
+                    self.say(f"approved: draft {short_id(draft.id)} v{draft.approved_version} is final", "green")
                     self.say(f"pinned to sha256 {draft.approved_sha256}")
                     return 0
             elif answer in ("c", "changes"):
                 reason = self.ask("what should change? ")
                 if reason:
                     self.s.request_changes(reason)
-                    self.say(f"changes requested: draft {ui.short(self.s.draft.id)} awaits a new version")
+                    self.say(f"changes requested: draft {short_id(self.s.draft.id)} awaits a new version")
                     return 0
                 self.say("say what should change, or choose another decision")
             elif answer in ("r", "reject"):
                 reason = self.ask("why is the draft rejected? ")
                 if reason:
                     self.s.reject(reason)
-                    self.say(f"rejected: draft {ui.short(self.s.draft.id)}")
+                    self.say(f"rejected: draft {short_id(self.s.draft.id)}")
                     return 0
                 self.say("a rejection needs a reason")
             elif answer in ("q", "quit"):

@@ -34,6 +34,7 @@ from draftmate.fileio import write_atomic
 
 if TYPE_CHECKING:  # pydantic loads only when a model is built: a bulk export of sealed drafts builds none
     from draftmate.domain.records import Draft, Note, Review, Version
+from draftmate.domain.ids import short_id
 from draftmate.domain.outcomes import edit_distance
 
 PROVENANCE_VERSION = 1
@@ -81,7 +82,7 @@ def default_format(draft: Draft) -> str:
 def default_path(draft: Draft, fmt: str, versions: list[Version]) -> Path:
     """`<short-id>-<slug>.<ext>` in the current directory."""
     slug = re.sub(r"[^a-z0-9]+", "-", draft.title.lower()).strip("-")[:40].strip("-") or "draft"
-    return Path(f"{draft.id[:8]}-{slug}{_suffix(draft, fmt, versions)}")
+    return Path(f"{short_id(draft.id)}-{slug}{_suffix(draft, fmt, versions)}")
 
 
 def _suffix(draft: Draft, fmt: str, versions: list[Version]) -> str:
@@ -170,7 +171,7 @@ def provenance_record(
     approved = next((v for v in upto if v.number == approved_number), None)
     if approved is None:
         raise DraftmateError(
-            f"draft {draft_id[:8]} has no version {approved_number}, which review {review.id[:8]} approved"
+            f"draft {short_id(draft_id)} has no version {approved_number}, which review {short_id(review.id)} approved"
         )
     origins = {v.origin for v in upto}
     model_made = [v for v in upto if v.origin == MODEL]
