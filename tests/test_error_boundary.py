@@ -159,3 +159,8 @@ def test_only_the_boundary_picks_exit_codes() -> None:
         name for name in picking if re.search(r"(typer\.Exit|SystemExit|sys\.exit)\((?!\))", (cli / name).read_text())
     ]
     assert picking == []
+
+
+def test_the_table_lists_ctrl_c() -> None:
+    table = (REPO / "docs" / "bad-input.md").read_text()
+    assert "| Ctrl-C in any command" in table and "`interrupted; nothing was lost`" in table
