@@ -110,7 +110,7 @@ def review(
     ] = None,
 ) -> None:
     """Review a draft section by section; nothing is final until a person approves it."""
-    from draftmate.errors import AlreadyReported, Interrupted, UsageError
+    from draftmate.errors import AlreadyReported, DraftmateError, Interrupted, UsageError
     from draftmate.services.reviews import review_non_interactive
 
     store = open_store()
@@ -133,8 +133,9 @@ def review(
         who = _reviewer(reviewer, settings, ask=True, resuming=open_review.reviewer if open_review else None)
         if not who:
             raise UsageError("no reviewer: pass --reviewer NAME or set DRAFTMATE_REVIEWER")
-        if run_review(store, full_id, reviewer=who, responsible=responsible, reviser=_reviser(settings)) != 0:
-            raise AlreadyReported(Interrupted)  # the loop said what was saved and how to resume
+        code = run_review(store, full_id, reviewer=who, responsible=responsible, reviser=_reviser(settings))
+        if code:  # the loop has said what was saved and how to resume
+            raise AlreadyReported(Interrupted if code == Interrupted.exit_code else DraftmateError)
         return
     who = _reviewer(reviewer, settings, ask=False)
     if not who:
