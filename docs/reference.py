@@ -21,7 +21,7 @@ def help_text(args: list[str]) -> str:
     """What `draftmate ARGS --help` prints, at a fixed width."""
     from typer.testing import CliRunner
 
-    from draftmate.cli.commands import app
+    from draftmate.cli.app import app
 
     result = CliRunner().invoke(app, [*args, "--help"], env={"COLUMNS": WIDTH, "TERM": "dumb"}, terminal_width=100)
     return result.stdout.rstrip()
@@ -31,7 +31,7 @@ def commands() -> list[list[str]]:
     """Every command and subcommand, in the order --help lists them."""
     import typer.main
 
-    from draftmate.cli.commands import app
+    from draftmate.cli.app import app
 
     group = typer.main.get_command(app)
     found: list[list[str]] = []
@@ -54,7 +54,7 @@ def help_module() -> str:
     """Source of draftmate/cli/_help.py: the top-level help as typer renders it 80 columns wide."""
     from typer.testing import CliRunner
 
-    from draftmate.cli.commands import app
+    from draftmate.cli.app import app
 
     text = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "80", "TERM": "dumb"}).stdout
     assert "\\" not in text and '"""' not in text, "help text needs escaping: extend help_module()"

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import EXAMPLES, REPO
-from draftmate.cli import commands as cli
+from draftmate.cli import reviewing as cli
 from draftmate.cli.commands import app
 from draftmate.domain.records import State
 from draftmate.errors import UsageError

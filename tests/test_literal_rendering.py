@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from draftmate.cli import commands as cli
+from draftmate.cli import reviewing as cli
 from draftmate.cli.commands import app
 
 MARKUP = "[bold red]x[/bold red]"

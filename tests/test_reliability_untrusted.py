@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from draftmate.cli import commands as cli
+from draftmate.cli import reviewing as cli
 from draftmate.cli.commands import app
 from draftmate.store.sqlite import SQLiteStore
 

@@ -14,7 +14,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from conftest import EXAMPLES
-from draftmate.cli import commands as cli
+from draftmate.cli import reviewing as cli
 from draftmate.cli.commands import app
 from draftmate.cli.review.editor import normalized
 from draftmate.cli.review.keys import split_key

@@ -113,10 +113,10 @@ def test_the_error_line_stays_one_line(runner: CliRunner) -> None:
 
 
 def test_a_gate_refusal_keeps_one_line_per_reason(capsys: pytest.CaptureFixture[str]) -> None:
-    from draftmate.cli.commands import _echo_error
+    from draftmate.cli.output import echo_error
     from draftmate.errors import GateRefused
 
-    _echo_error(GateRefused("refused\x1b[2J", ["note 1\nerror: forged", "ok"]))
+    echo_error(GateRefused("refused\x1b[2J", ["note 1\nerror: forged", "ok"]))
     printed = capsys.readouterr().err
     assert printed.splitlines() == ["error: refused\\x1b[2J", "  - note 1\\nerror: forged", "  - ok"]
 

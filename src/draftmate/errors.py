@@ -7,10 +7,13 @@
     ├── UsageError (2)            bad arguments or input
     │   ├── AmbiguousId (2)       an ID prefix matches more than one record
     │   └── ConfigError (2)       invalid or missing configuration
-    └── GateRefused (3)           the review gate or the lifecycle refused a move
-        └── IllegalTransition (3) an action that is not legal in the draft's state
+    ├── GateRefused (3)           the review gate or the lifecycle refused a move
+    │   └── IllegalTransition (3) an action that is not legal in the draft's state
+    ├── Interrupted (130)         Ctrl-C; the message says what was kept
+    └── AlreadyReported (1, 2..)  the command has listed what failed; only the exit code remains
 
-The CLI prints `error: <message>` and exits with `exit_code`; nothing else shows a traceback.
+The CLI's one error boundary (cli/app.py) prints `error: <message>` and exits with `exit_code`; a bug alone shows a
+traceback.
 """
 
 from __future__ import annotations
@@ -61,3 +64,18 @@ class GateRefused(DraftmateError):
 
 class IllegalTransition(GateRefused):
     """An action that is not legal in the draft's current state."""
+
+
+class Interrupted(DraftmateError):
+    """Ctrl-C: the message says what was kept and how to go on; printed as `interrupted: <message>`."""
+
+    exit_code = 130
+
+
+class AlreadyReported(DraftmateError):
+    """A failure the command has already listed line by line (verify's FAIL lines, doctor's failed checks, an
+    interrupted review's note): no `error:` line follows, only the exit code of the failure it is `like`."""
+
+    def __init__(self, like: type[DraftmateError] = DraftmateError) -> None:
+        super().__init__(like.__name__)
+        self.exit_code = like.exit_code

@@ -79,6 +79,6 @@ def main() -> None:
 
         write_out(f"draftmate {__version__}\n")
         return
-    from draftmate.cli.commands import main as run
+    from draftmate.cli.app import main as run
 
     run()

@@ -7,6 +7,8 @@ import shutil
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
+from draftmate.domain.ids import short_id
+
 # The one escaping of text from outside, wherever it is printed (re-exported: `ui.visible`, `ui.one_line`).
 from draftmate.domain.untrusted_text import one_line as one_line
 from draftmate.domain.untrusted_text import visible as visible
@@ -38,11 +40,6 @@ def console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, markup=False, emoji=False)
 
 
-def short(draft_id: str) -> str:
-    """The 8 digits people type."""
-    return draft_id[:8]
-
-
 def render_list(rows: list[DraftSummary], out: TextIO, *, width: int | None = None, color: bool | None = None) -> None:
     """The drafts as aligned columns, newest first; plain text, not rich, because `list` must start fast."""
     if not rows:
@@ -55,7 +52,7 @@ def render_list(rows: list[DraftSummary], out: TextIO, *, width: int | None = No
     header = ("id", "status", "kind", "conf", "v", "created", "title")
     cells = [
         (
-            short(r.id),
+            short_id(r.id),
             r.status.value + ("*" if r.incomplete else ""),
             r.kind.value,
             r.confidence or "-",
@@ -123,14 +120,14 @@ def render_draft(
     from rich.rule import Rule
 
     if not record["versions"]:
-        out.print(literal(f"{short(record['id'])}  {record['status']}  {record['title']}", "bold"))
+        out.print(literal(f"{short_id(record['id'])}  {record['status']}  {record['title']}", "bold"))
         out.print(
-            literal(f"no content yet: drafting was cut short; run `draftmate draft --retry {short(record['id'])}`")
+            literal(f"no content yet: drafting was cut short; run `draftmate draft --retry {short_id(record['id'])}`")
         )
         return
     version = record["versions"][-1]
     conf = record["confidence"]
-    header = literal(f"{short(record['id'])}  ", "bold")
+    header = literal(f"{short_id(record['id'])}  ", "bold")
     header.append(literal(record["status"], STATUS_STYLE.get(record["status"], "")))
     header.append(
         literal(
@@ -151,9 +148,8 @@ def render_draft(
     out.print(numbered(text, current_notes, limit=limit))
     if limit is not None and text.count("\n") + 1 > limit[0]:
         left = len(text.splitlines()) - limit[0]
-        out.print(
-            literal(f"… {left:,} more lines not shown: `draftmate show {short(record['id'])}` prints them all", "dim")
-        )
+        show = f"draftmate show {short_id(record['id'])}"
+        out.print(literal(f"… {left:,} more lines not shown: `{show}` prints them all", "dim"))
     out.print(Rule(style="dim"))
     render_notes(record["notes"], out)
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from draftmate.domain import jsonfast
+from draftmate.domain.ids import short_id
 from draftmate.errors import UsageError
 from draftmate.fileio import check_target, write_atomic
 from draftmate.provenance.front_matter import front_matter
@@ -64,7 +65,7 @@ def default_format(draft: Draft) -> str:
 def default_path(draft: Draft, fmt: str, versions: list[Version]) -> Path:
     """`<short-id>-<slug>.<ext>` in the current directory."""
     slug = re.sub(r"[^a-z0-9]+", "-", draft.title.lower()).strip("-")[:40].strip("-") or "draft"
-    return Path(f"{draft.id[:8]}-{slug}{_suffix(draft, fmt, versions)}")
+    return Path(f"{short_id(draft.id)}-{slug}{_suffix(draft, fmt, versions)}")
 
 
 def _suffix(draft: Draft, fmt: str, versions: list[Version]) -> str:

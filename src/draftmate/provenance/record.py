@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, NamedTuple, NotRequired, TypedDict
 
+from draftmate.domain.ids import short_id
 from draftmate.domain.outcomes import edit_distance
 from draftmate.domain.vocabulary import Origin, Resolution, Severity
 from draftmate.errors import DraftmateError
@@ -180,7 +181,7 @@ def provenance_record(
     approved = next((v for v in upto if v.number == approved_number), None)
     if approved is None:
         raise DraftmateError(
-            f"draft {draft_id[:8]} has no version {approved_number}, which review {review.id[:8]} approved"
+            f"draft {short_id(draft_id)} has no version {approved_number}, which review {short_id(review.id)} approved"
         )
     origins = {v.origin for v in upto}
     model_made = [v for v in upto if v.origin == MODEL]

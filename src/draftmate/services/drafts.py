@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from draftmate.domain.ids import short_id
 from draftmate.domain.lifecycle import Action, next_state
 from draftmate.domain.vocabulary import Kind, Origin, Severity
 from draftmate.errors import UsageError
@@ -94,7 +95,7 @@ def import_version(
         state = next_state(draft.status, Action.NEW_VERSION)
         previous = store.get_version(draft.id).content if draft.current_version else None
         if content == previous:
-            raise UsageError(f"{name} is the same as version {draft.current_version} of draft {draft.id[:8]}")
+            raise UsageError(f"{name} is the same as version {draft.current_version} of draft {short_id(draft.id)}")
         store.add_version(
             draft.id,
             content,

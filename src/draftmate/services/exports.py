@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from draftmate.domain.ids import short_id
 from draftmate.domain.vocabulary import ReviewStatus, State
 from draftmate.errors import GateRefused, NotFound
 from draftmate.provenance import formats, reading, sealing
@@ -63,7 +64,7 @@ def approving_review(bundle: DraftBundle) -> Review | None:
 
 def refusal(bundle: DraftBundle) -> GateRefused | None:
     """Why this draft may not be exported, or None when it may."""
-    draft, short = bundle.draft, bundle.draft.id[:8]
+    draft, short = bundle.draft, short_id(bundle.draft.id)
     if draft.status is State.FINAL:
         problems = final_problems(bundle)
         if not problems:
@@ -77,7 +78,7 @@ def refusal(bundle: DraftBundle) -> GateRefused | None:
 
 
 def _not_final_reasons(bundle: DraftBundle) -> list[str]:
-    draft, short = bundle.draft, bundle.draft.id[:8]
+    draft, short = bundle.draft, short_id(bundle.draft.id)
     last = bundle.reviews[-1] if bundle.reviews else None
     if draft.status is State.IN_REVIEW and last is not None and last.status is ReviewStatus.OPEN:
         version = next(v for v in bundle.versions if v.number == draft.current_version)
@@ -246,7 +247,7 @@ def _rebuilt_lines(
         refused = refusal(bundle)
         approval = approving_review(bundle)
         if refused is not None or approval is None:
-            report.refused.append(str(refused).splitlines()[0] if refused else f"draft {bundle.draft.id[:8]}")
+            report.refused.append(str(refused).splitlines()[0] if refused else f"draft {short_id(bundle.draft.id)}")
             continue
         content = next(v for v in bundle.versions if v.number == bundle.draft.approved_version).content
         provenance = provenance_of(bundle, approval, tool_version)
@@ -305,14 +306,14 @@ def verify_file(store: SQLiteStore, path: Path, *, tool_version: str) -> FileChe
         bundle = load_bundle(store, draft_id, deep=True)
     except NotFound:
         raise NotFound(
-            f"{path} was exported from draft {draft_id[:8]}, which this store does not have; "
+            f"{path} was exported from draft {short_id(draft_id)}, which this store does not have; "
             "set DRAFTMATE_HOME to the store it came from"
         ) from None
     draft = bundle.draft
     check = FileCheck(path, draft.id, draft.title, None, list(exported.problems or []), [])
     review = next((r for r in bundle.reviews if r.id == claimed.get("review_id")), None)
     if review is None or review.status is not ReviewStatus.APPROVED:
-        check.problems.append(f"the review it names ({str(claimed.get('review_id'))[:8]}) is not an approval")
+        check.problems.append(f"the review it names ({short_id(str(claimed.get('review_id')))}) is not an approval")
         check.problems += bundle.problems
         return check
     check.version = review.version

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from draftmate.domain.ids import short_id
 from draftmate.domain.lifecycle import Action, next_state
 from draftmate.domain.records import Draft, Kind, Origin, Severity
 from draftmate.errors import ConfigError, DraftmateError, ModelError, UsageError
@@ -275,8 +276,8 @@ def retry(
     request = dict(existing.request)
     if not request.get("spec"):
         raise UsageError(
-            f"draft {draft_id[:8]} was not drafted by the model, so there is no request to retry; store a new version"
-            f" from a file with `draftmate draft --from-file FILE --version-of {draft_id[:8]}`"
+            f"draft {short_id(draft_id)} was not drafted by the model, so there is no request to retry; "
+            f"store a new version from a file with `draftmate draft --from-file FILE --version-of {short_id(draft_id)}`"
         )
     state = next_state(existing.status, Action.NEW_VERSION)
     warnings = []
@@ -310,7 +311,8 @@ def retry(
     content, incomplete = finished_content(made, kind)
     if not content.strip() and made.error:
         raise ModelError(
-            f"{made.error}; draft {draft_id[:8]} is unchanged, retry later: draftmate draft --retry {draft_id[:8]}"
+            f"{made.error}; draft {short_id(draft_id)} is unchanged, retry later: "
+            f"draftmate draft --retry {short_id(draft_id)}"
         )
     meta = version_meta(seam, settings, template, made, k) | {"retry_of_version": existing.current_version}
     request.update(
@@ -460,7 +462,7 @@ def _note_incomplete(store: SQLiteStore, current: Draft, made: Generated) -> Non
         version=current.current_version,
         kind="incomplete",
         severity=Severity.BLOCKING,
-        why=f"{why}; run `draftmate draft --retry {current.id[:8]}` for a complete version",
+        why=f"{why}; run `draftmate draft --retry {short_id(current.id)}` for a complete version",
         source="check",
         signals={"finish_reason": reply.finish_reason or "missing"},
     )

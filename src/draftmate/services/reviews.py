@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from draftmate import __version__
+from draftmate.domain.ids import short_id
 from draftmate.domain.lifecycle import (
     TO_DECIDE,
     Action,
@@ -323,13 +324,13 @@ class ReviewSession:
         if stored.status is not self.review.status:
             raise GateRefused(
                 f"this review was {stored.status.value} in another session; run `draftmate review "
-                f"{self.draft.id[:8]}` again"
+                f"{short_id(self.draft.id)}` again"
             )
         if stored.reviewer != self.review.reviewer:
             # what this session does now would be recorded, and attested, in the new reviewer's name
             raise GateRefused(
                 f"this review was taken over by {stored.reviewer} in another session; "
-                f"run `draftmate review {self.draft.id[:8]}` to take it back"
+                f"run `draftmate review {short_id(self.draft.id)}` to take it back"
             )
         self.review = stored
         self.draft = self.store.get_draft(self.draft.id)
@@ -361,8 +362,8 @@ def begin_review(
         draft = store.get_draft(draft_id)
         if draft.current_version == 0:
             raise UsageError(
-                f"draft {draft.id[:8]} has no content yet (its drafting was cut short); "
-                f"run `draftmate draft --retry {draft.id[:8]}`"
+                f"draft {short_id(draft.id)} has no content yet (its drafting was cut short); "
+                f"run `draftmate draft --retry {short_id(draft.id)}`"
             )
         next_state(draft.status, Action.START_REVIEW)
         review = store.current_review(draft.id) if draft.status is State.IN_REVIEW else None

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from draftmate.domain import jsonfast
+from draftmate.domain.ids import short_id
 from draftmate.domain.vocabulary import Kind, Origin, ReviewStatus, Severity, State
 from draftmate.store.migrations import COUNTING_TRIGGERS
 from draftmate.store.rows import DRAFT_COLUMNS, _draft, _note, _review, _version, canonical, now, sha256_hex
@@ -248,7 +249,7 @@ class AuditChain:
                     problems.append(f"{table[:-1]} {key}{of_draft} has no audit event (added by hand?)")
         for r in self.conn.execute("SELECT draft_id, number, content, sha256 FROM versions"):
             if sha256_hex(r["content"]) != r["sha256"]:
-                problems.append(f"version {r['draft_id'][:8]}/{r['number']}: content does not match its sha256")
+                problems.append(f"version {short_id(r['draft_id'])}/{r['number']}: content does not match its sha256")
         return problems + self._unreadable_rows()
 
     def _unreadable_rows(self) -> list[str]:
@@ -344,7 +345,7 @@ class AuditChain:
     def _bundle_problems(self, bundle: RowBundle, events: list[dict[str, Any]], deep: bool) -> list[str]:
         """What is wrong with one draft's rows, judged against its own audit events."""
         row = bundle.draft
-        short, problems = row["id"][:8], []
+        short, problems = short_id(row["id"]), []
         recorded: dict[tuple[str, str], str | None] = {}
         for event in events:
             payload = _loads(event["payload_json"])

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from draftmate.domain.ids import short_id
 from draftmate.domain.vocabulary import Kind, Origin, ReviewStatus, Severity, State
 from draftmate.errors import StoreError
 
@@ -88,7 +89,7 @@ def damaged_row(table: str, row: Any, error: BaseException) -> DamagedRow:
     reason = ("malformed JSON: " if isinstance(error, json.JSONDecodeError) else "") + " ".join(str(error).split())
     reason = reason[:100]
     return DamagedRow(
-        f"draft {owner[:8]} has a damaged row in {table} ({reason}); "
+        f"draft {short_id(owner)} has a damaged row in {table} ({reason}); "
         "`draftmate verify` lists what is wrong; restore it from a backup"
     )
 

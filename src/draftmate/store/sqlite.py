@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from draftmate.domain.ids import short_id
 from draftmate.domain.vocabulary import DraftSummary, Kind, Origin, Severity, State
 from draftmate.errors import AmbiguousId, NotFound, StoreError, UsageError
 from draftmate.store.audit import GENESIS, SEALED, AuditChain, DraftBundle, RowBundle, bundle_of
@@ -463,7 +464,7 @@ class SQLiteStore(AuditChain, DraftRecords):
             "SELECT * FROM versions WHERE draft_id = ? AND number = ?", (draft_id, number)
         ).fetchone()
         if row is None:
-            raise NotFound(f"draft {draft_id[:8]} has no version {number}")
+            raise NotFound(f"draft {short_id(draft_id)} has no version {number}")
         return _version(row)
 
     def list_versions(self, draft_id: str) -> list[Version]:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from draftmate.cli import render as ui
 from draftmate.cli.review.screen import Quit
+from draftmate.domain.ids import short_id
 from draftmate.domain.outcomes import edit_distance
 from draftmate.domain.records import Origin
 
@@ -49,21 +50,21 @@ def decide(screen: ReviewScreen, rejected: bool) -> None:
                 screen.say("a section was rejected: request changes or reject the draft", "yellow")
             elif attested(screen):
                 draft = s.approve()
-                screen.say(f"approved: draft {ui.short(draft.id)} v{draft.approved_version} is final", "green")
+                screen.say(f"approved: draft {short_id(draft.id)} v{draft.approved_version} is final", "green")
                 screen.say(f"pinned to sha256 {draft.approved_sha256}")
                 return
         elif answer in ("c", "changes"):
             reason = screen.ask("what should change? ")
             if reason:
                 s.request_changes(reason)
-                screen.say(f"changes requested: draft {ui.short(s.draft.id)} awaits a new version")
+                screen.say(f"changes requested: draft {short_id(s.draft.id)} awaits a new version")
                 return
             screen.say("say what should change, or choose another decision")
         elif answer in ("r", "reject"):
             reason = screen.ask("why is the draft rejected? ")
             if reason:
                 s.reject(reason)
-                screen.say(f"rejected: draft {ui.short(s.draft.id)}")
+                screen.say(f"rejected: draft {short_id(s.draft.id)}")
                 return
             screen.say("a rejection needs a reason")
         elif answer in ("q", "quit"):

@@ -17,6 +17,7 @@ from draftmate.cli.review.editor import Editor, edit_in_editor
 from draftmate.cli.review.keys import Reviser, SectionKeys
 from draftmate.cli.review.notes import resolve_notes
 from draftmate.cli.review.screen import Prompt, Quit, ReviewScreen
+from draftmate.domain.ids import short_id
 from draftmate.domain.lifecycle import TO_DECIDE
 from draftmate.domain.records import Decision
 from draftmate.services.reviews import begin_review
@@ -55,7 +56,7 @@ def run_review(
     out = out or ui.console()
     session = begin_review(store, draft_id, reviewer=reviewer, editorial_responsibility=responsible)
     screen = ReviewScreen(session, Prompt(stdin or sys.stdin, out))
-    resume = f"resume with: draftmate review {ui.short(session.draft.id)}"
+    resume = f"resume with: draftmate review {short_id(session.draft.id)}"
     try:
         review(screen, SectionKeys(screen, reviser, editor or edit_in_editor))
     except Quit as stop:
@@ -86,7 +87,7 @@ def intro(screen: ReviewScreen) -> None:
     """Who reviews what, and where a resumed review picks up."""
     s = screen.s
     d, states = s.draft, s.states()
-    head = ui.literal(f"reviewing {ui.short(d.id)}  ", "bold")
+    head = ui.literal(f"reviewing {short_id(d.id)}  ", "bold")
     head.append(ui.literal(d.title, "bold"))
     screen.out.print(head)
     screen.say(

@@ -1,0 +1,168 @@
+"""The `draftmate` app: its command table, the one error boundary around every command, and `main`.
+
+The commands themselves live by family: drafting (draft, brainstorm), browsing (list, show), reviewing (note,
+review), exporting (export, verify), calibrating (calibration), configuring (config, prompts, doctor).
+"""
+
+# No `from __future__ import annotations` here: typer reads the root callback's annotations on each run.
+import sys
+from typing import Annotated, Any
+
+import typer
+import typer.core
+
+from draftmate import __version__
+from draftmate.cli import browsing, calibrating, configuring, drafting, exporting, reviewing
+from draftmate.cli.output import echo, echo_error, output_failed, stdout_failed
+
+# The order --help lists commands in: the flow, then the tools around it.
+COMMAND_ORDER = [
+    "brainstorm",
+    "draft",
+    "list",
+    "show",
+    "note",
+    "review",
+    "export",
+    "verify",
+    "calibration",
+    "doctor",
+    "config",
+    "prompts",
+]
+
+
+class DraftmateGroup(typer.core.TyperGroup):
+    """The root command: lists commands in the order of the flow, and is the one error boundary around them all."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        names = super().list_commands(ctx)
+        return sorted(names, key=lambda n: COMMAND_ORDER.index(n) if n in COMMAND_ORDER else len(COMMAND_ORDER))
+
+    def invoke(self, ctx: Any) -> Any:
+        # every command and subcommand runs inside this call, so none can leave the boundary out
+        try:
+            return super().invoke(ctx)
+        except (Exception, KeyboardInterrupt) as e:
+            code = exit_code_of(e)
+            if code is None:
+                raise
+            raise typer.Exit(code) from None
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().main(*args, **kwargs)
+        except OSError as e:  # outside a command: click's own help and usage text on a full or closed stdout
+            if isinstance(e, BrokenPipeError) or not stdout_failed(e):
+                raise
+            output_failed(e)
+            raise SystemExit(1) from None
+        finally:
+            _flush_at_exit()
+
+
+def exit_code_of(error: BaseException) -> int | None:
+    """What the boundary does with a failure: say it in one line and return the exit code, or None for a bug,
+    whose traceback then shows."""
+    from draftmate.errors import DraftmateError
+
+    if isinstance(error, typer.Exit | typer.Abort | typer.TyperException):  # typer's own ways out: it says why
+        return None
+    if isinstance(error, KeyboardInterrupt):
+        echo("interrupted; nothing was lost", err=True)
+        return 130
+    if isinstance(error, BrokenPipeError):  # the reader of stdout left (`| head`): stop quietly, as SIGPIPE would
+        from draftmate.cli.render import silence_stdout
+
+        silence_stdout()
+        return 141
+    if isinstance(error, OSError):  # stdout on a full disk (`> /dev/full`) or a closed descriptor: one line
+        if not stdout_failed(error):
+            return None
+        output_failed(error)
+        return 1
+    if not isinstance(error, DraftmateError):
+        from draftmate.store.sqlite import as_store_error
+
+        failure = as_store_error(error)  # a damaged, full or locked database is expected, not a bug
+        if failure is None:
+            return None
+        error = failure
+    echo_error(error)
+    return error.exit_code
+
+
+def _flush_at_exit() -> None:
+    """Flush stdout inside the error boundary: what is still buffered fails here, not as 'Exception ignored'."""
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        from draftmate.cli.render import silence_stdout
+
+        silence_stdout()
+        raise SystemExit(141) from None
+    except OSError as e:
+        output_failed(e)
+        raise SystemExit(1) from None
+
+
+app = typer.Typer(
+    cls=DraftmateGroup,
+    name="draftmate",
+    help="Draft text or code with a model; review every section; export only approved work, with provenance.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+config_app = typer.Typer(help="Show and change settings.", no_args_is_help=True, rich_markup_mode=None)
+prompts_app = typer.Typer(
+    help="The prompt templates drafts are made with.", no_args_is_help=True, rich_markup_mode=None
+)
+
+
+def version_callback(value: bool) -> None:
+    """Print the version and stop."""
+    if value:
+        typer.echo(f"draftmate {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=version_callback, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Draft text or code with a model; review every section; export only approved work, with provenance."""
+
+
+# The command table. Registration order is the README reference's order; --help follows COMMAND_ORDER.
+app.add_typer(config_app, name="config")
+app.command()(drafting.draft)
+app.command("list")(browsing.list_drafts)
+app.command()(browsing.show)
+app.command()(reviewing.note)
+app.command()(reviewing.review)
+app.command()(exporting.verify)
+config_app.command("show")(configuring.config_show)
+config_app.command("set")(configuring.config_set)
+config_app.command("path")(configuring.config_path_command)
+app.command()(calibrating.calibration)
+app.command()(exporting.export)
+app.command()(drafting.brainstorm)
+app.command()(configuring.doctor)
+app.add_typer(prompts_app, name="prompts")
+prompts_app.command("list")(configuring.prompts_list)
+prompts_app.command("show")(configuring.prompts_show)
+
+
+def main() -> None:
+    """Entry point of the `draftmate` command (after entry.py has answered what needs no typer)."""
+    import os
+
+    # draftmate uses no pydantic plugins; looking for them scans every installed package's metadata on startup
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    app()
