@@ -11,7 +11,7 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-import draftmate.cli.commands as cli
+import draftmate.cli.reviewing as cli
 from conftest import EXAMPLES
 from draftmate.cli.commands import app
 from draftmate.cli.review.loop import ReviewEnd, run_review
