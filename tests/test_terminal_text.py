@@ -8,7 +8,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -177,6 +177,7 @@ STORABLE_TEXT = OUTSIDE_TEXT.map(lambda t: "".join(c for c in t if not 0xD800 <=
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=STORABLE_TEXT.filter(str.strip), model=OUTSIDE_TEXT.filter(lambda t: "\x00" not in t and t.strip()))
+@example(name="Ann", model="\ud800")  # a lone surrogate that surrogateescape cannot encode either
 def test_what_reaches_the_terminal_holds_no_control_or_format_character(
     runner: CliRunner, store: SQLiteStore, name: str, model: str
 ) -> None:
@@ -185,10 +186,10 @@ def test_what_reaches_the_terminal_holds_no_control_or_format_character(
     source = store.create_draft(f"# {name}\n\n{name}\n", kind=Kind.TEXT, lang="", origin=Origin.IMPORTED, author="")
     open_review_by(store, source.id, name)
     took = runner.invoke(app, ["review", source.id[:8], "--decision", "changes", "--reason", "x", "--reviewer", "Cy"])
-    model_env = model.encode("utf-8", "surrogateescape").decode("utf-8", "surrogateescape")
     shown = runner.invoke(app, ["show", source.id[:8]])
     listed = runner.invoke(app, ["list"])
     try:
+        model_env = model.encode("utf-8", "surrogateescape").decode("utf-8", "surrogateescape")
         configured = runner.invoke(app, ["config", "show"], env={"DRAFTMATE_MODEL": model_env})
     except UnicodeEncodeError:  # an unpaired surrogate the OS cannot take as an environment variable
         configured = None
