@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from draftmate.domain.digests import sha256_hex
 from draftmate.domain.vocabulary import ReviewStatus, State
 from draftmate.errors import GateRefused, NotFound, UsageError
 from draftmate.provenance import formats as export
-from draftmate.store.sqlite import DraftBundle, RowBundle, SQLiteStore, bundle_of, sha256_hex
+from draftmate.store.sqlite import DraftBundle, RowBundle, SQLiteStore, bundle_of
 
 if TYPE_CHECKING:  # pydantic loads only when a model is built: a bulk export of sealed drafts builds none
     from draftmate.domain.records import Review

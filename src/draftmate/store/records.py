@@ -8,10 +8,11 @@ import sqlite3
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from draftmate.domain.digests import canonical
 from draftmate.domain.vocabulary import ReviewStatus, Severity
 from draftmate.errors import AmbiguousId, NotFound
 from draftmate.store.audit import SEALED, seal_digest
-from draftmate.store.rows import _calibrator, _note, _review, canonical, now
+from draftmate.store.rows import _calibrator, _note, _review, now
 
 if TYPE_CHECKING:
     from draftmate.domain.records import AuditEvent, Note, NoteResolution, Review

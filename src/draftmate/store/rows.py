@@ -1,9 +1,8 @@
-"""Rows in and out of the store: IDs, timestamps, canonical JSON, and the converters from rows to records."""
+"""Rows in and out of the store: IDs, timestamps, and the converters from rows to records."""
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import sqlite3
 import uuid
@@ -34,16 +33,6 @@ def now() -> str:
 def new_id() -> str:
     """A random 32-hex-digit ID; its first 8 digits are what people type."""
     return uuid.uuid4().hex
-
-
-def canonical(value: Any) -> str:
-    """Deterministic JSON, the form that is hashed."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def sha256_hex(text: str) -> str:
-    """Hex sha256 of a text's UTF-8 bytes."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def title_of(content: str) -> str:

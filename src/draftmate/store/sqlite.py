@@ -19,11 +19,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from draftmate.domain.digests import canonical, sha256_hex
 from draftmate.domain.vocabulary import DraftSummary, Kind, Origin, Severity, State
 from draftmate.errors import AmbiguousId, NotFound, StoreError, UsageError
 from draftmate.store.audit import GENESIS, SEALED, AuditChain, DraftBundle, RowBundle, bundle_of
-from draftmate.store.audit import _canonical as _canonical  # the private names re-exported: tests and bench use them
-from draftmate.store.audit import _event_hash as _event_hash
+from draftmate.store.audit import _event_hash as _event_hash  # the private names re-exported: tests and bench use them
 from draftmate.store.audit import _loads as _loads
 from draftmate.store.migrations import MIGRATIONS
 from draftmate.store.records import DraftRecords
@@ -33,11 +33,9 @@ from draftmate.store.rows import (
     _draft,
     _version,
     as_store_error,
-    canonical,
     fts_query,
     new_id,
     now,
-    sha256_hex,
     title_of,
 )
 from draftmate.store.rows import _note as _note  # (test_export compares it with the bulk export)
