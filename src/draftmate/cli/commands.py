@@ -5,12 +5,15 @@
 import functools
 import sys
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 import typer.core
 
 from draftmate import __version__
+
+if TYPE_CHECKING:
+    from draftmate.store.protocol import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_PAGE = 1_000_000  # the largest `list --page` and `--limit`: their product stays far inside SQLite's integers
@@ -153,8 +156,8 @@ def root(
     """Draft text or code with a model; review every section; export only approved work, with provenance."""
 
 
-def _store() -> Any:
-    from draftmate.store.sqlite import open_store
+def _store() -> "Store":
+    from draftmate.store.backend import open_store
 
     return open_store()
 

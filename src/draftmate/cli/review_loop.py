@@ -28,7 +28,7 @@ from draftmate.services.reviews import ReviewSession, begin_review
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from draftmate.store.sqlite import SQLiteStore
+    from draftmate.store.protocol import Store
 
 # (section text, instruction) -> the model's new text, or it with how the model made it (provider, model, template)
 Reviser = Callable[[str, str], "str | tuple[str, dict[str, Any]]"]
@@ -75,7 +75,7 @@ class Quit(Exception):
 
 
 def run_review(
-    store: SQLiteStore,
+    store: Store,
     draft_id: str,
     *,
     reviewer: str,

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 from draftmate.domain.lifecycle import Action, next_state
 from draftmate.domain.vocabulary import Kind, Origin, Severity
 from draftmate.errors import UsageError
+from draftmate.store.protocol import Store
 from draftmate.store.record_rows import record_of_rows
-from draftmate.store.sqlite import SQLiteStore, bundle_of, title_of
+from draftmate.store.sqlite import bundle_of, title_of
 
 # The pydantic records are imported where they are built, so that `show` of a plain draft never loads pydantic.
 if TYPE_CHECKING:
@@ -120,7 +121,7 @@ def read_input(path: str) -> tuple[str, str]:
 
 
 def import_draft(
-    store: SQLiteStore,
+    store: Store,
     path: str,
     *,
     kind: Kind | None = None,
@@ -141,7 +142,7 @@ def import_draft(
 
 
 def import_version(
-    store: SQLiteStore, draft_id: str, path: str, *, author: str = "", context: list[tuple[str, str]] | None = None
+    store: Store, draft_id: str, path: str, *, author: str = "", context: list[tuple[str, str]] | None = None
 ) -> Draft:
     """Store a file as the next version of an existing draft (after changes were asked, or to change final work)."""
     content, name = read_input(path)
@@ -167,7 +168,7 @@ def import_version(
 
 
 def annotate(
-    store: SQLiteStore,
+    store: Store,
     draft: Draft,
     content: str,
     context: list[tuple[str, str]],
@@ -182,9 +183,7 @@ def annotate(
     _predict(store, draft, assessment)
 
 
-def annotate_revision(
-    store: SQLiteStore, draft: Draft, previous: str, content: str, meta: dict[str, Any]
-) -> list[Note]:
+def annotate_revision(store: Store, draft: Draft, previous: str, content: str, meta: dict[str, Any]) -> list[Note]:
     """The rule-based notes on a model's revision of `previous`, stored, with the new version's prediction.
 
     Only the checks that need no model run (parse, names, imports, attributes; facts and grounding against the
@@ -225,7 +224,7 @@ def stored_context(draft: Draft) -> list[tuple[str, str]]:
     return context
 
 
-def _store_note(store: SQLiteStore, draft: Draft, note: SpanNote) -> Note:
+def _store_note(store: Store, draft: Draft, note: SpanNote) -> Note:
     return store.add_note(
         draft.id,
         version=draft.current_version,
@@ -241,7 +240,7 @@ def _store_note(store: SQLiteStore, draft: Draft, note: SpanNote) -> Note:
 
 
 def _predict(
-    store: SQLiteStore, draft: Draft, assessment: Assessment, model: str = "", extra: dict[str, Any] | None = None
+    store: Store, draft: Draft, assessment: Assessment, model: str = "", extra: dict[str, Any] | None = None
 ) -> None:
     """Set the draft's confidence from an assessment (calibrated if a calibrator is active) and log the prediction."""
     from draftmate.domain.records import Confidence
@@ -269,7 +268,7 @@ def _predict(
 
 
 def add_note(
-    store: SQLiteStore, draft_id: str, text: str, *, severity: Severity, lines: tuple[int, int] | None, author: str
+    store: Store, draft_id: str, text: str, *, severity: Severity, lines: tuple[int, int] | None, author: str
 ) -> Note:
     """A person's uncertainty note on the current version of a draft."""
     if not text.strip():
@@ -311,7 +310,7 @@ def parse_lines(spec: str | None) -> tuple[int, int] | None:
     return start, end
 
 
-def draft_record(store: SQLiteStore, draft_id: str) -> dict[str, Any]:
+def draft_record(store: Store, draft_id: str) -> dict[str, Any]:
     """Everything about a draft as the stable JSON of `show --json`."""
     rows = store.draft_rows(draft_id)  # one snapshot
     fast = record_of_rows(rows.draft, rows.versions, rows.notes, rows.reviews)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from draftmate.llm.chat import ChatSeam, Message, OnChunk, Reply
     from draftmate.llm.prompts import Template
     from draftmate.settings.config import Settings
-    from draftmate.store.sqlite import SQLiteStore
+    from draftmate.store.protocol import Store
 
 # Brainstorm diversity on purpose: each concurrent request takes a different angle at a different temperature.
 ANGLES = (
@@ -158,7 +158,7 @@ class Generated:
     signal_errors: dict[str, str]
 
 
-def resolve_spec(store: SQLiteStore, spec: str | None, idea_ref: str | None) -> tuple[str, str | None]:
+def resolve_spec(store: Store, spec: str | None, idea_ref: str | None) -> tuple[str, str | None]:
     """The full request text and the idea ID it came from, if any."""
     idea_id = None
     parts = []
@@ -184,7 +184,7 @@ def draft_template(kind: Kind, prompts_dir: str | None) -> Template:
 
 
 def draft(
-    store: SQLiteStore,
+    store: Store,
     settings: Settings,
     *,
     spec: str,
@@ -254,7 +254,7 @@ def draft(
 
 
 def retry(
-    store: SQLiteStore,
+    store: Store,
     settings: Settings,
     draft_id: str,
     *,
@@ -434,7 +434,7 @@ def _signals(made: Generated) -> dict[str, Any]:
     return {"logprobs": made.reply.logprobs, "samples": made.samples, "weak_spots": made.weak_spots}
 
 
-def _note_incomplete(store: SQLiteStore, current: Draft, made: Generated) -> None:
+def _note_incomplete(store: Store, current: Draft, made: Generated) -> None:
     """A blocking note on a draft the model did not finish."""
     reply = made.reply
     if reply.complete and not made.error:
@@ -482,7 +482,7 @@ class Brainstorm:
 
 
 def brainstorm(
-    store: SQLiteStore,
+    store: Store,
     settings: Settings,
     topic: str,
     *,

@@ -1,8 +1,8 @@
 """The store: drafts, versions, notes, reviews, predictions and a hash-chained audit log in SQLite.
 
-`Store` is the narrow interface the rest of draftmate uses; `SQLiteStore` is the one implementation, and
-`SQLiteStore.memory()` is its in-memory twin for tests. Every change and the audit event that records it are
-written in one transaction, so a crash leaves either both or neither.
+`SQLiteStore` implements `store.protocol.Store`, the interface the rest of draftmate uses (`store.backend.open_store`
+picks it), and `SQLiteStore.memory()` is its in-memory twin for tests. Every change and the audit event that
+records it are written in one transaction, so a crash leaves either both or neither.
 
 `SQLiteStore` is assembled from its parts: this module holds the connection, transactions, migrations, drafts and
 versions; `store_records` the records around a draft (notes, reviews, predictions, seals, calibrators, ideas);
@@ -17,10 +17,10 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from draftmate.domain.digests import canonical, sha256_hex
-from draftmate.domain.vocabulary import DraftSummary, Kind, Origin, Severity, State
+from draftmate.domain.vocabulary import DraftSummary, Kind, Origin, State
 from draftmate.errors import AmbiguousId, NotFound, StoreError, UsageError
 from draftmate.store.audit import GENESIS, SEALED, AuditChain, DraftBundle, RowBundle, bundle_of
 from draftmate.store.audit import _event_hash as _event_hash  # the private names re-exported: tests and bench use them
@@ -42,7 +42,7 @@ from draftmate.store.rows import _note as _note  # (test_export compares it with
 
 # The pydantic records are imported inside the functions that build them, so that `list` never loads pydantic.
 if TYPE_CHECKING:
-    from draftmate.domain.records import AuditEvent, Confidence, Draft, Note, NoteResolution, Review, Version
+    from draftmate.domain.records import Confidence, Draft, Version
 
 # The import surface: what other modules, tests and benchmarks import from `draftmate.store.sqlite`.
 __all__ = [
@@ -54,116 +54,17 @@ __all__ = [
     "DraftBundle",
     "RowBundle",
     "SQLiteStore",
-    "Store",
     "as_store_error",
     "bundle_of",
     "canonical",
     "fts_query",
     "new_id",
     "now",
-    "open_store",
     "sha256_hex",
     "title_of",
 ]
 
 MIN_PREFIX = 4
-
-
-class Store(Protocol):
-    """What draftmate needs from a store; a PostgreSQL store for teams would implement the same."""
-
-    def transaction(self) -> contextlib.AbstractContextManager[None]: ...
-    def create_draft(
-        self,
-        content: str,
-        *,
-        kind: Kind,
-        lang: str,
-        origin: Origin,
-        author: str,
-        title: str | None = None,
-        meta: dict[str, Any] | None = None,
-        request: dict[str, Any] | None = None,
-        incomplete: bool = False,
-    ) -> Draft: ...
-    def add_version(
-        self,
-        draft_id: str,
-        content: str,
-        *,
-        origin: Origin,
-        author: str,
-        state: State,
-        meta: dict[str, Any] | None = None,
-        incomplete: bool = False,
-    ) -> Version: ...
-    def create_pending_draft(self, *, kind: Kind, lang: str, title: str, request: dict[str, Any]) -> Draft: ...
-    def resolve_id(self, prefix: str) -> str: ...
-    def get_draft(self, draft_id: str) -> Draft: ...
-    def get_version(self, draft_id: str, number: int | None = None) -> Version: ...
-    def list_versions(self, draft_id: str) -> list[Version]: ...
-    def draft_rows(self, draft_id: str) -> RowBundle: ...
-    def list_drafts(
-        self, *, status: State | None = None, search: str | None = None, limit: int = 20, offset: int = 0
-    ) -> list[DraftSummary]: ...
-    def iter_drafts(self, *, status: State | None = None) -> Iterator[Draft]: ...
-    def set_state(self, draft_id: str, state: State, *, actor: str, event: str, **fields: Any) -> Draft: ...
-    def set_confidence(self, draft_id: str, confidence: Confidence) -> None: ...
-    def set_title(self, draft_id: str, title: str) -> None: ...
-    def update_request(self, draft_id: str, request: dict[str, Any]) -> None: ...
-    def add_note(
-        self,
-        draft_id: str,
-        *,
-        version: int,
-        kind: str,
-        severity: Severity,
-        why: str,
-        source: str,
-        author: str = "",
-        lines: tuple[int, int] | None = None,
-        quote: str = "",
-        risk: float | None = None,
-        signals: dict[str, Any] | None = None,
-    ) -> Note: ...
-    def list_notes(self, draft_id: str) -> list[Note]: ...
-    def resolve_note(self, note_id: str, resolution: NoteResolution) -> Note: ...
-    def open_review(self, draft_id: str, *, version: int, reviewer: str, editorial_responsibility: str) -> Review: ...
-    def current_review(self, draft_id: str) -> Review | None: ...
-    def list_reviews(self, draft_id: str) -> list[Review]: ...
-    def save_review(self, review: Review, *, event: str, actor: str, detail: dict[str, Any] | None = None) -> None: ...
-    def add_prediction(
-        self,
-        draft_id: str,
-        *,
-        version: int,
-        model: str,
-        kind: str,
-        features: dict[str, Any],
-        risk: float | None,
-        level: str | None,
-        calibrator: str = "default",
-    ) -> int: ...
-    def set_outcome(self, draft_id: str, outcome: dict[str, Any], *, version: int | None = None) -> int: ...
-    def iter_predictions(self) -> Iterator[dict[str, Any]]: ...
-    def add_calibrator(
-        self,
-        *,
-        method: str,
-        params: dict[str, Any],
-        thresholds: dict[str, Any],
-        n_labels: int,
-        metrics: dict[str, Any],
-        activate: bool = True,
-    ) -> dict[str, Any]: ...
-    def get_calibrator(self, version: str) -> dict[str, Any]: ...
-    def active_calibrator(self) -> dict[str, Any] | None: ...
-    def list_calibrators(self) -> list[dict[str, Any]]: ...
-    def activate_calibrator(self, version: str | None) -> None: ...
-    def audit(self, event: str, *, actor: str, draft_id: str | None, payload: dict[str, Any]) -> AuditEvent: ...
-    def iter_audit(self, draft_id: str | None = None) -> Iterator[AuditEvent]: ...
-    def verify(self) -> list[str]: ...
-    def close(self) -> None: ...
 
 
 class SQLiteStore(AuditChain, DraftRecords):
@@ -617,12 +518,3 @@ def _statements(sql: str) -> list[str]:
     if unfinished:  # a statement never completed (a trigger without END): fail, not skip it
         raise ValueError(f"migration statement not terminated: {unfinished[:60]!r}")
     return statements
-
-
-def open_store(path: Path | None = None) -> SQLiteStore:
-    """The store at `path`, or the default one in the data directory."""
-    if path is None:
-        from draftmate.settings.paths import data_dir
-
-        path = data_dir() / "draftmate.db"
-    return SQLiteStore(path)
