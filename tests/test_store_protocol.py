@@ -66,3 +66,17 @@ def names_used(path: Path) -> set[str]:
 @pytest.mark.parametrize("path", sorted([*SRC.glob("services/*.py"), *SRC.glob("cli/*.py")]), ids=lambda p: p.name)
 def test_the_use_cases_are_typed_against_the_protocol_not_the_backend(path: Path) -> None:
     assert "SQLiteStore" not in names_used(path), f"{path.name} names SQLiteStore: type it against store.protocol.Store"
+
+
+def test_each_part_of_sqlite_store_declares_its_methods_once() -> None:
+    # read from the source, so declarations made only for the type checker (under TYPE_CHECKING) count too
+    parts = {cls.__name__ for cls in SQLiteStore.__mro__ if cls is not object}
+    declared: dict[str, list[str]] = {}
+    for path in sorted((SRC / "store").glob("*.py")):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.ClassDef) and node.name in parts:
+                for inner in ast.walk(node):
+                    if isinstance(inner, ast.FunctionDef):
+                        declared.setdefault(inner.name, []).append(node.name)
+    twice = {name: where for name, where in declared.items() if len(where) > 1}
+    assert not twice, f"declared in more than one part of SQLiteStore: {twice}"

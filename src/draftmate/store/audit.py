@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import sqlite3
@@ -13,6 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 from draftmate.domain import jsonfast
 from draftmate.domain.digests import canonical, canonical_digest, sha256_hex
 from draftmate.domain.vocabulary import Kind, Origin, ReviewStatus, Severity, State
+from draftmate.store.connection import Connected
 from draftmate.store.migrations import COUNTING_TRIGGERS
 from draftmate.store.rows import DRAFT_COLUMNS, _draft, _note, _review, _version, now
 
@@ -136,15 +136,8 @@ def _event_hash(
     )
 
 
-class AuditChain:
+class AuditChain(Connected):
     """The audit chain of `SQLiteStore`: appending events, reading them, and checking every row against them."""
-
-    conn: sqlite3.Connection
-
-    if TYPE_CHECKING:
-
-        def transaction(self) -> contextlib.AbstractContextManager[None]: ...
-        def snapshot(self) -> contextlib.AbstractContextManager[None]: ...
 
     # ---- audit chain ---------------------------------------------------------------------------------
 

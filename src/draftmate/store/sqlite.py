@@ -4,15 +4,15 @@
 picks it), and `SQLiteStore.memory()` is its in-memory twin for tests. Every change and the audit event that
 records it are written in one transaction, so a crash leaves either both or neither.
 
-`SQLiteStore` is assembled from its parts: this module holds the connection, transactions, migrations, drafts and
-versions; `store_records` the records around a draft (notes, reviews, predictions, seals, calibrators, ideas);
-`store_audit` the audit chain, its tamper checks and the bulk reads; `store_rows` the row converters and helpers.
-Import them all from here: `draftmate.store.sqlite` is the one import surface.
+`SQLiteStore` is built in layers, each declaring its methods once: `connection.Connected` (the connection, its
+transactions, new IDs) <- `audit.AuditChain` (the audit chain, its tamper checks, the bulk reads) <-
+`records.DraftRecords` (notes, reviews, predictions, seals, calibrators, ideas) <- `SQLiteStore` here (opening,
+migrations, drafts and versions); `rows` holds the row converters and helpers. Tests and benchmarks import from
+here: `draftmate.store.sqlite` is their import surface.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from draftmate.domain.digests import canonical, sha256_hex
 from draftmate.domain.vocabulary import DraftSummary, Kind, Origin, State
 from draftmate.errors import AmbiguousId, NotFound, StoreError, UsageError
-from draftmate.store.audit import GENESIS, SEALED, AuditChain, DraftBundle, RowBundle, bundle_of
+from draftmate.store.audit import GENESIS, SEALED, DraftBundle, RowBundle, bundle_of
 from draftmate.store.audit import _event_hash as _event_hash  # the private names re-exported: tests and bench use them
 from draftmate.store.audit import _loads as _loads
 from draftmate.store.migrations import MIGRATIONS
@@ -67,7 +67,7 @@ __all__ = [
 MIN_PREFIX = 4
 
 
-class SQLiteStore(AuditChain, DraftRecords):
+class SQLiteStore(DraftRecords):
     """The SQLite store: WAL, a busy timeout, file mode 0600, migrations applied on open."""
 
     def __init__(self, path: Path | str, *, _conn: sqlite3.Connection | None = None) -> None:
@@ -124,62 +124,7 @@ class SQLiteStore(AuditChain, DraftRecords):
         except OSError as e:
             raise StoreError(f"cannot open the store at {path}: {e.strerror}; set DRAFTMATE_HOME elsewhere") from None
 
-    def close(self) -> None:
-        """Close the connection."""
-        self.conn.close()
-
     # ---- transactions and migrations -------------------------------------------------------------------
-
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One write transaction; nested uses join the outer one."""
-        if self._depth == 0:
-            try:
-                self.conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as e:
-                raise self._store_error(e) from None
-        self._depth += 1
-        try:
-            yield
-        except BaseException:
-            self._depth -= 1
-            # SQLite ends the transaction itself on some errors (full disk, I/O, interrupt): a ROLLBACK then
-            # would fail and hide the error that says what to fix
-            if self._depth == 0 and self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
-            raise
-        self._depth -= 1
-        if self._depth == 0:
-            try:
-                self.conn.execute("COMMIT")
-            except sqlite3.Error as e:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                raise self._store_error(e) from None
-
-    @contextlib.contextmanager
-    def snapshot(self) -> Iterator[None]:
-        """One read transaction, so several SELECTs see the same committed state; joins an open transaction."""
-        if self.conn.in_transaction:
-            yield
-            return
-        try:
-            self.conn.execute("BEGIN")
-        except sqlite3.OperationalError as e:
-            raise self._store_error(e) from None
-        try:
-            yield
-        except BaseException:
-            with contextlib.suppress(sqlite3.Error):
-                self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
-
-    def _store_error(self, e: sqlite3.Error) -> StoreError:
-        text = str(e)
-        if "readonly" in text or "read-only" in text:
-            return StoreError(f"the store at {self.path} is read-only; make it writable or set DRAFTMATE_HOME")
-        return as_store_error(e) or StoreError(f"store error at {self.path}: {text}")  # locked, full: name the fix
 
     def _migrate(self) -> None:
         try:
@@ -239,7 +184,7 @@ class SQLiteStore(AuditChain, DraftRecords):
         incomplete: bool = False,
     ) -> Draft:
         """A new draft in state `draft` with its first version."""
-        draft_id, at = new_id(), now()
+        draft_id, at = self._new_id(), now()
         with self.transaction():
             self.conn.execute(
                 f"INSERT INTO drafts ({DRAFT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, 1, NULL, NULL, ?, NULL, NULL, ?)",
@@ -266,7 +211,7 @@ class SQLiteStore(AuditChain, DraftRecords):
         If the process dies while the model streams, the request survives for `draft --retry`; the first version
         arrives through `add_version`.
         """
-        draft_id, at = new_id(), now()
+        draft_id, at = self._new_id(), now()
         with self.transaction():
             self.conn.execute(
                 f"INSERT INTO drafts ({DRAFT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, 0, NULL, NULL, 1, NULL, NULL, ?)",
@@ -477,10 +422,6 @@ class SQLiteStore(AuditChain, DraftRecords):
         """Replace the stored request a draft was made from (for `draft --retry`)."""
         with self.transaction():
             self.conn.execute("UPDATE drafts SET request_json = ? WHERE id = ?", (canonical(request), draft_id))
-
-    def _new_id(self) -> str:
-        """A new row ID, looked up in this module when called: tests replace `new_id` here to make IDs collide."""
-        return new_id()
 
 
 def _refuse_foreign(conn: sqlite3.Connection, path: Path) -> None:
