@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from draftmate import __version__
 from draftmate.cli.commands import app
 from draftmate.domain.records import Kind, NoteResolution, Origin, Review, SectionDecision, Severity, State
+from draftmate.domain.row_mapping import TRUSTED, note_fields, note_json, review_fields
 from draftmate.provenance import formats as export
 from draftmate.services import reviews as reviewing
 from draftmate.services.exports import (
@@ -603,13 +604,14 @@ def test_bulk_encoders_write_what_json_writes() -> None:
 
 
 def test_row_records_keep_the_models_field_order() -> None:
-    assert list(export.review_record_of_row(ROW_REVIEW, [])) == list(Review.model_fields)
+    def review_of(decisions: list[dict[str, Any]]) -> dict[str, Any]:
+        return review_fields(ROW_REVIEW | {"decisions_json": json.dumps(decisions)}, TRUSTED)
+
+    assert list(review_of([])) == list(Review.model_fields)
     decision = {"at": "t", "decision": "accept", "index": 0, "sha256": "s"}
-    assert list(export.review_record_of_row(ROW_REVIEW, [decision])["decisions"][0]) == list(
-        SectionDecision.model_fields
-    )
+    assert list(review_of([decision])["decisions"][0]) == list(SectionDecision.model_fields)
     resolution = {"at": "t", "by": "me", "comment": "", "status": "verified"}
-    note = export.note_record_of_row(ROW_NOTE, resolution)
+    note = note_json(note_fields(ROW_NOTE | {"resolution_json": json.dumps(resolution)}, TRUSTED))
     assert list(note["resolution"]) == list(NoteResolution.model_fields)
     assert list(note) == list(store_module._note(ROW_NOTE).as_json())  # type: ignore[arg-type]
 

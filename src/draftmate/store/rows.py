@@ -10,7 +10,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from draftmate.domain.vocabulary import Kind, Origin, ReviewStatus, Severity, State
+from draftmate.domain.row_mapping import MODEL, note_fields, review_fields, version_fields
+from draftmate.domain.vocabulary import Kind, State
 from draftmate.errors import StoreError
 
 # The pydantic records are imported inside the functions that build them, so that `list` never loads pydantic.
@@ -132,41 +133,14 @@ def _draft(row: sqlite3.Row) -> Draft:
 def _version(row: sqlite3.Row) -> Version:
     from draftmate.domain.records import Version
 
-    return Version(
-        draft_id=row["draft_id"],
-        number=row["number"],
-        content=row["content"],
-        sha256=row["sha256"],
-        origin=Origin(row["origin"]),
-        created_at=row["created_at"],
-        author=row["author"],
-        meta=json.loads(row["meta_json"]),
-    )
+    return Version(**version_fields(row, MODEL))
 
 
 @_readable("notes")
 def _note(row: sqlite3.Row) -> Note:
-    from draftmate.domain.records import Note, NoteResolution
+    from draftmate.domain.records import Note
 
-    lines = (row["line_start"], row["line_end"]) if row["line_start"] is not None else None
-    resolution = NoteResolution(**json.loads(row["resolution_json"])) if row["resolution_json"] else None
-    return Note(
-        id=row["id"],
-        draft_id=row["draft_id"],
-        number=row["number"],
-        version=row["version"],
-        kind=row["kind"],
-        severity=Severity(row["severity"]),
-        lines=lines,
-        quote=row["quote"],
-        why=row["why"],
-        risk=row["risk"],
-        signals=json.loads(row["signals_json"]),
-        source=row["source"],
-        author=row["author"],
-        created_at=row["created_at"],
-        resolution=resolution,
-    )
+    return Note(**note_fields(row, MODEL))
 
 
 def _calibrator(row: sqlite3.Row) -> dict[str, Any]:
@@ -179,18 +153,6 @@ def _calibrator(row: sqlite3.Row) -> dict[str, Any]:
 
 @_readable("reviews")
 def _review(row: sqlite3.Row) -> Review:
-    from draftmate.domain.records import Review, SectionDecision
+    from draftmate.domain.records import Review
 
-    return Review(
-        id=row["id"],
-        draft_id=row["draft_id"],
-        version=row["version"],
-        reviewer=row["reviewer"],
-        editorial_responsibility=row["editorial_responsibility"],
-        status=ReviewStatus(row["status"]),
-        started_at=row["started_at"],
-        finished_at=row["finished_at"],
-        reason=row["reason"],
-        seen=json.loads(row["seen_json"]),
-        decisions=[SectionDecision(**d) for d in json.loads(row["decisions_json"])],
-    )
+    return Review(**review_fields(row, MODEL))
