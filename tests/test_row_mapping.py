@@ -72,3 +72,10 @@ def test_the_readers_of_rows_do_not_list_note_or_review_columns_themselves(path:
     text = (SRC / path).read_text()
     for column in ("resolution_json", "signals_json", "seen_json", "decisions_json", "line_start"):
         assert column not in text, f"{path} maps {column} itself: use domain/row_mapping.py"
+
+
+def test_the_model_path_and_shows_fast_path_read_drafts_through_the_mapping() -> None:
+    for path in ("store/rows.py", "store/record_rows.py", "services/drafts.py"):
+        text = (SRC / path).read_text()
+        for column in ("confidence_level", "request_json", "meta_json"):  # read by name: row["confidence_level"]
+            assert f'["{column}"]' not in text, f"{path} maps {column} itself: use domain/row_mapping.py"

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from draftmate.domain import jsonfast
-from draftmate.domain.vocabulary import Decision, Origin, Resolution, ReviewStatus, Severity
+from draftmate.domain.vocabulary import Decision, Kind, Origin, Resolution, ReviewStatus, Severity, State
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -79,8 +79,8 @@ class ExactReader(Reader):
             raise Unusual
         return value
 
-    def score(self, value: Any) -> float | None:
-        if value is not None and type(value) is not float:
+    def score(self, value: Any) -> float:
+        if type(value) is not float:
             raise Unusual
         return value
 
@@ -130,6 +130,51 @@ TRUSTED, EXACT, MODEL = Reader(), ExactReader(), ModelReader()
 _RESOLUTION_KEYS, _RESOLUTION_NEEDS = frozenset({"status", "by", "at", "comment"}), frozenset({"status", "by", "at"})
 _DECISION_KEYS = frozenset({"index", "sha256", "decision", "reason", "at"})
 _DECISION_NEEDS = frozenset({"index", "sha256", "decision", "at"})
+
+
+def draft_fields(row: Any, read: Reader) -> dict[str, Any]:
+    """`Draft`'s fields from a drafts row."""
+    level, approved_sha256, approved_version = row["confidence_level"], row["approved_sha256"], row["approved_version"]
+    return {
+        "id": read.text(row["id"]),
+        "title": read.text(row["title"]),
+        "kind": read.enum(Kind, row["kind"]),
+        "lang": read.text(row["lang"]),
+        "status": read.enum(State, row["status"]),
+        "created_at": read.text(row["created_at"]),
+        "updated_at": read.text(row["updated_at"]),
+        "current_version": read.count(row["current_version"]),
+        "approved_sha256": None if approved_sha256 is None else read.text(approved_sha256),
+        "approved_version": None if approved_version is None else read.count(approved_version),
+        "incomplete": bool(row["incomplete"]),
+        # an empty level is no confidence
+        "confidence": confidence_fields(level, row["confidence_score"], read) if level else None,
+        "request": read.mapping(row["request_json"]),
+    }
+
+
+def confidence_fields(level: Any, score: Any, read: Reader) -> Any:
+    """`Confidence`'s fields from a drafts row's two columns (the model itself, for the model reader)."""
+    found = {"level": read.text(level), "score": None if score is None else read.score(score)}
+    return read.model("Confidence", found) if read.builds_models else found
+
+
+def draft_json(fields: dict[str, Any]) -> dict[str, Any]:
+    """A draft's own part of `show --json`, from its fields: no request, and a confidence even when there is none."""
+    return {
+        "id": fields["id"],
+        "title": fields["title"],
+        "status": str(fields["status"]),  # a StrEnum member's str is its value
+        "kind": str(fields["kind"]),
+        "lang": fields["lang"],
+        "created_at": fields["created_at"],
+        "updated_at": fields["updated_at"],
+        "incomplete": fields["incomplete"],
+        "current_version": fields["current_version"],
+        "approved_sha256": fields["approved_sha256"],
+        "approved_version": fields["approved_version"],
+        "confidence": fields["confidence"] or {"level": "unknown", "score": None},
+    }
 
 
 def version_fields(row: Any, read: Reader) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from draftmate.domain.lifecycle import Action, next_state
+from draftmate.domain.row_mapping import draft_json
 from draftmate.domain.vocabulary import Kind, Origin, Severity
 from draftmate.errors import UsageError
 from draftmate.store.protocol import Store
@@ -323,19 +324,9 @@ def draft_record(store: Store, draft_id: str) -> dict[str, Any]:
 
 def model_record(draft: Draft, versions: list[Version], notes: list[Note], reviews: list[Review]) -> dict[str, Any]:
     """The `show --json` record of validated models: what `record_rows.record_of_rows` must equal."""
+    confidence = draft.confidence.model_dump() if draft.confidence else None
     return {
-        "id": draft.id,
-        "title": draft.title,
-        "status": draft.status.value,
-        "kind": draft.kind.value,
-        "lang": draft.lang,
-        "created_at": draft.created_at,
-        "updated_at": draft.updated_at,
-        "incomplete": draft.incomplete,
-        "current_version": draft.current_version,
-        "approved_sha256": draft.approved_sha256,
-        "approved_version": draft.approved_version,
-        "confidence": draft.confidence.model_dump() if draft.confidence else {"level": "unknown", "score": None},
+        **draft_json({**draft.__dict__, "confidence": confidence}),
         "versions": [v.model_dump() for v in versions],
         "notes": [n.as_json() for n in notes],
         "reviews": [r.model_dump() for r in reviews],

@@ -10,8 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from draftmate.domain.row_mapping import MODEL, note_fields, review_fields, version_fields
-from draftmate.domain.vocabulary import Kind, State
+from draftmate.domain.row_mapping import MODEL, draft_fields, note_fields, review_fields, version_fields
 from draftmate.errors import StoreError
 
 # The pydantic records are imported inside the functions that build them, so that `list` never loads pydantic.
@@ -107,26 +106,9 @@ def fts_query(text: str) -> str:
 
 @_readable("drafts")
 def _draft(row: sqlite3.Row) -> Draft:
-    from draftmate.domain.records import Confidence, Draft
+    from draftmate.domain.records import Draft
 
-    confidence = (
-        Confidence(level=row["confidence_level"], score=row["confidence_score"]) if row["confidence_level"] else None
-    )
-    return Draft(
-        id=row["id"],
-        title=row["title"],
-        kind=Kind(row["kind"]),
-        lang=row["lang"],
-        status=State(row["status"]),
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        current_version=row["current_version"],
-        approved_sha256=row["approved_sha256"],
-        approved_version=row["approved_version"],
-        incomplete=bool(row["incomplete"]),
-        confidence=confidence,
-        request=json.loads(row["request_json"]),
-    )
+    return Draft(**draft_fields(row, MODEL))
 
 
 @_readable("versions")
