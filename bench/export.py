@@ -187,7 +187,7 @@ from draftmate import __version__
 from draftmate.services.exports import approving_review, provenance_of
 from draftmate.provenance.formats import json_record
 from draftmate.domain.records import State
-from draftmate.store.sqlite import open_store
+from draftmate.store.backend import open_store
 
 store = open_store()
 everything = []

@@ -212,7 +212,7 @@ def test_show_errors(runner: CliRunner) -> None:
 
 
 def test_show_ambiguous_prefix(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
-    from draftmate.store import sqlite as store_module
+    from draftmate.store import rows as store_module
 
     original = store_module.new_id
     for first in ("1234aaaa" + "0" * 24, "1234bbbb" + "0" * 24):  # each draft's ID is the first one made

@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from draftmate.cli.commands import app
+from draftmate.domain.digests import sha256_hex
 from draftmate.domain.records import Kind, State
 from draftmate.errors import ModelError
 from draftmate.llm import chat as llm
@@ -97,7 +98,7 @@ def test_context_files_are_delimited_as_untrusted_material(store: SQLiteStore) -
     generation.draft(store, settings(), spec="Notes", context=[("/some/dir/notes.txt", evil)], samples=0, chat=chat)
     system, user = chat.calls[0]["messages"]
     assert "untrusted" in system[1]
-    tag = generation.sha256_text(evil)[:12]
+    tag = sha256_hex(evil)[:12]
     assert f'<<<CONTEXT FILE {tag} name="notes.txt"' in user[1]
     assert user[1].rstrip().endswith(f"<<<END CONTEXT FILE {tag}>>>")
     assert "/some/dir" not in user[1], "only the file's name goes to the provider"

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from draftmate import __version__
 from draftmate.cli.commands import app
 from draftmate.domain.records import Kind, NoteResolution, Origin, Review, SectionDecision, Severity, State
+from draftmate.domain.row_mapping import TRUSTED, note_fields, note_json, review_fields
 from draftmate.provenance import formats as export
 from draftmate.provenance.front_matter import from_yaml, front_matter
 from draftmate.provenance.record import COMPOSITE, TRAINED
@@ -590,7 +591,8 @@ def test_bulk_encoders_write_what_json_writes() -> None:
         {"": {}, "k": []},
     ]
     for value in values:
-        assert store_module._canonical(value) == store_module.canonical(value)
+        canonical = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        assert store_module.canonical(value) == canonical  # the one canonical encoder, built on json's C encoder
         assert export._compact(value) == json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     for text in ['{"a":1}', ' {"a": 1} ', "[1,2]", '{"a":1} x', b'{"a":2}', "\ufeff{}", "NaN", "1e-07", "", "{"]:
         for loads in (store_module._loads, export._loads):
@@ -604,13 +606,14 @@ def test_bulk_encoders_write_what_json_writes() -> None:
 
 
 def test_row_records_keep_the_models_field_order() -> None:
-    assert list(export.review_record_of_row(ROW_REVIEW, [])) == list(Review.model_fields)
+    def review_of(decisions: list[dict[str, Any]]) -> dict[str, Any]:
+        return review_fields(ROW_REVIEW | {"decisions_json": json.dumps(decisions)}, TRUSTED)
+
+    assert list(review_of([])) == list(Review.model_fields)
     decision = {"at": "t", "decision": "accept", "index": 0, "sha256": "s"}
-    assert list(export.review_record_of_row(ROW_REVIEW, [decision])["decisions"][0]) == list(
-        SectionDecision.model_fields
-    )
+    assert list(review_of([decision])["decisions"][0]) == list(SectionDecision.model_fields)
     resolution = {"at": "t", "by": "me", "comment": "", "status": "verified"}
-    note = export.note_record_of_row(ROW_NOTE, resolution)
+    note = note_json(note_fields(ROW_NOTE | {"resolution_json": json.dumps(resolution)}, TRUSTED))
     assert list(note["resolution"]) == list(NoteResolution.model_fields)
     assert list(note) == list(store_module._note(ROW_NOTE).as_json())  # type: ignore[arg-type]
 

@@ -13,7 +13,7 @@ from draftmate.domain.records import Note, Resolution, Severity
 from draftmate.errors import AmbiguousId, NotFound
 from draftmate.services.drafts import import_draft
 from draftmate.services.reviews import begin_review, find_note
-from draftmate.store import sqlite as store_module
+from draftmate.store import rows as store_module  # new_id: the one ID maker the store calls
 from draftmate.store.sqlite import SQLiteStore
 
 

@@ -21,7 +21,7 @@ import pytest
 from typer.testing import CliRunner
 
 from draftmate.cli.commands import app
-from draftmate.store import sqlite as store_module
+from draftmate.store import rows as store_module  # new_id: the one ID maker the store calls
 from reliability_support import REPO, clean_env, store_problems
 
 BIG = 10 * 1024 * 1024

@@ -12,7 +12,7 @@ import pytest
 
 from draftmate.domain.records import Kind, Origin, State
 from draftmate.errors import AmbiguousId, NotFound, UsageError
-from draftmate.store import sqlite as store_module
+from draftmate.store import rows as store_module  # new_id: the one ID maker the store calls
 from draftmate.store.sqlite import BUSY_TIMEOUT_MS, SQLiteStore, fts_query
 
 

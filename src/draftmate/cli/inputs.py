@@ -7,7 +7,7 @@ from typing import Any
 
 def open_store() -> Any:
     """The store at the configured path, opened (and migrated) now."""
-    from draftmate.store.sqlite import open_store as open_configured
+    from draftmate.store.backend import open_store as open_configured
 
     return open_configured()
 

@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from draftmate.domain.row_mapping import note_json
+
 # The vocabulary lives in `vocabulary` so that fast paths (list) need not import pydantic; re-exported here.
 from draftmate.domain.vocabulary import (
     Decision,
@@ -67,20 +69,8 @@ class Note(Strict):
 
     def as_json(self) -> dict[str, Any]:
         """The note as `show --json` and exports give it."""
-        return {
-            "id": self.id,
-            "number": self.number,
-            "version": self.version,
-            "kind": self.kind,
-            "severity": self.severity.value,
-            "lines": list(self.lines) if self.lines else None,
-            "quote": self.quote,
-            "why": self.why,
-            "risk": self.risk,
-            "signals": self.signals,
-            "source": self.source,
-            "resolution": self.resolution.model_dump(mode="json") if self.resolution else None,
-        }
+        resolution = self.resolution.model_dump(mode="json") if self.resolution else None
+        return note_json({**self.__dict__, "resolution": resolution})
 
 
 class Version(Strict):

@@ -18,12 +18,12 @@ Rendering uses langchain's PromptTemplate, imported only when a template is rend
 
 from __future__ import annotations
 
-import hashlib
 import re
 import string
 from dataclasses import dataclass
 from pathlib import Path
 
+from draftmate.domain.digests import sha256_hex
 from draftmate.errors import ConfigError, NotFound
 
 ROLES = ("system", "user")
@@ -110,7 +110,7 @@ def parse(text: str, path: Path, origin: str = "builtin") -> Template:
         variables=variables,
         sections=sections,
         path=path,
-        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        sha256=sha256_hex(text),
         origin=origin,
     )
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from draftmate.domain import jsonfast
 from draftmate.domain.ids import short_id
+from draftmate.domain.row_mapping import TRUSTED, note_fields, note_json, review_fields
 from draftmate.errors import UsageError
 from draftmate.fileio import check_target, write_atomic
 from draftmate.provenance.front_matter import front_matter
@@ -203,8 +204,8 @@ BULK_EXPORT: ExportBlock = {"format": "json", "disclosure_line": None}
 # ---- the json record straight from rows (export --all) ------------------------------------------------------
 #
 # A single export builds pydantic models and dumps them; `export --all` builds the same record from the rows of a
-# draft that passed every check, so each row holds what draftmate wrote from a validated model. The key order
-# below is the models' field order (tests/test_export.py holds the two paths to the same bytes).
+# draft that passed every check, so each row holds what draftmate wrote from a validated model. Notes and review
+# come through the one row mapping, domain/row_mapping.py (tests/test_export.py holds the two paths to the same bytes).
 
 
 def json_line_of_rows(
@@ -224,23 +225,23 @@ def json_line_of_rows(
         for v in versions
         if v["number"] <= number
     ]
-    kept = [n for n in notes if n["version"] <= number]
-    resolutions = [_loads(n["resolution_json"]) if n["resolution_json"] else None for n in kept]
-    decisions = _loads(review["decisions_json"])
+    # the one row mapping, reading values as written (each row passed every check)
+    kept = [note_json(note_fields(n, TRUSTED)) for n in notes if n["version"] <= number]
+    approving = review_fields(review, TRUSTED)
     # only a person's version reads the logged outcomes (_share_changed); most drafts skip parsing them
     by_person = any(v.number == number and v.origin == HUMAN for v in upto)
     logged = [(v, _loads(o)) for v, o in outcomes] if by_person else []
     provenance = provenance_record(
         (draft["id"], draft["title"], draft["kind"], draft["lang"]),
         upto,
-        [(n["version"], r["status"] if r else "open", n["severity"]) for n, r in zip(kept, resolutions, strict=True)],
+        [(n["version"], n["resolution"]["status"] if n["resolution"] else "open", n["severity"]) for n in kept],
         Approval(
             review["id"],
             number,
             review["reviewer"],
             review["editorial_responsibility"],
             review["finished_at"],
-            [d["decision"] for d in decisions],
+            [d["decision"] for d in approving["decisions"]],
         ),
         logged,
         tool_version=tool_version,
@@ -249,61 +250,10 @@ def json_line_of_rows(
     record = {
         "provenance": provenance,
         "content": content,
-        "notes": [note_record_of_row(n, r) for n, r in zip(kept, resolutions, strict=True)],
-        "review": review_record_of_row(review, decisions),
+        "notes": kept,
+        "review": approving,
     }
     return _compact(record) + "\n"
-
-
-def note_record_of_row(row: dict[str, Any], resolution: dict[str, Any] | None) -> dict[str, Any]:
-    """`Note.as_json` of a notes row and its parsed resolution_json."""
-    return {
-        "id": row["id"],
-        "number": row["number"],
-        "version": row["version"],
-        "kind": row["kind"],
-        "severity": row["severity"],
-        "lines": [row["line_start"], row["line_end"]] if row["line_start"] is not None else None,
-        "quote": row["quote"],
-        "why": row["why"],
-        "risk": row["risk"],
-        "signals": _loads(row["signals_json"]),
-        "source": row["source"],
-        "resolution": None
-        if resolution is None
-        else {
-            "status": resolution["status"],
-            "by": resolution["by"],
-            "at": resolution["at"],
-            "comment": resolution.get("comment", ""),
-        },
-    }
-
-
-def review_record_of_row(row: dict[str, Any], decisions: list[dict[str, Any]]) -> dict[str, Any]:
-    """`Review.model_dump(mode="json")` of a reviews row and its parsed decisions_json."""
-    return {
-        "id": row["id"],
-        "draft_id": row["draft_id"],
-        "version": row["version"],
-        "reviewer": row["reviewer"],
-        "editorial_responsibility": row["editorial_responsibility"],
-        "status": row["status"],
-        "started_at": row["started_at"],
-        "finished_at": row["finished_at"],
-        "reason": row["reason"],
-        "seen": _loads(row["seen_json"]),
-        "decisions": [
-            {
-                "index": d["index"],
-                "sha256": d["sha256"],
-                "decision": d["decision"],
-                "reason": d.get("reason", ""),
-                "at": d["at"],
-            }
-            for d in decisions
-        ],
-    }
 
 
 def disclosure_line(content: str, provenance: Provenance, fmt: str) -> tuple[int, str]:

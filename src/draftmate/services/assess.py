@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from draftmate.domain.vocabulary import Severity
 from draftmate.errors import UsageError
 from draftmate.fileio import read_input
-from draftmate.store.sqlite import SQLiteStore
+from draftmate.store.protocol import Store
 
 # The pydantic records are imported where they are built, so that `show` of a plain draft never loads pydantic.
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 def annotate(
-    store: SQLiteStore,
+    store: Store,
     draft: Draft,
     content: str,
     context: list[tuple[str, str]],
@@ -37,9 +37,7 @@ def annotate(
     _predict(store, draft, assessment)
 
 
-def annotate_revision(
-    store: SQLiteStore, draft: Draft, previous: str, content: str, meta: dict[str, Any]
-) -> list[Note]:
+def annotate_revision(store: Store, draft: Draft, previous: str, content: str, meta: dict[str, Any]) -> list[Note]:
     """The rule-based notes on a model's revision of `previous`, stored, with the new version's prediction.
 
     Only the checks that need no model run (parse, names, imports, attributes; facts and grounding against the
@@ -80,7 +78,7 @@ def stored_context(draft: Draft) -> list[tuple[str, str]]:
     return context
 
 
-def _store_note(store: SQLiteStore, draft: Draft, note: SpanNote) -> Note:
+def _store_note(store: Store, draft: Draft, note: SpanNote) -> Note:
     return store.add_note(
         draft.id,
         version=draft.current_version,
@@ -96,7 +94,7 @@ def _store_note(store: SQLiteStore, draft: Draft, note: SpanNote) -> Note:
 
 
 def _predict(
-    store: SQLiteStore, draft: Draft, assessment: Assessment, model: str = "", extra: dict[str, Any] | None = None
+    store: Store, draft: Draft, assessment: Assessment, model: str = "", extra: dict[str, Any] | None = None
 ) -> None:
     """Set the draft's confidence from an assessment (calibrated if a calibrator is active) and log the prediction."""
     from draftmate.domain.records import Confidence

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, NotRequired, TypedDict
 
 from draftmate.errors import DraftmateError, NotFound, UsageError
-from draftmate.store.sqlite import SQLiteStore
+from draftmate.store.protocol import Store
 from draftmate.uncertainty import assessment as uncertainty
 from draftmate.uncertainty import calibration as cal
 
@@ -142,7 +142,7 @@ def raw_risk(row: dict[str, Any]) -> float | None:
     return None if value is None else float(value)
 
 
-def labelled(store: SQLiteStore, filters: Filters, edit_threshold: float) -> tuple[int, list[Labelled]]:
+def labelled(store: Store, filters: Filters, edit_threshold: float) -> tuple[int, list[Labelled]]:
     """How many predictions match, and those with an outcome and a risk, labelled."""
     total, found = 0, []
     for row in store.iter_predictions():
@@ -179,7 +179,7 @@ def _rate(errors: int, n: int) -> Rate:
 
 
 def report(
-    store: SQLiteStore,
+    store: Store,
     *,
     filters: Filters,
     edit_threshold: float,
@@ -225,7 +225,7 @@ def report(
     return result
 
 
-def span_report(store: SQLiteStore, rows: list[Labelled]) -> SpanReport:
+def span_report(store: Store, rows: list[Labelled]) -> SpanReport:
     """Per-span outcomes: how many note spans the reviewers changed, and how well note risk predicted it."""
     risks: list[float] = []
     changed: list[bool] = []
@@ -249,7 +249,7 @@ def span_report(store: SQLiteStore, rows: list[Labelled]) -> SpanReport:
 # ---- fitting ------------------------------------------------------------------------------------------------
 
 
-def fit(store: SQLiteStore, *, since: str | None, edit_threshold: float, target: float) -> dict[str, Any]:
+def fit(store: Store, *, since: str | None, edit_threshold: float, target: float) -> dict[str, Any]:
     """Fit a calibrator on every labelled draft (since a date), store it as the active one, and describe it."""
     _, rows = labelled(store, Filters(since=since), edit_threshold)
     usable = [r for r in rows if r.raw is not None]  # oldest first, as the store lists predictions
@@ -344,7 +344,7 @@ def builtin_level(raw: float, hard: bool = False) -> str:
     return uncertainty.BUILTIN_THRESHOLDS.level(raw, hard=hard)
 
 
-def in_effect(store: SQLiteStore) -> dict[str, Any]:
+def in_effect(store: Store) -> dict[str, Any]:
     """What scores new drafts now: the active calibrator and its thresholds, or the built-in ones on raw risk."""
     active = store.active_calibrator()
     if active is None:
@@ -363,7 +363,7 @@ def in_effect(store: SQLiteStore) -> dict[str, Any]:
     }
 
 
-def reset(store: SQLiteStore) -> dict[str, Any]:
+def reset(store: Store) -> dict[str, Any]:
     """Score new drafts with the built-in thresholds again; the calibrator that was active stays stored."""
     active = store.active_calibrator()
     if active is not None:
@@ -371,7 +371,7 @@ def reset(store: SQLiteStore) -> dict[str, Any]:
     return {"deactivated": active["version"] if active else None, "in_effect": in_effect(store)}
 
 
-def activate(store: SQLiteStore, version: str) -> dict[str, Any]:
+def activate(store: Store, version: str) -> dict[str, Any]:
     """Score new drafts with a stored calibrator again (after a reset or a later fit)."""
     stored = [c["version"] for c in store.list_calibrators()]
     if version not in stored:
@@ -392,7 +392,7 @@ def to_calibrator(stored: dict[str, Any]) -> cal.Calibrator:
     )
 
 
-def active_calibrator(store: SQLiteStore) -> cal.Calibrator | None:
+def active_calibrator(store: Store) -> cal.Calibrator | None:
     """The calibrator new drafts are scored with, or None for the built-in thresholds."""
     stored = store.active_calibrator()
     return to_calibrator(stored) if stored else None
@@ -408,7 +408,7 @@ def calibrate(calibrator: cal.Calibrator | None, raw: float | None, *, hard: boo
 # ---- export -------------------------------------------------------------------------------------------------
 
 
-def export_lines(store: SQLiteStore, filters: Filters, edit_threshold: float) -> Iterator[str]:
+def export_lines(store: Store, filters: Filters, edit_threshold: float) -> Iterator[str]:
     """Every matching prediction as one JSON line: features, calibrator version, outcome and its error label."""
     for row in store.iter_predictions():
         if not filters.matches(row):
@@ -431,7 +431,7 @@ def export_lines(store: SQLiteStore, filters: Filters, edit_threshold: float) ->
         yield json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def export(store: SQLiteStore, path: Path, *, filters: Filters, edit_threshold: float, force: bool) -> int:
+def export(store: Store, path: Path, *, filters: Filters, edit_threshold: float, force: bool) -> int:
     """Stream the predictions to a JSONL file atomically; never over an existing file without `force`."""
     from draftmate.fileio import write_lines_atomic
 

@@ -7,12 +7,14 @@ from typing import TYPE_CHECKING, Any, cast
 
 from draftmate.domain.ids import short_id
 from draftmate.domain.lifecycle import Action, next_state
+from draftmate.domain.row_mapping import draft_json
 from draftmate.domain.vocabulary import Kind, Origin, Severity
 from draftmate.errors import UsageError
 from draftmate.fileio import read_input as read_input  # the cli reads `--context` files with it from here
 from draftmate.services.assess import annotate
+from draftmate.store.protocol import Store
 from draftmate.store.record_rows import record_of_rows
-from draftmate.store.sqlite import SQLiteStore, bundle_of, title_of
+from draftmate.store.sqlite import bundle_of, title_of
 
 # The pydantic records are imported where they are built, so that `show` of a plain draft never loads pydantic.
 if TYPE_CHECKING:
@@ -65,7 +67,7 @@ def guess_kind(name: str) -> tuple[Kind, str]:
 
 
 def import_draft(
-    store: SQLiteStore,
+    store: Store,
     path: str,
     *,
     kind: Kind | None = None,
@@ -86,7 +88,7 @@ def import_draft(
 
 
 def import_version(
-    store: SQLiteStore, draft_id: str, path: str, *, author: str = "", context: list[tuple[str, str]] | None = None
+    store: Store, draft_id: str, path: str, *, author: str = "", context: list[tuple[str, str]] | None = None
 ) -> Draft:
     """Store a file as the next version of an existing draft (after changes were asked, or to change final work)."""
     content, name = read_input(path)
@@ -112,7 +114,7 @@ def import_version(
 
 
 def add_note(
-    store: SQLiteStore, draft_id: str, text: str, *, severity: Severity, lines: tuple[int, int] | None, author: str
+    store: Store, draft_id: str, text: str, *, severity: Severity, lines: tuple[int, int] | None, author: str
 ) -> Note:
     """A person's uncertainty note on the current version of a draft."""
     if not text.strip():
@@ -154,7 +156,7 @@ def parse_lines(spec: str | None) -> tuple[int, int] | None:
     return start, end
 
 
-def draft_record(store: SQLiteStore, draft_id: str) -> DraftView:
+def draft_record(store: Store, draft_id: str) -> DraftView:
     """Everything about a draft as the stable JSON of `show --json`."""
     rows = store.draft_rows(draft_id)  # one snapshot
     fast = record_of_rows(rows.draft, rows.versions, rows.notes, rows.reviews)
@@ -167,22 +169,11 @@ def draft_record(store: SQLiteStore, draft_id: str) -> DraftView:
 
 def model_record(draft: Draft, versions: list[Version], notes: list[Note], reviews: list[Review]) -> DraftView:
     """The `show --json` record of validated models: what `record_rows.record_of_rows` must equal."""
-    return {
-        "id": draft.id,
-        "title": draft.title,
-        "status": draft.status.value,
-        "kind": draft.kind.value,
-        "lang": draft.lang,
-        "created_at": draft.created_at,
-        "updated_at": draft.updated_at,
-        "incomplete": draft.incomplete,
-        "current_version": draft.current_version,
-        "approved_sha256": draft.approved_sha256,
-        "approved_version": draft.approved_version,
-        "confidence": {"level": draft.confidence.level, "score": draft.confidence.score}
-        if draft.confidence
-        else {"level": "unknown", "score": None},
+    confidence = draft.confidence.model_dump() if draft.confidence else None
+    record = {
+        **draft_json({**draft.__dict__, "confidence": confidence}),
         "versions": [v.model_dump() for v in versions],
         "notes": [n.as_json() for n in notes],
         "reviews": [r.model_dump() for r in reviews],
     }
+    return cast(DraftView, record)  # the keys DraftView names, from the one row mapping (tests hold them equal)

@@ -20,12 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from draftmate.domain.digests import sha256_hex
 from draftmate.domain.ids import short_id
 from draftmate.domain.vocabulary import ReviewStatus, State
 from draftmate.errors import GateRefused, NotFound
 from draftmate.provenance import formats, reading, sealing
 from draftmate.provenance.record import Provenance, build_provenance, one_line, trailer
-from draftmate.store.sqlite import DraftBundle, RowBundle, SQLiteStore, bundle_of, sha256_hex
+from draftmate.store.protocol import Store
+from draftmate.store.sqlite import DraftBundle, RowBundle, bundle_of
 
 if TYPE_CHECKING:  # pydantic loads only when a model is built: a bulk export of sealed drafts builds none
     from draftmate.domain.records import Review
@@ -47,7 +49,7 @@ class ExportResult:
         return trailer(self.provenance)
 
 
-def load_bundle(store: SQLiteStore, draft_id: str, *, deep: bool = True) -> DraftBundle:
+def load_bundle(store: Store, draft_id: str, *, deep: bool = True) -> DraftBundle:
     """One draft with everything an export reads, and the tamper checks of its rows and audit events."""
     with store.snapshot():  # rows and tamper checks from one committed state, while others write
         bundle = next(store.iter_bundles([draft_id], deep=deep), None)
@@ -129,7 +131,7 @@ def provenance_of(bundle: DraftBundle, review: Review, tool_version: str) -> Pro
     )
 
 
-def seal(store: SQLiteStore, draft_id: str, *, actor: str, tool_version: str) -> bool:
+def seal(store: Store, draft_id: str, *, actor: str, tool_version: str) -> bool:
     """Make and record the export record of a draft that has just become final (inside its transaction).
 
     A draft whose rows fail their tamper checks or the export gate gets no seal: every export of it then goes
@@ -148,7 +150,7 @@ def seal(store: SQLiteStore, draft_id: str, *, actor: str, tool_version: str) ->
 
 
 def export_draft(
-    store: SQLiteStore,
+    store: Store,
     draft_id: str,
     *,
     fmt: str | None,
@@ -189,7 +191,7 @@ class BulkReport:
     refused: list[str] = field(default_factory=list)
 
 
-def iter_final_lines(store: SQLiteStore, report: BulkReport, *, tool_version: str) -> Iterator[bytes]:
+def iter_final_lines(store: Store, report: BulkReport, *, tool_version: str) -> Iterator[bytes]:
     """Every exportable final draft as one JSON line (UTF-8), oldest first; refusals are noted in `report`.
 
     A draft whose seal holds is written from it. The others (no seal: made final before seals existed, or
@@ -216,9 +218,7 @@ def iter_final_lines(store: SQLiteStore, report: BulkReport, *, tool_version: st
 _BATCH = 500
 
 
-def _rebuilt_lines(
-    store: SQLiteStore, draft_ids: list[str], report: BulkReport, *, tool_version: str
-) -> Iterator[bytes]:
+def _rebuilt_lines(store: Store, draft_ids: list[str], report: BulkReport, *, tool_version: str) -> Iterator[bytes]:
     """The lines of final drafts without a seal that holds, rebuilt from their rows after their tamper checks.
 
     One that passes them and `final_problems`'s checks is written straight from its rows (no models: most of
@@ -297,7 +297,7 @@ class FileCheck:
         return not self.problems
 
 
-def verify_file(store: SQLiteStore, path: Path, *, tool_version: str) -> FileCheck:
+def verify_file(store: Store, path: Path, *, tool_version: str) -> FileCheck:
     """Check an exported file against the approved sha256, its provenance against the store, and the audit log."""
     exported = reading.read_export(path)
     claimed = exported.provenance

@@ -34,7 +34,8 @@ from draftmate.domain.records import (
 from draftmate.domain.sections import Section, replace_section, split_sections
 from draftmate.errors import AmbiguousId, GateRefused, NotFound, UsageError
 from draftmate.services.exports import seal
-from draftmate.store.sqlite import SQLiteStore, now
+from draftmate.store.protocol import Store
+from draftmate.store.sqlite import now
 
 
 def git_identity() -> str | None:
@@ -58,7 +59,7 @@ def git_identity() -> str | None:
 class ReviewSession:
     """One reviewer's pass over the current version of a draft."""
 
-    store: SQLiteStore
+    store: Store
     draft: Draft
     review: Review
     version: Version
@@ -349,7 +350,7 @@ class ReviewSession:
 
 
 def begin_review(
-    store: SQLiteStore, draft_id: str, *, reviewer: str, editorial_responsibility: str | None = None
+    store: Store, draft_id: str, *, reviewer: str, editorial_responsibility: str | None = None
 ) -> ReviewSession:
     """Start a review of a draft's current version, or resume the open one."""
     if not reviewer.strip():
@@ -438,7 +439,7 @@ def _quote(content: str, lines: tuple[int, int] | None) -> str:
 
 
 def review_non_interactive(
-    store: SQLiteStore,
+    store: Store,
     draft_id: str,
     *,
     decision: str,

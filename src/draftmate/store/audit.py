@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import sqlite3
@@ -11,10 +10,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from draftmate.domain import jsonfast
+from draftmate.domain.digests import canonical, canonical_digest, sha256_hex
 from draftmate.domain.ids import short_id
 from draftmate.domain.vocabulary import Kind, Origin, ReviewStatus, Severity, State
+from draftmate.store.connection import Connected
 from draftmate.store.migrations import COUNTING_TRIGGERS
-from draftmate.store.rows import DRAFT_COLUMNS, _draft, _note, _review, _version, canonical, now, sha256_hex
+from draftmate.store.rows import DRAFT_COLUMNS, _draft, _note, _review, _version, now
 
 if TYPE_CHECKING:
     from draftmate.domain.records import AuditEvent, Draft, Note, Review, Version
@@ -93,13 +94,7 @@ def _unreadable(table: str, key: str, owner: str, why: str) -> str:
 _PINNED = ("id", "kind", "status", "current_version", "approved_sha256", "approved_version")
 
 
-_canonical = jsonfast.compact_encoder(sort_keys=True)
 _UNRECORDED = object()  # a row no audit event recorded (a recorded digest may be any JSON value, even null)
-
-
-def _row_digest(value: Any) -> str:
-    """sha256_hex(canonical(value)), the fingerprint the audit chain keeps, for rows read in bulk."""
-    return hashlib.sha256(_canonical(value).encode("utf-8")).hexdigest()
 
 
 _loads = jsonfast.loads
@@ -137,21 +132,13 @@ def _row_key(event: str, draft_id: str | None, payload: dict[str, Any]) -> tuple
 def _event_hash(
     seq: int, at: str, actor: str, event: str, draft_id: str | None, payload: dict[str, Any], prev: str
 ) -> str:
-    body = canonical(
+    return canonical_digest(
         {"seq": seq, "at": at, "actor": actor, "event": event, "draft_id": draft_id, "payload": payload, "prev": prev}
     )
-    return sha256_hex(body)
 
 
-class AuditChain:
+class AuditChain(Connected):
     """The audit chain of `SQLiteStore`: appending events, reading them, and checking every row against them."""
-
-    conn: sqlite3.Connection
-
-    if TYPE_CHECKING:
-
-        def transaction(self) -> contextlib.AbstractContextManager[None]: ...
-        def snapshot(self) -> contextlib.AbstractContextManager[None]: ...
 
     # ---- audit chain ---------------------------------------------------------------------------------
 
@@ -276,7 +263,7 @@ class AuditChain:
             "SELECT id, kind, status, current_version, approved_sha256, approved_version FROM drafts WHERE id = ?",
             (draft_id,),
         ).fetchone()
-        return None if row is None else sha256_hex(canonical(list(row)))
+        return None if row is None else canonical_digest(list(row))
 
     def iter_bundles(self, draft_ids: list[str], *, deep: bool = False, batch: int = 500) -> Iterator[DraftBundle]:
         """Drafts with their versions, notes, reviews and outcomes, read in batches (constant memory).
@@ -355,14 +342,14 @@ class AuditChain:
                 recorded[("drafts", row["id"])] = payload["draft_row"]
             if deep:
                 problems += self._event_problems(event, payload)
-        current = {("drafts", row["id"]): _row_digest([row[c] for c in _PINNED])}
+        current = {("drafts", row["id"]): canonical_digest([row[c] for c in _PINNED])}
         for v in bundle.versions:
-            current[("versions", f"{v['draft_id']}/{v['number']}")] = _row_digest(v)
+            current[("versions", f"{v['draft_id']}/{v['number']}")] = canonical_digest(v)
             if sha256_hex(v["content"]) != v["sha256"]:
                 problems.append(f"version {short}/{v['number']}: content does not match its sha256")
         for table, rows in (("notes", bundle.notes), ("reviews", bundle.reviews)):
             for r in rows:
-                current[(table, r["id"])] = _row_digest(r)
+                current[(table, r["id"])] = canonical_digest(r)
         for r in bundle.seals:
             current[("seals", f"{r['draft_id']}/{r['version']}")] = _seal_row_digest(r)
         for key, digest in current.items():
@@ -397,7 +384,7 @@ class AuditChain:
         row = self.conn.execute(f"SELECT * FROM {table} WHERE {where[table]}", key).fetchone()
         if row is None:
             return None
-        return _seal_row_digest(dict(row)) if table == "seals" else sha256_hex(canonical(dict(row)))
+        return _seal_row_digest(dict(row)) if table == "seals" else canonical_digest(dict(row))
 
     # ---- sealed finals: the bulk export's read of each final draft's seal -------------------------------
 
@@ -443,7 +430,7 @@ class AuditChain:
                     yield draft_id, None
                     continue
                 if as_json is None:
-                    as_json = _canonical(content.decode("utf-8")).encode("utf-8")
+                    as_json = canonical(content.decode("utf-8")).encode("utf-8")
                 yield draft_id, (head, as_json, tail)
 
     def _counting_triggers_in_place(self) -> bool:
@@ -455,4 +442,4 @@ class AuditChain:
         """Whether SQLite's json_quote writes, for every kind of character, what json.dumps writes."""
         probe = "".join(map(chr, range(0xA1))) + '\u2028\u2029\ufeff\u200b\U0001f600 é \\ / "'
         (quoted,) = self.conn.execute("SELECT json_quote(?)", (probe,)).fetchone()
-        return bool(quoted == _canonical(probe))
+        return bool(quoted == canonical(probe))

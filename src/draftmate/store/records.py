@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import sqlite3
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from draftmate.domain.digests import canonical
 from draftmate.domain.vocabulary import ReviewStatus, Severity
 from draftmate.errors import AmbiguousId, NotFound
-from draftmate.store.audit import SEALED, seal_digest
-from draftmate.store.rows import _calibrator, _note, _review, canonical, now
+from draftmate.store.audit import SEALED, AuditChain, seal_digest
+from draftmate.store.rows import _calibrator, _note, _review, now
 
 if TYPE_CHECKING:
-    from draftmate.domain.records import AuditEvent, Note, NoteResolution, Review
+    from draftmate.domain.records import Note, NoteResolution, Review
 
 
-class DraftRecords:
+class DraftRecords(AuditChain):
     """The `SQLiteStore` methods for the records around a draft, each written with its audit event."""
-
-    conn: sqlite3.Connection
-
-    if TYPE_CHECKING:
-
-        def transaction(self) -> contextlib.AbstractContextManager[None]: ...
-        def audit(self, event: str, *, actor: str, draft_id: str | None, payload: dict[str, Any]) -> AuditEvent: ...
-        def _digest(self, table: str, *key: Any) -> str | None: ...
-        def _new_id(self) -> str: ...
 
     # ---- notes ---------------------------------------------------------------------------------------
 

@@ -1,9 +1,8 @@
-"""Rows in and out of the store: IDs, timestamps, canonical JSON, and the converters from rows to records."""
+"""Rows in and out of the store: IDs, timestamps, and the converters from rows to records."""
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import sqlite3
 import uuid
@@ -12,7 +11,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from draftmate.domain.ids import short_id
-from draftmate.domain.vocabulary import Kind, Origin, ReviewStatus, Severity, State
+from draftmate.domain.row_mapping import MODEL, draft_fields, note_fields, review_fields, version_fields
 from draftmate.errors import StoreError
 
 # The pydantic records are imported inside the functions that build them, so that `list` never loads pydantic.
@@ -35,16 +34,6 @@ def now() -> str:
 def new_id() -> str:
     """A random 32-hex-digit ID; its first 8 digits are what people type."""
     return uuid.uuid4().hex
-
-
-def canonical(value: Any) -> str:
-    """Deterministic JSON, the form that is hashed."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def sha256_hex(text: str) -> str:
-    """Hex sha256 of a text's UTF-8 bytes."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def title_of(content: str) -> str:
@@ -118,67 +107,23 @@ def fts_query(text: str) -> str:
 
 @_readable("drafts")
 def _draft(row: sqlite3.Row) -> Draft:
-    from draftmate.domain.records import Confidence, Draft
+    from draftmate.domain.records import Draft
 
-    confidence = (
-        Confidence(level=row["confidence_level"], score=row["confidence_score"]) if row["confidence_level"] else None
-    )
-    return Draft(
-        id=row["id"],
-        title=row["title"],
-        kind=Kind(row["kind"]),
-        lang=row["lang"],
-        status=State(row["status"]),
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        current_version=row["current_version"],
-        approved_sha256=row["approved_sha256"],
-        approved_version=row["approved_version"],
-        incomplete=bool(row["incomplete"]),
-        confidence=confidence,
-        request=json.loads(row["request_json"]),
-    )
+    return Draft(**draft_fields(row, MODEL))
 
 
 @_readable("versions")
 def _version(row: sqlite3.Row) -> Version:
     from draftmate.domain.records import Version
 
-    return Version(
-        draft_id=row["draft_id"],
-        number=row["number"],
-        content=row["content"],
-        sha256=row["sha256"],
-        origin=Origin(row["origin"]),
-        created_at=row["created_at"],
-        author=row["author"],
-        meta=json.loads(row["meta_json"]),
-    )
+    return Version(**version_fields(row, MODEL))
 
 
 @_readable("notes")
 def _note(row: sqlite3.Row) -> Note:
-    from draftmate.domain.records import Note, NoteResolution
+    from draftmate.domain.records import Note
 
-    lines = (row["line_start"], row["line_end"]) if row["line_start"] is not None else None
-    resolution = NoteResolution(**json.loads(row["resolution_json"])) if row["resolution_json"] else None
-    return Note(
-        id=row["id"],
-        draft_id=row["draft_id"],
-        number=row["number"],
-        version=row["version"],
-        kind=row["kind"],
-        severity=Severity(row["severity"]),
-        lines=lines,
-        quote=row["quote"],
-        why=row["why"],
-        risk=row["risk"],
-        signals=json.loads(row["signals_json"]),
-        source=row["source"],
-        author=row["author"],
-        created_at=row["created_at"],
-        resolution=resolution,
-    )
+    return Note(**note_fields(row, MODEL))
 
 
 def _calibrator(row: sqlite3.Row) -> dict[str, Any]:
@@ -191,18 +136,6 @@ def _calibrator(row: sqlite3.Row) -> dict[str, Any]:
 
 @_readable("reviews")
 def _review(row: sqlite3.Row) -> Review:
-    from draftmate.domain.records import Review, SectionDecision
+    from draftmate.domain.records import Review
 
-    return Review(
-        id=row["id"],
-        draft_id=row["draft_id"],
-        version=row["version"],
-        reviewer=row["reviewer"],
-        editorial_responsibility=row["editorial_responsibility"],
-        status=ReviewStatus(row["status"]),
-        started_at=row["started_at"],
-        finished_at=row["finished_at"],
-        reason=row["reason"],
-        seen=json.loads(row["seen_json"]),
-        decisions=[SectionDecision(**d) for d in json.loads(row["decisions_json"])],
-    )
+    return Review(**review_fields(row, MODEL))

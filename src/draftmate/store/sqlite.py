@@ -1,30 +1,30 @@
 """The store: drafts, versions, notes, reviews, predictions and a hash-chained audit log in SQLite.
 
-`Store` is the narrow interface the rest of draftmate uses; `SQLiteStore` is the one implementation, and
-`SQLiteStore.memory()` is its in-memory twin for tests. Every change and the audit event that records it are
-written in one transaction, so a crash leaves either both or neither.
+`SQLiteStore` implements `store.protocol.Store`, the interface the rest of draftmate uses (`store.backend.open_store`
+picks it), and `SQLiteStore.memory()` is its in-memory twin for tests. Every change and the audit event that
+records it are written in one transaction, so a crash leaves either both or neither.
 
-`SQLiteStore` is assembled from its parts: this module holds the connection, transactions, migrations, drafts and
-versions; `store_records` the records around a draft (notes, reviews, predictions, seals, calibrators, ideas);
-`store_audit` the audit chain, its tamper checks and the bulk reads; `store_rows` the row converters and helpers.
-Import them all from here: `draftmate.store.sqlite` is the one import surface.
+`SQLiteStore` is built in layers, each declaring its methods once: `connection.Connected` (the connection, its
+transactions, new IDs) <- `audit.AuditChain` (the audit chain, its tamper checks, the bulk reads) <-
+`records.DraftRecords` (notes, reviews, predictions, seals, calibrators, ideas) <- `SQLiteStore` here (opening,
+migrations, drafts and versions); `rows` holds the row converters and helpers. Tests and benchmarks import from
+here: `draftmate.store.sqlite` is their import surface.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
+from draftmate.domain.digests import canonical, sha256_hex
 from draftmate.domain.ids import short_id
-from draftmate.domain.vocabulary import DraftSummary, Kind, Origin, Severity, State
+from draftmate.domain.vocabulary import DraftSummary, Kind, Origin, State
 from draftmate.errors import AmbiguousId, NotFound, StoreError, UsageError
-from draftmate.store.audit import GENESIS, SEALED, AuditChain, DraftBundle, RowBundle, bundle_of
-from draftmate.store.audit import _canonical as _canonical  # the private names re-exported: tests and bench use them
-from draftmate.store.audit import _event_hash as _event_hash
+from draftmate.store.audit import GENESIS, SEALED, DraftBundle, RowBundle, bundle_of
+from draftmate.store.audit import _event_hash as _event_hash  # the private names re-exported: tests and bench use them
 from draftmate.store.audit import _loads as _loads
 from draftmate.store.migrations import MIGRATIONS
 from draftmate.store.records import DraftRecords
@@ -34,18 +34,16 @@ from draftmate.store.rows import (
     _draft,
     _version,
     as_store_error,
-    canonical,
     fts_query,
     new_id,
     now,
-    sha256_hex,
     title_of,
 )
 from draftmate.store.rows import _note as _note  # (test_export compares it with the bulk export)
 
 # The pydantic records are imported inside the functions that build them, so that `list` never loads pydantic.
 if TYPE_CHECKING:
-    from draftmate.domain.records import AuditEvent, Confidence, Draft, Note, NoteResolution, Review, Version
+    from draftmate.domain.records import Confidence, Draft, Version
 
 # The import surface: what other modules, tests and benchmarks import from `draftmate.store.sqlite`.
 __all__ = [
@@ -57,14 +55,12 @@ __all__ = [
     "DraftBundle",
     "RowBundle",
     "SQLiteStore",
-    "Store",
     "as_store_error",
     "bundle_of",
     "canonical",
     "fts_query",
     "new_id",
     "now",
-    "open_store",
     "sha256_hex",
     "title_of",
 ]
@@ -72,104 +68,7 @@ __all__ = [
 MIN_PREFIX = 4
 
 
-class Store(Protocol):
-    """What draftmate needs from a store; a PostgreSQL store for teams would implement the same."""
-
-    def transaction(self) -> contextlib.AbstractContextManager[None]: ...
-    def create_draft(
-        self,
-        content: str,
-        *,
-        kind: Kind,
-        lang: str,
-        origin: Origin,
-        author: str,
-        title: str | None = None,
-        meta: dict[str, Any] | None = None,
-        request: dict[str, Any] | None = None,
-        incomplete: bool = False,
-    ) -> Draft: ...
-    def add_version(
-        self,
-        draft_id: str,
-        content: str,
-        *,
-        origin: Origin,
-        author: str,
-        state: State,
-        meta: dict[str, Any] | None = None,
-        incomplete: bool = False,
-    ) -> Version: ...
-    def create_pending_draft(self, *, kind: Kind, lang: str, title: str, request: dict[str, Any]) -> Draft: ...
-    def resolve_id(self, prefix: str) -> str: ...
-    def get_draft(self, draft_id: str) -> Draft: ...
-    def get_version(self, draft_id: str, number: int | None = None) -> Version: ...
-    def list_versions(self, draft_id: str) -> list[Version]: ...
-    def draft_rows(self, draft_id: str) -> RowBundle: ...
-    def list_drafts(
-        self, *, status: State | None = None, search: str | None = None, limit: int = 20, offset: int = 0
-    ) -> list[DraftSummary]: ...
-    def iter_drafts(self, *, status: State | None = None) -> Iterator[Draft]: ...
-    def set_state(self, draft_id: str, state: State, *, actor: str, event: str, **fields: Any) -> Draft: ...
-    def set_confidence(self, draft_id: str, confidence: Confidence) -> None: ...
-    def set_title(self, draft_id: str, title: str) -> None: ...
-    def update_request(self, draft_id: str, request: dict[str, Any]) -> None: ...
-    def add_note(
-        self,
-        draft_id: str,
-        *,
-        version: int,
-        kind: str,
-        severity: Severity,
-        why: str,
-        source: str,
-        author: str = "",
-        lines: tuple[int, int] | None = None,
-        quote: str = "",
-        risk: float | None = None,
-        signals: dict[str, Any] | None = None,
-    ) -> Note: ...
-    def list_notes(self, draft_id: str) -> list[Note]: ...
-    def resolve_note(self, note_id: str, resolution: NoteResolution) -> Note: ...
-    def open_review(self, draft_id: str, *, version: int, reviewer: str, editorial_responsibility: str) -> Review: ...
-    def current_review(self, draft_id: str) -> Review | None: ...
-    def list_reviews(self, draft_id: str) -> list[Review]: ...
-    def save_review(self, review: Review, *, event: str, actor: str, detail: dict[str, Any] | None = None) -> None: ...
-    def add_prediction(
-        self,
-        draft_id: str,
-        *,
-        version: int,
-        model: str,
-        kind: str,
-        features: dict[str, Any],
-        risk: float | None,
-        level: str | None,
-        calibrator: str = "default",
-    ) -> int: ...
-    def set_outcome(self, draft_id: str, outcome: dict[str, Any], *, version: int | None = None) -> int: ...
-    def iter_predictions(self) -> Iterator[dict[str, Any]]: ...
-    def add_calibrator(
-        self,
-        *,
-        method: str,
-        params: dict[str, Any],
-        thresholds: dict[str, Any],
-        n_labels: int,
-        metrics: dict[str, Any],
-        activate: bool = True,
-    ) -> dict[str, Any]: ...
-    def get_calibrator(self, version: str) -> dict[str, Any]: ...
-    def active_calibrator(self) -> dict[str, Any] | None: ...
-    def list_calibrators(self) -> list[dict[str, Any]]: ...
-    def activate_calibrator(self, version: str | None) -> None: ...
-    def audit(self, event: str, *, actor: str, draft_id: str | None, payload: dict[str, Any]) -> AuditEvent: ...
-    def iter_audit(self, draft_id: str | None = None) -> Iterator[AuditEvent]: ...
-    def verify(self) -> list[str]: ...
-    def close(self) -> None: ...
-
-
-class SQLiteStore(AuditChain, DraftRecords):
+class SQLiteStore(DraftRecords):
     """The SQLite store: WAL, a busy timeout, file mode 0600, migrations applied on open."""
 
     def __init__(self, path: Path | str, *, _conn: sqlite3.Connection | None = None) -> None:
@@ -226,62 +125,7 @@ class SQLiteStore(AuditChain, DraftRecords):
         except OSError as e:
             raise StoreError(f"cannot open the store at {path}: {e.strerror}; set DRAFTMATE_HOME elsewhere") from None
 
-    def close(self) -> None:
-        """Close the connection."""
-        self.conn.close()
-
     # ---- transactions and migrations -------------------------------------------------------------------
-
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One write transaction; nested uses join the outer one."""
-        if self._depth == 0:
-            try:
-                self.conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as e:
-                raise self._store_error(e) from None
-        self._depth += 1
-        try:
-            yield
-        except BaseException:
-            self._depth -= 1
-            # SQLite ends the transaction itself on some errors (full disk, I/O, interrupt): a ROLLBACK then
-            # would fail and hide the error that says what to fix
-            if self._depth == 0 and self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
-            raise
-        self._depth -= 1
-        if self._depth == 0:
-            try:
-                self.conn.execute("COMMIT")
-            except sqlite3.Error as e:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                raise self._store_error(e) from None
-
-    @contextlib.contextmanager
-    def snapshot(self) -> Iterator[None]:
-        """One read transaction, so several SELECTs see the same committed state; joins an open transaction."""
-        if self.conn.in_transaction:
-            yield
-            return
-        try:
-            self.conn.execute("BEGIN")
-        except sqlite3.OperationalError as e:
-            raise self._store_error(e) from None
-        try:
-            yield
-        except BaseException:
-            with contextlib.suppress(sqlite3.Error):
-                self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
-
-    def _store_error(self, e: sqlite3.Error) -> StoreError:
-        text = str(e)
-        if "readonly" in text or "read-only" in text:
-            return StoreError(f"the store at {self.path} is read-only; make it writable or set DRAFTMATE_HOME")
-        return as_store_error(e) or StoreError(f"store error at {self.path}: {text}")  # locked, full: name the fix
 
     def _migrate(self) -> None:
         try:
@@ -341,7 +185,7 @@ class SQLiteStore(AuditChain, DraftRecords):
         incomplete: bool = False,
     ) -> Draft:
         """A new draft in state `draft` with its first version."""
-        draft_id, at = new_id(), now()
+        draft_id, at = self._new_id(), now()
         with self.transaction():
             self.conn.execute(
                 f"INSERT INTO drafts ({DRAFT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, 1, NULL, NULL, ?, NULL, NULL, ?)",
@@ -368,7 +212,7 @@ class SQLiteStore(AuditChain, DraftRecords):
         If the process dies while the model streams, the request survives for `draft --retry`; the first version
         arrives through `add_version`.
         """
-        draft_id, at = new_id(), now()
+        draft_id, at = self._new_id(), now()
         with self.transaction():
             self.conn.execute(
                 f"INSERT INTO drafts ({DRAFT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, 0, NULL, NULL, 1, NULL, NULL, ?)",
@@ -580,10 +424,6 @@ class SQLiteStore(AuditChain, DraftRecords):
         with self.transaction():
             self.conn.execute("UPDATE drafts SET request_json = ? WHERE id = ?", (canonical(request), draft_id))
 
-    def _new_id(self) -> str:
-        """A new row ID, looked up in this module when called: tests replace `new_id` here to make IDs collide."""
-        return new_id()
-
 
 def _refuse_foreign(conn: sqlite3.Connection, path: Path) -> None:
     """Stop, without writing, at a database with tables that draftmate did not create."""
@@ -620,12 +460,3 @@ def _statements(sql: str) -> list[str]:
     if unfinished:  # a statement never completed (a trigger without END): fail, not skip it
         raise ValueError(f"migration statement not terminated: {unfinished[:60]!r}")
     return statements
-
-
-def open_store(path: Path | None = None) -> SQLiteStore:
-    """The store at `path`, or the default one in the data directory."""
-    if path is None:
-        from draftmate.settings.paths import data_dir
-
-        path = data_dir() / "draftmate.db"
-    return SQLiteStore(path)

@@ -25,7 +25,7 @@ from draftmate.services.reviews import begin_review
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from draftmate.store.sqlite import SQLiteStore
+    from draftmate.store.protocol import Store
 
 
 class ReviewEnd(IntEnum):
@@ -42,7 +42,7 @@ class ReviewEnd(IntEnum):
 
 
 def run_review(
-    store: SQLiteStore,
+    store: Store,
     draft_id: str,
     *,
     reviewer: str,
