@@ -19,8 +19,8 @@ from draftmate.cli.commands import app
 from draftmate.cli.review.editor import normalized
 from draftmate.cli.review.keys import split_key
 from draftmate.cli.review.loop import run_review
+from draftmate.domain.digests import sha256_hex
 from draftmate.domain.records import Decision, Origin, Severity, State
-from draftmate.domain.sections import sha256_text
 from draftmate.errors import GateRefused
 from draftmate.services.reviews import begin_review
 from draftmate.store.sqlite import SQLiteStore
@@ -92,7 +92,7 @@ def test_accept_edit_resolve_and_approve_pins_final_to_sha256(
     assert draft.status is State.FINAL
     assert version.number == 2 and version.origin is Origin.HUMAN and version.author == "Ann"
     assert "35%" in version.content
-    assert draft.approved_sha256 == sha256_text(version.content) == version.sha256
+    assert draft.approved_sha256 == sha256_hex(version.content) == version.sha256
     assert draft.approved_version == 2
     [done] = store.list_reviews(draft_id)
     assert [d.decision for d in done.decisions] == [Decision.ACCEPT, Decision.EDIT, Decision.ACCEPT, Decision.ACCEPT]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import ast
-import hashlib
 import re
 from dataclasses import dataclass
+
+from draftmate.domain.digests import sha256_hex
 
 HEADING = re.compile(r"^#{1,6}\s+\S")
 FENCE = re.compile(r"^\s*(```|~~~)")
@@ -13,11 +14,6 @@ CODE_START = re.compile(r"^(async\s+)?(def|class|func|fn|function|pub\s+fn|impl|
 MAX_LINES = 40
 TEXT_GROUP_LINES = 12
 CODE_GROUP_LINES = 30
-
-
-def sha256_text(text: str) -> str:
-    """Hex sha256 of a text's UTF-8 bytes."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -33,7 +29,7 @@ class Section:
     @property
     def sha256(self) -> str:
         """The hash a decision on this section is pinned to."""
-        return sha256_text(self.text)
+        return sha256_hex(self.text)
 
 
 def split_sections(content: str, kind: str, lang: str = "") -> list[Section]:

@@ -176,4 +176,4 @@ def model_record(draft: Draft, versions: list[Version], notes: list[Note], revie
         "notes": [n.as_json() for n in notes],
         "reviews": [r.model_dump() for r in reviews],
     }
-    return cast(DraftView, record)  # the keys DraftView names, from the one row mapping (tests hold them equal)
+    return cast("DraftView", record)  # the keys DraftView names, from the one row mapping (tests hold them equal)
