@@ -94,7 +94,8 @@ def round_trip() -> None:
 def brainstorm_fan_out() -> None:
     """(b): brainstorm -n 8 at 1 s per request, wall time over one request's time."""
     from draftmate.llm.chat import OpenAIChat
-    from draftmate.services import generate as generation
+    from draftmate.services import brainstorm as brainstorming
+    from draftmate.services.doctor import Ping
     from draftmate.settings.config import Settings
     from draftmate.store.sqlite import SQLiteStore
 
@@ -103,13 +104,13 @@ def brainstorm_fan_out() -> None:
     settings = Settings(base_url=f"http://127.0.0.1:{port}/v1", model="test-model")
     chat = OpenAIChat(settings)
     store = SQLiteStore.memory()
-    chat.structured([("user", "warm up")], generation.Ping)  # imports, connection pool
+    chat.structured([("user", "warm up")], Ping)  # imports, connection pool
     started = time.perf_counter()
-    chat.structured([("user", "one request")], generation.Ping)
+    chat.structured([("user", "one request")], Ping)
     one = time.perf_counter() - started
     before = server.requests
     started = time.perf_counter()
-    result = generation.brainstorm(store, settings, "faster onboarding for new contributors", n=8, chat=chat)
+    result = brainstorming.brainstorm(store, settings, "faster onboarding for new contributors", n=8, chat=chat)
     wall = time.perf_counter() - started
     requests = server.requests - before
     with tempfile.TemporaryDirectory() as home:

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from draftmate.cli.commands import app
 from draftmate.llm import chat as llm
 from draftmate.llm.chat import FakeChat, Message, Reply
+from draftmate.services import brainstorm as brainstorming
 from draftmate.services import generate as generation
 from draftmate.settings.config import Settings
 from draftmate.store.sqlite import SQLiteStore
@@ -36,7 +37,7 @@ def test_merge_folds_near_duplicates_and_keeps_distinct_ideas() -> None:
             {"title": "Label good first issues", "rationale": "", "risks": []},
         ],
     ]
-    merged = generation.merge_ideas(batches)
+    merged = brainstorming.merge_ideas(batches)
     assert [m["title"] for m in merged] == [
         "Pair new contributors with mentors",
         "Record a setup video",
@@ -49,18 +50,18 @@ def test_similarity_is_a_normalized_token_set_measure() -> None:
     a = {"title": "Use a CLI wizard", "rationale": ""}
     b = {"title": "use the cli WIZARD", "rationale": ""}
     c = {"title": "Hold office hours", "rationale": ""}
-    assert generation.similarity(a, b) == 1.0
-    assert generation.similarity(a, c) == 0.0
+    assert brainstorming.similarity(a, b) == 1.0
+    assert brainstorming.similarity(a, c) == 0.0
 
 
 def test_the_plan_varies_angle_and_temperature() -> None:
-    plan = generation.brainstorm_plan(8, 0.4)
+    plan = brainstorming.brainstorm_plan(8, 0.4)
     assert len(plan) == 8
     assert len({angle for angle, _, _ in plan}) == 8
     temperatures = [t for _, t, _ in plan]
     assert temperatures == sorted(temperatures) and temperatures[0] < temperatures[-1]
     assert all(count >= 2 for _, _, count in plan)
-    assert len(generation.brainstorm_plan(2, 0.4)) == 2
+    assert len(brainstorming.brainstorm_plan(2, 0.4)) == 2
 
 
 class Concurrent(FakeChat):
@@ -82,7 +83,7 @@ class Concurrent(FakeChat):
 
 def test_brainstorm_requests_run_concurrently(store: SQLiteStore) -> None:
     chat = Concurrent(parties=4)
-    result = generation.brainstorm(store, settings(), "onboarding", n=4, chat=chat)
+    result = brainstorming.brainstorm(store, settings(), "onboarding", n=4, chat=chat)
     assert result.requests == 4 and len(result.ideas) == 4
     angles = {next(line for line in c["messages"][-1][1].splitlines() if line.startswith("Angle")) for c in chat.calls}
     assert len(angles) == 4
@@ -92,7 +93,7 @@ def test_brainstorm_stores_numbered_ideas_for_draft_idea(store: SQLiteStore) -> 
     # three concurrent requests pop the queue in any order; the merged result is the same
     queued = [ideas("Mentor pairing", "Setup video"), ideas("Mentor pairing!", "Office hours"), ideas("Mentor pairing")]
     chat = FakeChat(structured=queued)
-    result = generation.brainstorm(store, settings(), "onboarding", n=3, chat=chat)
+    result = brainstorming.brainstorm(store, settings(), "onboarding", n=3, chat=chat)
     assert [i["number"] for i in result.ideas] == [1, 2, 3]
     titles = {i["title"] for i in result.ideas}
     mentor = {"Mentor pairing", "Mentor pairing!"}
@@ -115,7 +116,7 @@ def test_brainstorm_reports_skipped_requests(store: SQLiteStore) -> None:
     from draftmate.errors import ModelError
 
     chat = FakeChat(structured=[ideas("Only idea"), ModelError("HTTP 500")])
-    result = generation.brainstorm(store, settings(), "onboarding", n=2, chat=chat)
+    result = brainstorming.brainstorm(store, settings(), "onboarding", n=2, chat=chat)
     assert [i["title"] for i in result.ideas] == ["Only idea"] and result.skipped == ["HTTP 500"]
 
 
@@ -172,7 +173,7 @@ def test_ctrl_c_during_brainstorm_returns_without_waiting_for_requests_in_flight
     threading.Thread(target=lambda: started.wait(30) and signal.pthread_kill(main, signal.SIGINT), daemon=True).start()
     try:
         with pytest.raises(KeyboardInterrupt):
-            generation.brainstorm(store, settings(), "onboarding", n=3, chat=Hanging())
+            brainstorming.brainstorm(store, settings(), "onboarding", n=3, chat=Hanging())
         assert not finished.is_set()  # returned while the requests were still running
     finally:
         release.set()

@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 from draftmate.cli.commands import app
 from draftmate.uncertainty.assessment import assess
-from draftmate.uncertainty.code_checks import code_checks, distribution_for, known_elsewhere
+from draftmate.uncertainty.code_checks import code_checks, known_elsewhere
+from draftmate.uncertainty.package_index import distribution_for
 
 
 def notes_of(code: str) -> dict[int, tuple[str, str]]:

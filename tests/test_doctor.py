@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from draftmate.cli.commands import app
 from draftmate.llm import chat as llm
 from draftmate.llm.chat import FakeChat, Reply
-from draftmate.services import generate as generation
+from draftmate.services import doctor as diagnosis
 from draftmate.settings.config import Settings
 
 TOKENS = [{"token": "ready", "logprob": -0.01, "top_logprobs": []}]
@@ -80,10 +80,10 @@ def test_an_unreachable_endpoint_fails_and_skips_the_rest(hermetic: Path) -> Non
 
     settings = Settings(base_url="http://localhost:9/v1", max_retries=0)
     seam = llm.OpenAIChat(settings, http_client=httpx2.Client(transport=httpx2.MockTransport(refuse)))
-    checks = {c.name: c for c in generation.doctor(lambda: settings, chat=seam)}
+    checks = {c.name: c for c in diagnosis.doctor(lambda: settings, chat=seam)}
     assert checks["endpoint"].status == "fail" and "cannot reach http://localhost:9/v1" in checks["endpoint"].detail
     assert checks["model"].status == "skip"
-    assert not generation.doctor_ok(list(checks.values()))
+    assert not diagnosis.doctor_ok(list(checks.values()))
 
 
 def test_a_server_without_a_models_route_still_passes(hermetic: Path) -> None:
@@ -111,8 +111,8 @@ def test_a_server_without_a_models_route_still_passes(hermetic: Path) -> None:
 
     settings = Settings(base_url="http://localhost:9/v1", max_retries=0, model="m")
     seam = llm.OpenAIChat(settings, http_client=httpx2.Client(transport=httpx2.MockTransport(no_models)))
-    checks = {c.name: c for c in generation.doctor(lambda: settings, chat=seam)}
+    checks = {c.name: c for c in diagnosis.doctor(lambda: settings, chat=seam)}
     assert checks["endpoint"].status == "ok" and "not among the 0" in checks["endpoint"].detail
     assert checks["model"].status == checks["streaming"].status == "ok"
     assert checks["log-probabilities"].status == "warn"
-    assert generation.doctor_ok(list(checks.values()))
+    assert diagnosis.doctor_ok(list(checks.values()))

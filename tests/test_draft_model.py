@@ -16,6 +16,7 @@ from draftmate.errors import ModelError
 from draftmate.llm import chat as llm
 from draftmate.llm.chat import FakeChat, Reply
 from draftmate.services import generate as generation
+from draftmate.services.revise import make_reviser
 from draftmate.settings.config import Settings
 from draftmate.store.sqlite import SQLiteStore
 
@@ -159,7 +160,7 @@ def test_retry_of_a_failed_draft_without_any_answer_keeps_the_draft_unchanged(st
 
 def test_reviser_revises_a_section_following_the_instruction() -> None:
     chat = FakeChat(complete=["## Speed\n\nWidget 2 is faster.\n"])
-    revise = generation.make_reviser(settings(), chat=chat)
+    revise = make_reviser(settings(), chat=chat)
     text, made = revise("## Speed\n\nWidget 2 is 30% faster.\n", "drop the number")
     assert text == "## Speed\n\nWidget 2 is faster.\n"
     assert made["model"] == "fake-model" and made["provider"] == "fake" and made["template"]["name"] == "revise"
@@ -167,7 +168,7 @@ def test_reviser_revises_a_section_following_the_instruction() -> None:
     assert "drop the number" in user and "30% faster" in user
     cut = FakeChat(complete=[Reply(text="## Spe", finish_reason="length")])
     with pytest.raises(ModelError, match="cut off"):
-        generation.make_reviser(settings(), chat=cut)("## Speed\n", "shorter")
+        make_reviser(settings(), chat=cut)("## Speed\n", "shorter")
 
 
 # ---- through the CLI ----------------------------------------------------------------------------------------

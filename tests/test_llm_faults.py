@@ -14,6 +14,7 @@ from pydantic import SecretStr
 
 from draftmate.domain.records import Kind
 from draftmate.llm.chat import OpenAIChat
+from draftmate.services import brainstorm as brainstorming
 from draftmate.services import generate as generation
 from draftmate.settings.config import Settings
 from draftmate.store.sqlite import SQLiteStore
@@ -224,7 +225,7 @@ def test_malformed_brainstorm_output_is_skipped_and_all_malformed_is_an_error(st
         return httpx2.Response(200, json=completion(body["model"], text))
 
     config = settings()
-    result = generation.brainstorm(store, config, "onboarding", n=3, chat=chat(Endpoint(one_good), config))
+    result = brainstorming.brainstorm(store, config, "onboarding", n=3, chat=chat(Endpoint(one_good), config))
     assert [i["title"] for i in result.ideas] == ["Pair new contributors"]
     assert len(result.skipped) == 2 and all("not valid IdeasOut" in s for s in result.skipped)
 
@@ -234,7 +235,7 @@ def test_malformed_brainstorm_output_is_skipped_and_all_malformed_is_an_error(st
     from draftmate.errors import ModelError
 
     with pytest.raises(ModelError, match="no usable ideas from 3 requests"):
-        generation.brainstorm(store, config, "onboarding", n=3, chat=chat(Endpoint(all_bad), config))
+        brainstorming.brainstorm(store, config, "onboarding", n=3, chat=chat(Endpoint(all_bad), config))
 
 
 def test_brainstorm_requests_json_schema_output(store: SQLiteStore) -> None:
@@ -244,7 +245,7 @@ def test_brainstorm_requests_json_schema_output(store: SQLiteStore) -> None:
         )
     )
     config = settings()
-    generation.brainstorm(store, config, "onboarding", n=2, chat=chat(endpoint, config))
+    brainstorming.brainstorm(store, config, "onboarding", n=2, chat=chat(endpoint, config))
     formats = [b["response_format"] for _, b in endpoint.seen]
     assert all(f["type"] == "json_schema" and f["json_schema"]["name"] == "IdeasOut" for f in formats)
     assert len({b["temperature"] for _, b in endpoint.seen}) == 2, "the samples differ in temperature"

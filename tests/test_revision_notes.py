@@ -17,6 +17,7 @@ from draftmate.llm.chat import FakeChat
 from draftmate.services import generate as generation
 from draftmate.services.drafts import import_draft
 from draftmate.services.reviews import ReviewSession, begin_review
+from draftmate.services.revise import make_reviser
 from draftmate.settings.config import Settings
 from draftmate.store.sqlite import SQLiteStore
 
@@ -193,7 +194,7 @@ def test_a_revision_records_which_model_made_it_and_the_export_names_it(store: S
 
     draft_id = imported_code(store, tmp_path)
     chat = FakeChat(complete=['def two() -> int:\n    """The number two."""\n    return 2\n'], model="reviser-model")
-    reviser = generation.make_reviser(Settings(model="reviser-model", base_url="http://localhost:1/v1"), chat=chat)
+    reviser = make_reviser(Settings(model="reviser-model", base_url="http://localhost:1/v1"), chat=chat)
     code, _ = run(store, draft_id, ["g 3", "r clearer docstring", "y", "q"], reviser)
     assert code == 0
     revision = store.get_version(draft_id)

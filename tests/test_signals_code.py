@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from draftmate.uncertainty.code_checks import Resolver, code_checks, declared_dependencies
+from draftmate.uncertainty.code_checks import code_checks
+from draftmate.uncertainty.python_modules import Resolver, declared_dependencies
 
 
 def kinds(content: str, **kw: object) -> list[tuple[str, str, tuple[int, int] | None]]:

@@ -101,9 +101,9 @@ def doctor(
 ) -> None:
     """Check the configured model endpoint end to end; exit 0 only when drafting will work."""
     from draftmate.errors import AlreadyReported, ConfigError, DraftmateError
-    from draftmate.services import generate as generation
+    from draftmate.services import doctor as diagnosis
 
-    checks = generation.doctor(lambda: read_settings(model=model, base_url=base_url))
+    checks = diagnosis.doctor(lambda: read_settings(model=model, base_url=base_url))
     if as_json:
         print_json([{"name": c.name, "status": c.status, "detail": c.detail} for c in checks])
     else:
@@ -111,8 +111,8 @@ def doctor(
 
         out = ui.console()
         ui.render_checks(checks, out)
-        verdict = "drafting will work" if generation.doctor_ok(checks) else "drafting will not work: fix the failures"
+        verdict = "drafting will work" if diagnosis.doctor_ok(checks) else "drafting will not work: fix the failures"
         out.print(ui.literal(f"\n{verdict}"))
-    if not generation.doctor_ok(checks):
+    if not diagnosis.doctor_ok(checks):
         settings_failed = any(c.name == "settings" and c.status == "fail" for c in checks)
         raise AlreadyReported(ConfigError if settings_failed else DraftmateError)

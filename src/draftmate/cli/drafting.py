@@ -203,12 +203,12 @@ def brainstorm(
 ) -> None:
     """N diverse ideas with rationale and risks, near-duplicates merged; draft one with `draft --idea N`."""
     from draftmate.cli import render as ui
-    from draftmate.services import generate as generation
+    from draftmate.services import brainstorm as brainstorming
     from draftmate.services.drafts import read_input
 
     sources = [(name, read_input(name)[0]) for name in context or []]
     settings = read_settings(model=model, base_url=base_url)
-    result = generation.brainstorm(open_store(), settings, topic, n=n, context=sources)
+    result = brainstorming.brainstorm(open_store(), settings, topic, n=n, context=sources)
     for problem in result.skipped:
         echo(f"warning: a brainstorm request gave nothing usable: {ui.visible(problem)}", err=True)
     if as_json:

@@ -164,7 +164,7 @@ def _reviser(settings: Any) -> Any:
     """The model reviser for the review's `r` key, or None when no model endpoint is configured."""
     if not settings.has_endpoint():
         return None
-    from draftmate.services.generate import make_reviser
+    from draftmate.services.revise import make_reviser
 
     return make_reviser(settings)
 

@@ -12,6 +12,8 @@ from draftmate.domain.outcomes import edit_distance
 from draftmate.domain.records import Origin
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from draftmate.cli.review.screen import ReviewScreen
 
 
@@ -54,23 +56,28 @@ def decide(screen: ReviewScreen, rejected: bool) -> None:
                 screen.say(f"pinned to sha256 {draft.approved_sha256}")
                 return
         elif answer in ("c", "changes"):
-            reason = screen.ask("what should change? ")
-            if reason:
-                s.request_changes(reason)
+            needed = "say what should change, or choose another decision"
+            if with_reason(screen, "what should change? ", s.request_changes, needed):
                 screen.say(f"changes requested: draft {short_id(s.draft.id)} awaits a new version")
                 return
-            screen.say("say what should change, or choose another decision")
         elif answer in ("r", "reject"):
-            reason = screen.ask("why is the draft rejected? ")
-            if reason:
-                s.reject(reason)
+            if with_reason(screen, "why is the draft rejected? ", s.reject, "a rejection needs a reason"):
                 screen.say(f"rejected: draft {short_id(s.draft.id)}")
                 return
-            screen.say("a rejection needs a reason")
         elif answer in ("q", "quit"):
             raise Quit("saved:")
         else:
             screen.say(f"choose one of: {choices}")
+
+
+def with_reason(screen: ReviewScreen, question: str, act: Callable[[str], object], needed: str) -> bool:
+    """Ask for the reason a decision needs and act on it; without one, say what is needed and act on nothing."""
+    reason = screen.ask(question)
+    if not reason:
+        screen.say(needed)
+        return False
+    act(reason)
+    return True
 
 
 def attested(screen: ReviewScreen) -> bool:
