@@ -11,7 +11,7 @@ def compact_encoder(*, sort_keys: bool) -> Callable[[Any], str]:
     """json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=sort_keys), built once.
 
     json.dumps builds a JSONEncoder per call, and that builds json's C encoder per call; this builds the same C
-    encoder with the same settings once and writes the same text (tests/test_export.py checks it).
+    encoder with the same settings once and writes the same text (tests/cli/test_export.py checks it).
     """
     from json import encoder
 

@@ -1,7 +1,7 @@
 """The draft view: what `show --json` prints and `show` renders, one draft with everything about it.
 
 Built two ways with the same keys in the same order: from rows (store/record_rows.py, the fast path `show` takes)
-and from validated models (services/drafts.py `model_record`); tests/test_record_rows.py holds them equal.
+and from validated models (services/drafts.py `model_record`); tests/unit/test_record_rows.py holds them equal.
 """
 
 from __future__ import annotations

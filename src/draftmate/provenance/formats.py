@@ -205,7 +205,8 @@ BULK_EXPORT: ExportBlock = {"format": "json", "disclosure_line": None}
 #
 # A single export builds pydantic models and dumps them; `export --all` builds the same record from the rows of a
 # draft that passed every check, so each row holds what draftmate wrote from a validated model. Notes and review
-# come through the one row mapping, domain/row_mapping.py (tests/test_export.py holds the two paths to the same bytes).
+# come through the one row mapping, domain/row_mapping.py (tests/cli/test_export.py holds both paths to the
+# same bytes).
 
 
 def json_line_of_rows(

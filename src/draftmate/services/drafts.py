@@ -161,7 +161,7 @@ def draft_record(store: Store, draft_id: str) -> DraftView:
     rows = store.draft_rows(draft_id)  # one snapshot
     fast = record_of_rows(rows.draft, rows.versions, rows.notes, rows.reviews)
     if fast is not None:
-        return cast("DraftView", fast)  # the same keys as model_record's (tests/test_record_rows.py)
+        return cast("DraftView", fast)  # the same keys as model_record's (tests/unit/test_record_rows.py)
     # a value that is not plainly what its model takes: the models validate it (and refuse it as they always did)
     bundle = bundle_of(rows)
     return model_record(bundle.draft, bundle.versions, bundle.notes, bundle.reviews)

@@ -1,7 +1,7 @@
 """The store's interface: every method the services and the CLI call on a store.
 
 `SQLiteStore` (store/sqlite.py) is the one backend today; `store.backend.open_store` picks it. A second backend
-(PostgreSQL) implements this protocol, and tests/test_store_protocol.py checks each backend against it, so the
+(PostgreSQL) implements this protocol, and tests/unit/test_store_protocol.py checks each backend against it, so the
 services, typed against `Store`, do not change.
 """
 

@@ -4,7 +4,7 @@
 rows through the one row mapping (domain/row_mapping.py) read `EXACT`: every value must already have the exact
 plain type its model field takes (a str for a str, an int for an int, a float in range for a risk, JSON of the
 right shape with no unknown keys). A row with anything else gives None, and the caller then goes through the
-models, so a row pydantic refuses is still refused, with the same error. tests/test_record_rows.py holds the two
+models, so a row pydantic refuses is still refused, with the same error. tests/unit/test_record_rows.py holds the two
 paths to equal records.
 """
 

@@ -1,7 +1,7 @@
 """Calibration math: error labels from review outcomes, metrics, recalibration and thresholds. Pure, no I/O.
 
 Risk is a probability that a draft is wrong (higher = more likely wrong); an error is the positive class.
-Every metric here is checked against scikit-learn in tests/test_calibration_math.py.
+Every metric here is checked against scikit-learn in tests/unit/test_calibration_math.py.
 """
 
 from __future__ import annotations

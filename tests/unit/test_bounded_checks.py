@@ -19,7 +19,7 @@ from draftmate.uncertainty import text_checks as signals_text
 from draftmate.uncertainty.assessment import NOTES_PER_KIND
 from draftmate.uncertainty.text_checks import facts, text_checks
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "bad-input.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "bad-input.md"
 CHECK_FILES = ("uncertainty/text_checks.py", "uncertainty/spans.py")
 
 

@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_draft_killed import start_server, stop
 
 from reliability_support import REPO, clean_env
-from test_draft_killed import start_server, stop
 
 DRAFTMATE = [sys.executable, "-m", "draftmate"]
 DOC = REPO / "docs" / "bad-input.md"

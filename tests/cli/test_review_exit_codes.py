@@ -20,7 +20,7 @@ from draftmate.domain.records import State
 from draftmate.services.drafts import import_draft
 from draftmate.store.sqlite import SQLiteStore
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def test_each_end_carries_its_exit_code() -> None:

@@ -273,7 +273,7 @@ def test_the_api_key_lands_in_no_file(
     SHM too), no export and no cassette holds them; the store is private to its owner."""
     import sqlite3
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "cassettes"))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "cassettes"))
     import vcr_config
 
     monkeypatch.setenv("OPENAI_ORGANIZATION", MARKER + "-org")
@@ -310,7 +310,7 @@ def test_the_api_key_lands_in_no_file(
         assert (hermetic.stat().st_mode & 0o077) == 0 and ((hermetic / "config.toml").stat().st_mode & 0o077) == 0
     finally:
         keep_open.close()
-    cassettes = Path(__file__).resolve().parent.parent / "cassettes"
+    cassettes = Path(__file__).resolve().parents[2] / "cassettes"
     assert [str(p) for p in cassettes.rglob("*") if p.is_file() and MARKER.encode() in p.read_bytes()] == []
 
 

@@ -11,12 +11,12 @@ import os
 from pathlib import Path
 
 import pytest
+from test_export import CODE, cli, final_import
 from typer.testing import CliRunner
 
 from draftmate.provenance.reading import MAX_EXPORT_BYTES
-from test_export import CODE, cli, final_import
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "bad-input.md"
 EXPORT_BLOCK = 'export:\n  format: "md"\n  disclosure_line: null\n'
 

@@ -17,7 +17,7 @@ from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_s
 
 from draftmate.uncertainty import calibration as cal
 
-SRC = Path(__file__).resolve().parent.parent / "src" / "draftmate"
+SRC = Path(__file__).resolve().parents[2] / "src" / "draftmate"
 
 
 def synthetic(n: int, seed: int, *, ties: bool = True) -> tuple[list[float], list[bool]]:

@@ -82,7 +82,7 @@ def test_config_show_escapes_settings_from_the_environment_and_the_file(runner: 
     as_json = runner.invoke(app, ["config", "show", "--json"])
     assert unsafe(as_json.stdout) == []
     assert json.loads(as_json.stdout)["prompts_dir"]["value"] == "/tmp/\x1b[2Jp\u202e"  # JSON escapes lose nothing
-    # a model name may not hold them at all (tests/test_settings_validation.py); the refusal quotes it escaped
+    # a model name may not hold them at all (tests/unit/test_settings_validation.py); the refusal quotes it escaped
     refused = runner.invoke(app, ["config", "show"], env={"DRAFTMATE_MODEL": "gpt\x1b]0;pwned\x07\u2066x"})
     assert refused.exit_code == 2
     assert unsafe(refused.stderr) == [] and "\x1b" not in refused.stderr

@@ -16,12 +16,12 @@ import time
 from pathlib import Path
 
 import pytest
+from test_export import cli, final_import
 from typer.testing import CliRunner
 
 from draftmate import fileio
-from test_export import cli, final_import
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "bad-input.md"
 
 

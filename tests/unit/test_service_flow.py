@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-SERVICES = Path(__file__).resolve().parent.parent / "src" / "draftmate" / "services"
+SERVICES = Path(__file__).resolve().parents[2] / "src" / "draftmate" / "services"
 
 
 def service_imports() -> dict[str, set[str]]:

@@ -13,15 +13,15 @@ from typing import Any
 
 import httpx2
 import pytest
+from test_http_faults import DRAFT, Endpoint, chat, chunks, completion, settings, sse
 from typer.testing import CliRunner
 
 from draftmate.cli.commands import app
 from draftmate.llm import chat as llm
 from draftmate.services import generate as generation
 from draftmate.store.sqlite import SQLiteStore
-from test_llm_faults import DRAFT, Endpoint, chat, chunks, completion, settings, sse
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 KEY = "sk-live-abcdefghijklmnopqrstuvwx"
 PASSWORD = "gw-pass-7f3e9c1d"
 Handler = Callable[[httpx2.Request, dict[str, Any]], httpx2.Response | None]

@@ -9,6 +9,7 @@ from typing import Any
 
 import pydantic
 import pytest
+from test_startup_imports import probe
 from typer.testing import CliRunner
 
 from conftest import EXAMPLES
@@ -18,7 +19,6 @@ from draftmate.services.drafts import draft_record, model_record
 from draftmate.store.record_rows import record_of_rows
 from draftmate.store.rows import DamagedRow
 from draftmate.store.sqlite import SQLiteStore
-from test_startup_imports import probe
 
 
 def cli(runner: CliRunner, *args: str) -> Any:

@@ -16,7 +16,7 @@ from draftmate.cli.commands import app
 from draftmate.errors import ConfigError, NotFound
 from draftmate.llm import prompts
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 SHIPPED = {"brainstorm", "draft-text", "draft-code", "revise", "weak-spots"}
 
 OVERRIDE = """---

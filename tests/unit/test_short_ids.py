@@ -7,7 +7,7 @@ from pathlib import Path
 
 from draftmate.domain.ids import short_id
 
-SRC = Path(__file__).resolve().parent.parent / "src" / "draftmate"
+SRC = Path(__file__).resolve().parents[2] / "src" / "draftmate"
 
 
 def test_a_short_id_is_the_first_eight_digits() -> None:

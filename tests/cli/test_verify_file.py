@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from test_export import CODE, TEXT, approve, cli, final_import, model_draft
 from typer.testing import CliRunner
 
 from draftmate.domain.records import Origin, State
 from draftmate.store.sqlite import SQLiteStore
-from test_export import CODE, TEXT, approve, cli, final_import, model_draft
 
 
 @pytest.fixture

@@ -7,9 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from test_draft_killed import start_server, stop
+
 from conftest import REPO
 from draftmate.store.sqlite import SQLiteStore
-from test_draft_killed import start_server, stop
 
 DRAFTMATE = [sys.executable, "-m", "draftmate"]
 

@@ -49,7 +49,7 @@ def test_a_small_draft_gets_sequence_matchers_opcodes_unchanged(a: list[str], b:
 
 
 def test_anchoring_keeps_a_repeated_short_line_in_its_place() -> None:
-    # the session-3 text (tests/test_session3_review.py): 240 lines, "Example:" three times, one of them deleted
+    # the text of _paragraphs() below: 240 lines, "Example:" three times, one of them deleted
     paras = [f"Paragraph {i} says something about topic {i} at some length." for i in range(120)]
     for at in (10, 60, 100):
         paras[at] = "Example:"
@@ -128,3 +128,20 @@ def test_deleting_a_paragraph_marks_it_and_one_blank_line_beside_it() -> None:
         line = 2 * at + 1
         assert changed_lines(_text(paras), after) in ({line - 1, line}, {line, line + 1})
         assert 0 < edit_distance(_text(paras), after) < 0.05
+
+
+def _paragraphs(skip: int | None = None) -> str:
+    """A 240-line text: paragraphs between blank lines, one short line ("Example:") used three times."""
+    paras = [f"Paragraph {i} says something about topic {i} at some length." for i in range(120)]
+    for at in (10, 60, 100):
+        paras[at] = "Example:"
+    return "\n\n".join(p for i, p in enumerate(paras) if i != skip) + "\n"
+
+
+def test_deleting_one_short_paragraph_of_a_long_text_is_a_small_edit() -> None:
+    # difflib's autojunk (on for 200+ lines) made the blank lines anchor nothing and matched the first "Example:"
+    # with a later one: a 1-token deletion was measured as 0.9 of the text rewritten, a confident error
+    before, after = _paragraphs(), _paragraphs(skip=10)
+    assert 0 < edit_distance(before, after) < 0.01
+    # the deleted paragraph (line 21) and one blank line beside it; autojunk marked 178 lines
+    assert changed_lines(before, after) in ({20, 21}, {21, 22})

@@ -14,7 +14,7 @@ from draftmate.services.drafts import import_draft
 from draftmate.services.reviews import begin_review
 from draftmate.store.sqlite import SQLiteStore
 
-SRC = Path(__file__).resolve().parents[1] / "src" / "draftmate"
+SRC = Path(__file__).resolve().parents[2] / "src" / "draftmate"
 
 
 def test_approve_refuses_with_exactly_what_the_gate_lists(store: SQLiteStore) -> None:

@@ -9,12 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_export import approve
 from typer.testing import CliRunner
 
 from conftest import EXAMPLES
 from draftmate.services.drafts import import_draft
 from draftmate.store.sqlite import SQLiteStore
-from test_export import approve
 
 HEAVY = ("langchain", "langchain_core", "langchain_openai", "openai")
 

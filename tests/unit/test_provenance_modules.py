@@ -10,7 +10,7 @@ from typing import get_type_hints
 
 from draftmate.provenance import record
 
-SRC = Path(__file__).resolve().parent.parent / "src" / "draftmate"
+SRC = Path(__file__).resolve().parents[2] / "src" / "draftmate"
 SCHEMA = json.loads((SRC.parent.parent / "docs" / "provenance.schema.json").read_text())
 
 

@@ -12,7 +12,7 @@ from draftmate.store.backend import open_store
 from draftmate.store.protocol import Store
 from draftmate.store.sqlite import SQLiteStore
 
-SRC = Path(__file__).resolve().parent.parent / "src" / "draftmate"
+SRC = Path(__file__).resolve().parents[2] / "src" / "draftmate"
 
 
 def _conforms(store: SQLiteStore) -> Store:

@@ -93,3 +93,11 @@ def test_every_note_is_found_by_its_id_and_by_its_number(ids: list[str]) -> None
         assert find_note(notes, n.id) is n
         assert find_note(notes, str(n.number)) is n
         assert find_note(notes, f"#{n.number}") is n
+
+
+def test_a_superscript_digit_is_no_note_or_idea_number(store: SQLiteStore) -> None:
+    # str.isdigit() says yes to "²" and int() refuses it: a ValueError traceback instead of "no such note/idea"
+    with pytest.raises(NotFound, match="no note"):
+        find_note([], "²")
+    with pytest.raises(NotFound, match="no idea"):
+        store.get_idea("²")

@@ -36,7 +36,7 @@ from draftmate.store import sqlite as store_module
 from draftmate.store.migrations import MIGRATIONS
 from draftmate.store.sqlite import SQLiteStore, sha256_hex
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((REPO / "docs" / "provenance.schema.json").read_text())
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA, format_checker=jsonschema.FormatChecker())
 TEXT = "# Launch notes\n\nThe service handles 42 requests per second.\n\nIt was released in 2021.\n"

@@ -11,7 +11,7 @@ import pytest
 from draftmate.domain.records import Note, Review
 from draftmate.domain.row_mapping import EXACT, MODEL, TRUSTED, Unusual, note_fields, note_json, review_fields
 
-SRC = Path(__file__).resolve().parent.parent / "src" / "draftmate"
+SRC = Path(__file__).resolve().parents[2] / "src" / "draftmate"
 
 NOTE_ROW: dict[str, Any] = {
     "id": "n1",

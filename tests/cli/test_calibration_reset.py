@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_calibration_command import calibrated_history, default_level, flat, overconfident, run, seed
 from typer.testing import CliRunner
 
 from draftmate.cli.commands import app
@@ -15,7 +16,6 @@ from draftmate.services import calibrate as calibrating
 from draftmate.store.sqlite import SQLiteStore
 from draftmate.uncertainty import assessment as uncertainty
 from draftmate.uncertainty import calibration as cal
-from test_calibration_cli import calibrated_history, default_level, flat, overconfident, run, seed
 
 TARGET = 0.10
 BUILTIN = "built-in thresholds (medium at raw risk 0.20, low at 0.50)"
