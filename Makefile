@@ -29,4 +29,5 @@ bench:  ## every benchmark, each printing its figures beside a baseline
 	$(PY) bench/export.py
 	$(PY) bench/outcome_large.py
 	$(PY) bench/drafting.py
+	$(PY) bench/code_precision.py
 	$(PY) bench/bounded_checks.py
