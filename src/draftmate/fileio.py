@@ -23,7 +23,6 @@ import re
 import signal
 import stat
 import sys
-import tempfile
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -170,6 +169,8 @@ def _write(path: Path, chunks: Iterable[bytes], *, mode: int, overwrite: bool, m
     temps: list[str] = []
     with _removed_on_termination(temps):
         try:
+            import tempfile  # here: every opened store imports this module (protect), most commands write nothing
+
             fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=".tmp", dir=path.parent)
         except OSError as e:
             raise DraftmateError(f"cannot write {path}: {e.strerror}; choose a writable location") from None

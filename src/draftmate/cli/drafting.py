@@ -51,7 +51,8 @@ def draft(
     """Draft with the model, or import an existing draft with --from-file, for review."""
     from draftmate.domain.records import Kind
     from draftmate.errors import UsageError
-    from draftmate.services.drafts import draft_record, import_draft, import_version, read_input
+    from draftmate.fileio import read_input
+    from draftmate.services.drafts import draft_record, import_draft, import_version
 
     if kind is not None and kind not in ("text", "code"):
         raise UsageError(f"--kind {kind!r}: use text or code")
@@ -101,8 +102,9 @@ def _draft_with_model(
     from draftmate.cli import render as ui
     from draftmate.domain.records import Kind
     from draftmate.errors import Interrupted, ModelError, UsageError
+    from draftmate.fileio import read_input
     from draftmate.services import generate as generation
-    from draftmate.services.drafts import draft_record, read_input
+    from draftmate.services.drafts import draft_record
 
     settings = read_settings(**flags)
     out = ui.console()
@@ -203,8 +205,8 @@ def brainstorm(
 ) -> None:
     """N diverse ideas with rationale and risks, near-duplicates merged; draft one with `draft --idea N`."""
     from draftmate.cli import render as ui
+    from draftmate.fileio import read_input
     from draftmate.services import brainstorm as brainstorming
-    from draftmate.services.drafts import read_input
 
     sources = [(name, read_input(name)[0]) for name in context or []]
     settings = read_settings(model=model, base_url=base_url)

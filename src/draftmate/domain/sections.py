@@ -6,8 +6,6 @@ import ast
 import re
 from dataclasses import dataclass
 
-from draftmate.domain.digests import sha256_hex
-
 HEADING = re.compile(r"^#{1,6}\s+\S")
 FENCE = re.compile(r"^\s*(```|~~~)")
 CODE_START = re.compile(r"^(async\s+)?(def|class|func|fn|function|pub\s+fn|impl|struct|interface|type)\b")
@@ -29,6 +27,8 @@ class Section:
     @property
     def sha256(self) -> str:
         """The hash a decision on this section is pinned to."""
+        from draftmate.domain.digests import sha256_hex  # hashlib and json: not for `show`, which hashes nothing
+
         return sha256_hex(self.text)
 
 

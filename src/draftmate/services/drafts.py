@@ -10,8 +10,6 @@ from draftmate.domain.lifecycle import Action, next_state
 from draftmate.domain.row_mapping import draft_json
 from draftmate.domain.vocabulary import Kind, Origin, Severity
 from draftmate.errors import UsageError
-from draftmate.fileio import read_input as read_input  # the cli reads `--context` files with it from here
-from draftmate.services.assess import annotate
 from draftmate.store.protocol import Store
 from draftmate.store.record_rows import record_of_rows
 from draftmate.store.sqlite import bundle_of, title_of
@@ -76,6 +74,10 @@ def import_draft(
     context: list[tuple[str, str]] | None = None,
 ) -> Draft:
     """Store an existing file (or stdin) as a draft awaiting review, with its deterministic notes."""
+    # imported here, not at the top: `show` and `list` load this module and need neither (tempfile, the checks)
+    from draftmate.fileio import read_input
+    from draftmate.services.assess import annotate
+
     content, name = read_input(path)
     guessed_kind, guessed_lang = guess_kind(name)
     kind = kind or guessed_kind
@@ -91,6 +93,9 @@ def import_version(
     store: Store, draft_id: str, path: str, *, author: str = "", context: list[tuple[str, str]] | None = None
 ) -> Draft:
     """Store a file as the next version of an existing draft (after changes were asked, or to change final work)."""
+    from draftmate.fileio import read_input
+    from draftmate.services.assess import annotate
+
     content, name = read_input(path)
     with store.transaction():
         draft = store.get_draft(draft_id)
