@@ -146,7 +146,9 @@ def test_draft_asks_pypi_when_the_setting_is_on_and_uses_the_cache_next_time(
     assert pypi.asked(REAL) == 1 and pypi.asked(ABSENT) == 1
 
 
-def test_with_the_setting_off_nothing_is_asked(pypi: FakePyPI, runner: CliRunner, hermetic: Path, tmp_path: Path) -> None:
+def test_with_the_setting_off_nothing_is_asked(
+    pypi: FakePyPI, runner: CliRunner, hermetic: Path, tmp_path: Path
+) -> None:
     found = _draft(runner, tmp_path, {"DRAFTMATE_PYPI_URL": pypi.url})
     assert pypi.paths == []
     assert not (hermetic / "pypi-cache.json").exists()
