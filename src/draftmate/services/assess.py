@@ -18,6 +18,7 @@ from draftmate.store.protocol import Store
 if TYPE_CHECKING:
     from draftmate.domain.records import Draft, Note
     from draftmate.uncertainty.assessment import Assessment
+    from draftmate.uncertainty.package_index import OnlineCheck
     from draftmate.uncertainty.spans import SpanNote
 
 
@@ -31,7 +32,8 @@ def annotate(
     """Run the uncertainty signals on a draft's current version and store the notes and confidence."""
     from draftmate.uncertainty import assessment as uncertainty
 
-    assessment = uncertainty.assess(content, kind=draft.kind.value, lang=draft.lang, context=context, **(extra or {}))
+    signals = {"online": online_package_check(draft)} | (extra or {})
+    assessment = uncertainty.assess(content, kind=draft.kind.value, lang=draft.lang, context=context, **signals)
     for note in assessment.notes:
         _store_note(store, draft, note)
     _predict(store, draft, assessment)
@@ -49,7 +51,9 @@ def annotate_revision(store: Store, draft: Draft, previous: str, content: str, m
     from draftmate.uncertainty import assessment as uncertainty
 
     context = stored_context(draft)
-    assessment = uncertainty.assess(content, kind=draft.kind.value, lang=draft.lang, context=context)
+    online = online_package_check(draft)
+    assessment = uncertainty.assess(content, kind=draft.kind.value, lang=draft.lang, context=context, online=online)
+    # the previous version's notes are matched by kind and quote, which PyPI's answer does not change: asked offline
     before = uncertainty.assess(previous, kind=draft.kind.value, lang=draft.lang, context=context)
     known = {(n.kind, n.quote) for n in before.notes}
     changed = changed_lines(content, previous)  # lines of the new text that differ from the previous one
@@ -65,6 +69,30 @@ def annotate_revision(store: Store, draft: Draft, previous: str, content: str, m
         stored.append(_store_note(store, draft, tagged))
     _predict(store, draft, assessment, model=str(meta.get("model") or ""), extra={"revision": 1})
     return stored
+
+
+PYPI_CACHE = "pypi-cache.json"
+
+
+def online_package_check(draft: Draft) -> OnlineCheck | None:
+    """How to ask PyPI about a code draft's unknown imports when `check_packages_online` is on; else None (no network).
+
+    Settings that cannot be read leave the check off: it is never required, and importing a file never needed them."""
+    if draft.kind.value != "code":
+        return None
+    from draftmate.errors import ConfigError
+    from draftmate.settings.config import pypi_url, resolve
+
+    try:
+        settings = resolve()[0]
+    except ConfigError:
+        return None
+    if not settings.check_packages_online:
+        return None
+    from draftmate.settings.paths import data_dir
+    from draftmate.uncertainty.package_index import OnlineCheck
+
+    return OnlineCheck(cache=data_dir() / PYPI_CACHE, base_url=pypi_url())
 
 
 def stored_context(draft: Draft) -> list[tuple[str, str]]:

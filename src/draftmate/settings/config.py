@@ -22,6 +22,7 @@ ENV_VARS: dict[str, tuple[str, ...]] = {
     "api_key": ("DRAFTMATE_API_KEY", "OPENAI_API_KEY"),
     "fallback_model": ("DRAFTMATE_FALLBACK_MODEL",),
     "reviewer": ("DRAFTMATE_REVIEWER",),
+    "check_packages_online": ("DRAFTMATE_CHECK_PACKAGES_ONLINE",),
 }
 SECRET_FIELDS = ("api_key",)
 EXAMPLE_URL = "http://localhost:11434/v1"
@@ -66,6 +67,9 @@ class Settings(BaseModel):
     )
     target_error_rate: float = Field(
         0.1, gt=0.0, lt=1.0, allow_inf_nan=False, description="allowed error rate of high confidence"
+    )
+    check_packages_online: bool = Field(
+        False, description="ask PyPI whether an import found nowhere here exists (cached; off: no network)"
     )
 
     @field_validator("model", "base_url", "api_key", "fallback_model", mode="before")
@@ -141,6 +145,16 @@ class Settings(BaseModel):
             secret = getattr(self, name)
             values[name] = None if secret is None else mask(secret.get_secret_value())
         return values
+
+
+# Where the online package check asks; tests point it at a server of their own.
+PYPI_URL_VAR = "DRAFTMATE_PYPI_URL"
+PYPI_URL = "https://pypi.org/pypi"
+
+
+def pypi_url(env: dict[str, str] | None = None) -> str:
+    """The base of PyPI's JSON API (`<base>/<name>/json`): DRAFTMATE_PYPI_URL, else pypi.org."""
+    return (os.environ if env is None else env).get(PYPI_URL_VAR) or PYPI_URL
 
 
 def blank_message(name: str | None) -> str:

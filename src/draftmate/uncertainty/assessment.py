@@ -37,6 +37,7 @@ from draftmate.uncertainty.model_signals import (
     samples_signal,
     weak_spots_signal,
 )
+from draftmate.uncertainty.package_index import OnlineCheck
 from draftmate.uncertainty.spans import UNAVAILABLE, SpanNote, noisy_or
 from draftmate.uncertainty.text_checks import text_checks as _text_checks
 from draftmate.uncertainty.text_checks import unchecked_note
@@ -70,9 +71,11 @@ def text_checks(content: str, context: list[tuple[str, str]] | None = None) -> l
     return _text_checks(content, context)[0]
 
 
-def code_checks(content: str, lang: str, project: str | Path | None = None) -> list[SpanNote]:
+def code_checks(
+    content: str, lang: str, project: str | Path | None = None, online: OnlineCheck | None = None
+) -> list[SpanNote]:
     """The deterministic notes for code."""
-    return _code_checks(content, lang, project)[0]
+    return _code_checks(content, lang, project, online)[0]
 
 
 def assess(
@@ -85,12 +88,14 @@ def assess(
     samples: list[str] | None = None,
     weak_spots: list[dict[str, Any]] | None = None,
     project: str | Path | None = None,
+    online: OnlineCheck | None = None,
     **_ignored: Any,
 ) -> Assessment:
-    """Run every signal that has its input and merge them; `project` is a pyproject.toml or requirements file."""
+    """Run every signal that has its input and merge them; `project` is a pyproject.toml or requirements file,
+    `online` how to ask PyPI about imports the offline data does not know (None: no network)."""
     try:
         if kind == "code":
-            checks, features = _code_checks(content, lang, project)
+            checks, features = _code_checks(content, lang, project, online)
         else:
             checks, features = _text_checks(content, context)
     except (Exception, RecursionError, MemoryError) as exc:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from draftmate.uncertainty.code_guards import guard_lines, probed_names
-from draftmate.uncertainty.package_index import distribution_for
+from draftmate.uncertainty.package_index import EXISTS, MISSING, OnlineCheck, ask_pypi, distribution_for, normalize_name
 from draftmate.uncertainty.python_modules import (
     Lookup,
     Missing,
@@ -42,8 +42,10 @@ PYTHON = ("python", "py", "python3", "")
 CHECKS = ("parse", "undefined-names", "imports", "attributes")
 
 
-def code_checks(content: str, lang: str, project: str | Path | None = None) -> tuple[list[SpanNote], dict[str, Any]]:
-    """Notes and features from the deterministic checks of one piece of code."""
+def code_checks(
+    content: str, lang: str, project: str | Path | None = None, online: OnlineCheck | None = None
+) -> tuple[list[SpanNote], dict[str, Any]]:
+    """Notes and features from the deterministic checks of one piece of code; `online` asks PyPI (else no network)."""
     if lang.lower() not in PYTHON:
         return [], {"checks.applied": 0, "checks.not_applicable": ",".join(CHECKS)}
     try:
@@ -64,7 +66,7 @@ def code_checks(content: str, lang: str, project: str | Path | None = None) -> t
     failed: list[str] = []
     checkers: list[tuple[str, Callable[[], list[SpanNote]]]] = [
         ("undefined-names", lambda: undefined_names(tree, lines, guard_lines(tree, "names"))),
-        ("imports", lambda: import_notes(tree, lines, resolver, guard_lines(tree, "imports"))),
+        ("imports", lambda: import_notes(tree, lines, resolver, guard_lines(tree, "imports"), online)),
         ("attributes", lambda: attribute_notes(tree, lines, lookup, guard_lines(tree, "attributes"))),
     ]
     for check, run in checkers:
@@ -203,9 +205,15 @@ def _builtins_view() -> ModuleView | None:
 
 
 def import_notes(
-    tree: ast.Module, lines: list[str], resolver: Resolver, guards: dict[int, str] | None = None
+    tree: ast.Module,
+    lines: list[str],
+    resolver: Resolver,
+    guards: dict[int, str] | None = None,
+    online: OnlineCheck | None = None,
 ) -> list[SpanNote]:
-    """One note per import line whose top-level package is not here; blocking only when it is known nowhere."""
+    """One note per import line whose top-level package is not here; blocking only when it is known nowhere.
+
+    With `online`, the names the offline data does not know are asked of PyPI, all at once, within its time limit."""
     guards = guards if guards is not None else guard_lines(tree, "imports")
     found: list[tuple[int, list[str]]] = []
     optional: dict[str, str] = {}  # a package imported under a guard anywhere is optional everywhere in the file
@@ -222,21 +230,47 @@ def import_notes(
             if node.lineno in guards:
                 for name in missing:
                     optional.setdefault(name, f"{guards[node.lineno]}, line {node.lineno}")
+    answers: dict[str, str] = {}
+    if online is not None:
+        unknown = sorted({m for _, names in found for m in names if known_elsewhere(m) is None})
+        answers = ask_pypi(unknown, online) if unknown else {}
     notes = []
     for line, missing in found:
         guard = guards.get(line) or next((optional[m] for m in missing if m in optional), None)
-        notes.append(_import_note(missing, line, lines, resolver, guard))
+        notes.append(_import_note(missing, line, lines, resolver, guard, answers))
     return sorted(notes, key=lambda n: n.lines or (0, 0))
 
 
-def _import_note(missing: list[str], line: int, lines: list[str], resolver: Resolver, guard: str | None) -> SpanNote:
+def _import_note(
+    missing: list[str],
+    line: int,
+    lines: list[str],
+    resolver: Resolver,
+    guard: str | None,
+    answers: dict[str, str] | None = None,
+) -> SpanNote:
     where = (
         "the standard library or the installed environment"
         if resolver.declared is None
         else "the standard library, the installed environment or the declared dependencies"
     )
     known = {name: known_elsewhere(name) for name in missing}
+    online = {name: (answers or {})[name] for name in missing if known[name] is None and name in (answers or {})}
+    for name, answer in online.items():
+        if answer == EXISTS:  # a real project, though perhaps not the one meant: a squatter registers invented names
+            known[name] = (
+                f"not installed here; the PyPI project {normalize_name(name)!r} exists (checked online; make sure "
+                "it is the one you mean: invented names get squatted)"
+            )
     nowhere = [name for name in missing if known[name] is None]
+    # What PyPI said of the names still known nowhere: none, or why it could not be asked.
+    told = "; ".join(
+        f"PyPI has no project named {normalize_name(name)!r} (checked online)"
+        if online[name] == MISSING
+        else f"the online check of {name!r} on PyPI could not be made ({online[name]})"
+        for name in nowhere
+        if name in online
+    )
     names = ", ".join(repr(m) for m in missing)
     facts = "; ".join(f"{name!r} is {known[name]}" for name in missing if known[name] is not None)
     if nowhere and guard is None:
@@ -247,6 +281,8 @@ def _import_note(missing: list[str], line: int, lines: list[str], resolver: Reso
             f"{', '.join(repr(m) for m in nowhere)} {verb} not in {where}: {noun} may not exist; "
             "check the name on PyPI before installing anything (invented names get squatted)"
         )
+        if told:
+            why += f"; {told}"
         if facts:
             why += f"; {facts}"
     elif nowhere:
@@ -254,7 +290,7 @@ def _import_note(missing: list[str], line: int, lines: list[str], resolver: Reso
         why = (
             f"{names}: an optional import ({guard}), but {', '.join(repr(m) for m in nowhere)} is not among the "
             "best-known PyPI projects either: check the name exists before installing anything"
-        )
+        ) + (f"; {told}" if told else "")
     else:
         severity, risk = "verify", GUARDED_RISK if guard else NOT_INSTALLED_RISK
         optional = f"an optional import ({guard})" if guard else f"not in {where}"
@@ -273,6 +309,7 @@ def _import_note(missing: list[str], line: int, lines: list[str], resolver: Reso
                 "names": missing,
                 "nowhere": nowhere,
                 "guard": guard,
+                "online": online or None,
                 "expected": severity == "verify" and not nowhere,
             }
         },
