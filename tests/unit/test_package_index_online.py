@@ -16,7 +16,7 @@ from draftmate.cli.commands import app
 from draftmate.uncertainty.code_checks import code_checks
 from draftmate.uncertainty.package_index import EXISTS, MISSING, OnlineCheck, ask_pypi, distribution_for
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "bad-input.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "bad-input.md"
 REAL, ABSENT, SLOW = "zqxrealpkg", "zqxnopkg", "zqxslowpkg"  # names no offline list knows
 # Lines 1, 6 and 11, apart, so the review does not merge the three notes into one.
 CODE = "\n\n\n".join(f"import {name}\n\nprint({name})" for name in (REAL, ABSENT, SLOW)) + "\n"
