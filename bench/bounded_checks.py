@@ -76,9 +76,10 @@ def _run(argv: list[str], timeout: float, env: dict[str, str] | None = None) -> 
     return done.stdout.strip()
 
 
-def _library(module: Path, draft: Path, context: Path | None, timeout: float) -> str:
+def _library(module: Path, draft: Path, context: Path | None, timeout: float, src: Path | None = None) -> str:
+    """The check of `module` on `draft`, in a child; `src` first on its path (the baseline's own package)."""
     argv = [sys.executable, "-c", CHILD, str(module), str(draft)] + ([str(context)] if context else [])
-    out = _run(argv, timeout)
+    out = _run(argv, timeout, os.environ | {"PYTHONPATH": str(src)} if src else None)
     if out[:1].isdigit():
         seconds, notes = out.split()
         return f"{float(seconds):7.2f} s, {int(notes):>6} notes"
@@ -107,14 +108,13 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        baseline = tmp / "baseline_signals_text.py"
-        old = subprocess.run(
-            ["git", "-C", str(ROOT), "show", f"{BASELINE_COMMIT}:src/draftmate/signals_text.py"],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        baseline.write_text(old.stdout, encoding="utf-8")
+        # the baseline's whole package, since its text checks import its own flat modules (draftmate.signals)
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", BASELINE_COMMIT, "src"], capture_output=True, check=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(tmp)], input=archive, check=True)
+        baseline_src = tmp / "src"
+        baseline = baseline_src / "draftmate" / "signals_text.py"
         today = ROOT / "src" / "draftmate" / "uncertainty" / "text_checks.py"
         context = tmp / "context.md"
         context.write_text(CONTEXT, encoding="utf-8")
@@ -130,7 +130,7 @@ def main() -> None:
             label = f"{name} ({len(drafts[name].encode()) / 1e6:.2f} MB)" + (" +ctx" if ctx else "")
             mine = _library(today, path, ctx, args.timeout)
             cli = "-" if args.no_cli else _cli(path, ctx, tmp / f"home-{name}-{ctx is not None}", args.timeout)
-            before = "-" if args.no_baseline else _library(baseline, path, ctx, args.timeout)
+            before = "-" if args.no_baseline else _library(baseline, path, ctx, args.timeout, baseline_src)
             print(f"{label:<28}{mine:>26}{cli:>28}{before:>26}", flush=True)
 
 
