@@ -389,3 +389,14 @@ def urlopen_ok(url: str) -> bool:
             return bool(200 <= r.status < 300)
     except (urllib.error.URLError, OSError):
         return False
+
+
+def one_line_error(result: Any, code: int, *fragments: str) -> str:
+    """Assert the command failed with `code` and exactly one `error:` line holding every fragment; return it."""
+    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+    return str(lines[0])

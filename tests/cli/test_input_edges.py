@@ -10,21 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from draftmate.cli.commands import app
-from reliability_support import REPO
+from reliability_support import REPO, one_line_error
 
 DOC = REPO / "docs" / "bad-input.md"
 TEXT = "# Plan\n\nShips on 3 March 2025 to 40 sites.\n"
-
-
-def one_line_error(result: Any, code: int, *fragments: str) -> str:
-    """Assert the command failed with `code` and exactly one `error:` line holding every fragment; return it."""
-    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    assert "Traceback" not in result.stderr + result.stdout
-    for fragment in fragments:
-        assert fragment in lines[0], (fragment, lines[0])
-    return str(lines[0])
 
 
 @pytest.fixture

@@ -22,21 +22,10 @@ from typer.testing import CliRunner
 
 from draftmate.cli.commands import app
 from draftmate.store import rows as store_module  # new_id: the one ID maker the store calls
-from reliability_support import REPO, clean_env, store_problems
+from reliability_support import REPO, clean_env, one_line_error, store_problems
 
 BIG = 10 * 1024 * 1024
 DOC = REPO / "docs" / "bad-input.md"
-
-
-def one_line_error(result: Any, code: int, *fragments: str) -> str:
-    """Assert the command failed with `code` and exactly one `error:` line holding every fragment; return it."""
-    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    assert "Traceback" not in result.stderr + result.stdout
-    for fragment in fragments:
-        assert fragment in lines[0], (fragment, lines[0])
-    return str(lines[0])
 
 
 def state_of(home: Path) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import tomllib
 from pathlib import Path
-from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -14,20 +13,9 @@ from draftmate.cli.commands import app
 from draftmate.errors import ConfigError
 from draftmate.settings.config import resolve
 from draftmate.store.sqlite import SQLiteStore
-from reliability_support import REPO
+from reliability_support import REPO, one_line_error
 
 DOC = REPO / "docs" / "bad-input.md"
-
-
-def one_line_error(result: Any, code: int, *fragments: str) -> str:
-    """Assert the command failed with `code` and exactly one `error:` line holding every fragment; return it."""
-    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    assert "Traceback" not in result.stderr + result.stdout
-    for fragment in fragments:
-        assert fragment in lines[0], (fragment, lines[0])
-    return str(lines[0])
 
 
 def test_a_config_file_that_is_not_utf8_is_named_with_the_fix(runner: CliRunner, hermetic: Path) -> None:
