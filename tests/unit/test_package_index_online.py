@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -100,6 +102,22 @@ def test_a_damaged_cache_is_an_empty_one(pypi: FakePyPI, tmp_path: Path) -> None
     cache.write_text("{not json")
     assert ask_pypi([ABSENT], OnlineCheck(cache=cache, base_url=pypi.url)) == {ABSENT: MISSING}
     assert json.loads(cache.read_text())["entries"][ABSENT]["exists"] is False
+
+
+def test_a_cache_that_is_a_fifo_is_neither_waited_on_nor_replaced(pypi: FakePyPI, tmp_path: Path) -> None:
+    cache = tmp_path / "pypi-cache.json"
+    os.mkfifo(cache)  # reading it would wait for a writer for ever
+    assert ask_pypi([ABSENT], OnlineCheck(cache=cache, base_url=pypi.url)) == {ABSENT: MISSING}
+    assert stat.S_ISFIFO(cache.lstat().st_mode)
+
+
+def test_only_an_http_address_is_asked(tmp_path: Path) -> None:
+    local = tmp_path / "local" / ABSENT / "json"
+    local.parent.mkdir(parents=True)
+    local.write_text("{}")
+    check = OnlineCheck(cache=tmp_path / "c.json", base_url=f"file://{tmp_path / 'local'}")
+    assert ask_pypi([ABSENT], check) == {ABSENT: "could not ask PyPI: its address must be an http(s) URL"}
+    assert not (tmp_path / "c.json").exists()
 
 
 def test_at_most_the_limit_of_names_is_asked(pypi: FakePyPI, tmp_path: Path) -> None:

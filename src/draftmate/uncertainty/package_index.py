@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import stat
 import threading
 import time
 from dataclasses import dataclass
@@ -83,6 +84,7 @@ def distribution_for(module: str) -> str | None:
 EXISTS = "exists"
 MISSING = "missing"
 WEEK = 7 * 24 * 3600.0
+CACHE_LIMIT = 4_000_000  # bytes: far above any real cache; a larger one is ignored, then rewritten
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,9 @@ def _ask_one(name: str, check: OnlineCheck, found: dict[str, str]) -> None:
     import urllib.error
     import urllib.request
 
+    if not check.base_url.startswith(("https://", "http://")):  # file:// would read (or wait on) a local path
+        found[name] = "could not ask PyPI: its address must be an http(s) URL"
+        return
     url = f"{check.base_url.rstrip('/')}/{normalize_name(name)}/json"
     request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": "draftmate"})
     try:
@@ -158,8 +163,12 @@ def _ask_one(name: str, check: OnlineCheck, found: dict[str, str]) -> None:
 def _read_cache(path: Path, now: float, max_age: float) -> dict[str, dict[str, object]]:
     """The cached answers still fresh; a missing, unreadable or malformed cache is an empty one."""
     try:
+        # a regular file of bounded size only: reading a FIFO or a device put there would wait or never end
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode) or info.st_size > CACHE_LIMIT:
+            return {}
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return {}
     entries = data.get("entries") if isinstance(data, dict) else None
     if not isinstance(entries, dict):
