@@ -281,7 +281,7 @@ def _uncertainty(notes: list[tuple[str, str]]) -> Uncertainty:
 def disclosure_sentence(record: Provenance) -> str:
     """One plain sentence a reader can be shown, built only from the record."""
     review = record["human_review"]
-    reviewer, responsible = one_line(review["reviewer"]), one_line(review["editorial_responsibility"])
+    reviewer, responsible = flattened(review["reviewer"]), flattened(review["editorial_responsibility"])
     what = "code" if record["kind"] == "code" else "text"
     who = (
         f"{reviewer}, who holds editorial responsibility"
@@ -292,11 +292,11 @@ def disclosure_sentence(record: Provenance) -> str:
     generator = record["generator"]
     if generator is not None:
         model = generator["model"] or "an unnamed model"
-        return f"This {what} was drafted with AI assistance ({one_line(model)}, via draftmate) and {verb} by {who}."
+        return f"This {what} was drafted with AI assistance ({flattened(model)}, via draftmate) and {verb} by {who}."
     return f"This {what} was imported into draftmate, which did not record how it was made, and {verb} by {who}."
 
 
-def one_line(text: str) -> str:
+def flattened(text: str) -> str:
     """`text` on one line: line-breaking and control characters become spaces (for a sentence, not escaping)."""
     if text.isprintable():  # none of the characters below is printable: the common case skips the regex
         return text.strip()
@@ -310,4 +310,4 @@ def trailer(provenance: Provenance) -> str:
     """`Assisted-by: draftmate:<model>` for a commit message (never Co-authored-by or Signed-off-by)."""
     generator = provenance["generator"]
     model = (generator["model"] if generator else None) or NO_MODEL
-    return "Assisted-by: draftmate:" + re.sub(r"\s+", "-", one_line(str(model)))
+    return "Assisted-by: draftmate:" + re.sub(r"\s+", "-", flattened(str(model)))

@@ -25,7 +25,7 @@ from draftmate.domain.ids import short_id
 from draftmate.domain.vocabulary import ReviewStatus, State
 from draftmate.errors import GateRefused, NotFound
 from draftmate.provenance import formats, reading, sealing
-from draftmate.provenance.record import Provenance, build_provenance, one_line, trailer
+from draftmate.provenance.record import Provenance, build_provenance, flattened, trailer
 from draftmate.store.protocol import Store
 from draftmate.store.sqlite import DraftBundle, RowBundle, bundle_of
 
@@ -92,11 +92,11 @@ def _not_final_reasons(bundle: DraftBundle) -> list[str]:
         return [*problems, f"finish the review: draftmate review {short}"]
     if draft.status in (State.CHANGES, State.REJECTED) and last is not None:
         what = "asked for changes" if draft.status is State.CHANGES else "rejected it"
-        why = f": {one_line(last.reason)}" if last.reason.strip() else ""
-        return [f"{one_line(last.reviewer)} {what}{why}", "draft or import a new version, then review it"]
+        why = f": {flattened(last.reason)}" if last.reason.strip() else ""
+        return [f"{flattened(last.reviewer)} {what}{why}", "draft or import a new version, then review it"]
     earlier = approving_review(bundle)
     if earlier is not None:  # approved once, then a new version came: "nobody has approved it" would be untrue
-        who = one_line(earlier.reviewer)
+        who = flattened(earlier.reviewer)
         return [
             f"version {draft.current_version} is not approved ({who} approved version {earlier.version});"
             f" review it: draftmate review {short}"
