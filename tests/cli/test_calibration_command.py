@@ -214,7 +214,7 @@ def test_overconfident_history_raises_the_alert(runner: CliRunner, store: SQLite
     assert data["alert"] is True
     assert data["high"]["rate"] > 0.15 and data["high"]["interval"][1] > TARGET
     result = run(runner)
-    assert "ALERT: high-confidence errors may exceed the target" in flat(result.stdout)
+    assert "ALERT: high-confidence errors exceed the target" in flat(result.stdout)
     assert "--fit" in result.stdout
 
 

@@ -307,15 +307,18 @@ def render_calibration(result: CalibrationReport, out: Console) -> None:
         out.print(literal(f"  95% Wilson interval {_pct(lo)} to {_pct(hi)}"))
     else:
         out.print(literal("high confidence: no labelled draft was called high"))
-    if result["alert"] and interval is not None:  # the alert is the interval's upper bound over the target
-        out.print(
-            literal(
-                f"ALERT: high-confidence errors may exceed the target: upper bound "
-                f"{_pct(interval[1])} > {_pct(target)}",
-                "bold red",
-            )
+    if result["alert"] and interval is not None:
+        evidence = (
+            f"lower bound {_pct(interval[0])} > {_pct(target)}"
+            if result.get("alert_basis") == "lower bound"
+            else f"{_pct(high['rate'])} in {high['count']} drafts > {_pct(target)}"
         )
+        out.print(literal(f"ALERT: high-confidence errors exceed the target: {evidence}", "bold red"))
         out.print(literal("  recalibrate with `draftmate calibration --fit`", "bold red"))
+    elif (more := result.get("more_to_show_below")) is not None and interval is not None:
+        too_few = f"{high['count']} drafts are too few to show the rate is over or under the target"
+        out.print(literal(f"  no alert: {too_few}"))
+        out.print(literal(f"  {_more_to_show_below(more, high)}"))
     table = Table(title="reliability, 10 bins of predicted risk", box=None, header_style="bold")
     for column in ("risk bin", "drafts", "errors", "mean risk", "error rate", "gap"):
         table.add_column(column, justify="right")
@@ -388,6 +391,17 @@ def render_fit(fitted: dict[str, Any], out: Console) -> None:
         out.print(literal(f"  95% upper bound {_pct(high['interval'][1])} < target {_pct(m['target_error_rate'])}"))
     out.print(literal(f"low confidence at calibrated risk {th['low_at']:.3f} and above"))
     out.print(literal(f"new drafts are now scored with {fitted['version']}"))
+
+
+def _more_to_show_below(more: Any, high: Any) -> str:
+    """How many more labelled high-confidence drafts would show the rate under the target, in words."""
+    drafts = "over 1,000,000" if more["drafts"] is None else f"{more['drafts']:,}"
+    noun = "draft" if more["drafts"] == 1 else "drafts"
+    if more["assuming"] == "current rate":
+        which = f"{drafts} more labelled high-confidence {noun} at the current rate ({_pct(high['rate'])})"
+    else:
+        which = f"{drafts} more labelled high-confidence {noun}, none of them wrong,"
+    return f"{which} would show it is under the target"
 
 
 def _figures_line(figures: dict[str, Any]) -> str:

@@ -27,6 +27,7 @@ from draftmate.uncertainty import assessment as uncertainty
 from draftmate.uncertainty import calibration as cal
 
 MIN_REPORT = 30  # below this, AUROC and error rates swing too much to act on
+MIN_HIGH_FOR_RATE = 30  # high-confidence labels before a point estimate over the target is evidence enough
 PLOT_INSTALL = "pip install 'draftmate[plot]'"
 HOLDOUT_SHARE = 0.2  # the newest fifth of labels tests a fit made on the older rest
 HOLDOUT_FROM = 100  # total labels: below it the held-out fifth (< 20 drafts) is too small to say anything
@@ -109,6 +110,13 @@ class SpanReport(TypedDict):
     auroc: float | None
 
 
+class MoreToShowBelow(TypedDict):
+    """No alert, but the upper bound is over the target: how many more high-confidence labels would settle it."""
+
+    drafts: int | None  # None: more than a million would be needed
+    assuming: str  # "current rate": the new ones err as the labelled ones did; "no errors": none of them errs
+
+
 class CalibrationReport(TypedDict):
     """`calibration --json`: always the counts; the metrics only when `enough` labels exist (in this key order)."""
 
@@ -132,6 +140,8 @@ class CalibrationReport(TypedDict):
     high: NotRequired[Rate]
     levels: NotRequired[dict[str, Rate]]
     alert: NotRequired[bool]
+    alert_basis: NotRequired[str | None]
+    more_to_show_below: NotRequired[MoreToShowBelow | None]
     reliability: NotRequired[list[cal.BinView]]
     spans: NotRequired[SpanReport]
 
@@ -178,6 +188,34 @@ def _rate(errors: int, n: int) -> Rate:
     }
 
 
+def alert_basis(high: Rate, target: float) -> str | None:
+    """Why the evidence shows high-confidence errors above `target`, or None when it does not.
+
+    An upper bound over the target only says the rate is not yet known to be under it (30 correct drafts of 30
+    still give 11.4%), so it never alerts alone: the Wilson lower bound must be over the target, or the observed
+    rate over it with MIN_HIGH_FOR_RATE labels.
+    """
+    interval, rate = high["interval"], high["rate"]
+    if interval is None or rate is None:
+        return None
+    if interval[0] > target:
+        return "lower bound"
+    if high["count"] >= MIN_HIGH_FOR_RATE and rate > target:
+        return "point estimate"
+    return None
+
+
+def more_to_show_below(high: Rate, target: float) -> MoreToShowBelow | None:
+    """With no alert and the upper bound over `target`: the labels that would bring it under; None when it is."""
+    count, errors, interval = high["count"], high["errors"], high["interval"]
+    if interval is not None and interval[1] <= target:
+        return None
+    if count and errors / count < target:
+        drafts = cal.more_to_show_below(errors, count, target, at_current_rate=True)
+        return {"drafts": drafts, "assuming": "current rate"}
+    return {"drafts": cal.more_to_show_below(errors, count, target, at_current_rate=False), "assuming": "no errors"}
+
+
 def report(
     store: Store,
     *,
@@ -219,7 +257,10 @@ def report(
     result["ece"] = cal.ece(risks, labels)
     result["high"] = high
     result["levels"] = levels
-    result["alert"] = bool(high["interval"] and high["interval"][1] > target)
+    basis = alert_basis(high, target)
+    result["alert"] = basis is not None
+    result["alert_basis"] = basis
+    result["more_to_show_below"] = None if basis else more_to_show_below(high, target)
     result["reliability"] = [b.as_dict() for b in cal.reliability(risks, labels)]
     result["spans"] = span_report(store, rows)
     return result

@@ -97,6 +97,43 @@ def wilson(errors: int, n: int, z: float = Z95) -> tuple[float, float] | None:
     return max(0.0, center - half), min(1.0, center + half)
 
 
+def wilson_upper(rate: float, n: int, z: float = Z95) -> float:
+    """The Wilson score interval's upper bound for an observed `rate` over `n` trials (n > 0)."""
+    denom = 1 + z * z / n
+    center = (rate + z * z / (2 * n)) / denom
+    half = z * math.sqrt(rate * (1 - rate) / n + z * z / (4 * n * n)) / denom
+    return min(1.0, center + half)
+
+
+def more_to_show_below(
+    errors: int, n: int, target: float, *, at_current_rate: bool, cap: int = 1_000_000
+) -> int | None:
+    """How many more labels would bring the Wilson upper bound to `target` or under; None past `cap`.
+
+    The new labels err at the rate seen so far (`at_current_rate`), or not at all (the fewest that could do it).
+    """
+    rate = errors / n if n else 0.0
+    if at_current_rate and rate >= target:
+        return None
+
+    def upper(more: int) -> float:
+        total = n + more
+        return wilson_upper(rate if at_current_rate else errors / total, total)
+
+    if n and upper(0) <= target:
+        return 0
+    if upper(cap) > target:
+        return None
+    lo, hi = 0 if n else 1, cap  # upper() falls as labels are added at a fixed or falling rate: bisect
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if upper(mid) <= target:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
 class BinView(TypedDict):
     """One reliability bin as the calibration report writes it."""
 
