@@ -38,7 +38,7 @@ from draftmate.uncertainty.model_signals import (
     weak_spots_signal,
 )
 from draftmate.uncertainty.package_index import OnlineCheck
-from draftmate.uncertainty.spans import UNAVAILABLE, SpanNote, noisy_or
+from draftmate.uncertainty.spans import UNAVAILABLE, SpanNote, noisy_or, same_span
 from draftmate.uncertainty.text_checks import text_checks as _text_checks
 from draftmate.uncertainty.text_checks import unchecked_note
 
@@ -147,13 +147,13 @@ def _span(spans: list[tuple[int, int]], line: int) -> tuple[int, int]:
 
 
 def attach(notes: list[SpanNote], evidence: list[LineEvidence]) -> list[SpanNote]:
-    """Model evidence on a line raises the risk of the notes already on that line; it never lowers a hard one."""
+    """Model evidence on a span raises the risk of the notes already on it; it never lowers a hard one."""
     out = []
     for note in notes:
         if note.lines is None:
             out.append(note)
             continue
-        mine = [e for e in evidence if note.lines[0] <= e.line <= note.lines[1]]
+        mine = [e for e in evidence if note.lines[0] <= e.line <= note.lines[1] and same_span(note.quote, e.about)]
         if not mine:
             out.append(note)
             continue
@@ -171,18 +171,24 @@ def attach(notes: list[SpanNote], evidence: list[LineEvidence]) -> list[SpanNote
 
 
 def add_uncovered(notes: list[SpanNote], model_notes: list[SpanNote]) -> list[SpanNote]:
-    """Model-signal notes for lines no check flagged; elsewhere their why joins the check note's."""
+    """Model-signal notes for spans no check flagged; elsewhere their why joins the check notes on that span."""
     out = list(notes)
     for m in model_notes:
         assert m.lines is not None
-        host = next(
-            (n for n in out if n.lines and n.lines[0] <= m.lines[0] <= n.lines[1] and n.source == "check"), None
-        )
-        if host is None:
+        hosts = [
+            i
+            for i, n in enumerate(out)
+            if n.lines
+            and n.lines[0] <= m.lines[0] <= n.lines[1]
+            and n.source == "check"
+            and same_span(n.quote, m.about)
+        ]
+        if not hosts:
             out.append(m)
             continue
-        i = out.index(host)
-        out[i] = replace(host, why=f"{host.why}; {m.why}", signals=host.signals | m.signals)
+        for i in hosts if m.about else hosts[:1]:  # a note about its whole line joins the first check note there
+            host = out[i]
+            out[i] = replace(host, why=f"{host.why}; {m.why}", signals=host.signals | m.signals)
     return out
 
 

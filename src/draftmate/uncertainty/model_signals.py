@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +41,7 @@ class LineEvidence:
     risk: float
     signal: str
     detail: dict[str, Any]
+    about: str = ""  # the text on the line it is about ("" = the whole line): only notes quoting it take it
 
 
 # ---- log-probabilities -----------------------------------------------------------------------------------------
@@ -117,6 +119,18 @@ def _line_of(offsets: list[int], at: int) -> int:
     return lo + 1
 
 
+def _callout_at(
+    callouts: list[tuple[int, int, str]], starts: list[int], start: int, end: int
+) -> tuple[int, int, str] | None:
+    """The span (sorted by start) that a token at start:end falls in; spans are short, so look back a few."""
+    i = bisect_left(starts, end) - 1
+    for j in range(i, max(-1, i - 8), -1):
+        a, b, label = callouts[j]
+        if a < end and start < b:
+            return callouts[j]
+    return None
+
+
 def logprob_signal(
     content: str, kind: str, tokens: list[dict[str, Any]] | None
 ) -> tuple[list[SpanNote], list[LineEvidence], dict[str, Any]]:
@@ -136,24 +150,43 @@ def logprob_signal(
     probs: list[float] = []
     entropies: list[float] = []
     lines = content.split("\n")
+    callouts.sort()
+    starts = [a for a, _, _ in callouts]
     for number, items in sorted(per_line.items()):
         line_probs = [_prob(t) for _, _, t in items]
         line_ent = [e for _, _, t in items if (e := _entropy(t)) is not None]
         probs += line_probs
         entropies += line_ent
-        start, end, worst = min(items, key=lambda i: _prob(i[2]))
-        p = _prob(worst)
-        detail: dict[str, Any] = {
-            "min_p": round(p, 4),
-            "mean_entropy": round(sum(line_ent) / len(line_ent), 4) if line_ent else None,
-            "token": str(worst.get("token", "")),
-        }
-        if p >= LOW_PROB:
+        mean_entropy = round(sum(line_ent) / len(line_ent), 4) if line_ent else None
+        # One piece of evidence per fact-bearing span holding a low token (or per line, for tokens in none), so a
+        # guessed '42%' raises the note on '42%', not a note on 'in 2025' that shares its line.
+        worst_in: dict[tuple[int, int, str] | None, tuple[int, int, dict[str, Any]]] = {}
+        for item in items:
+            if _prob(item[2]) >= LOW_PROB:
+                continue
+            callout = _callout_at(callouts, starts, item[0], item[1])
+            if callout not in worst_in or _prob(item[2]) < _prob(worst_in[callout][2]):
+                worst_in[callout] = item
+        for callout, (_, _, worst) in sorted(worst_in.items(), key=lambda kv: kv[1][0]):
+            p = _prob(worst)
+            inside = callout[2] if callout else None
+            about = content[callout[0] : callout[1]] if callout else str(worst.get("token", "")).strip()
+            detail: dict[str, Any] = {
+                "min_p": round(p, 4),
+                "mean_entropy": mean_entropy,
+                "token": str(worst.get("token", "")),
+            }
+            risk = LOGPROB_WEIGHT * (1.0 - p / LOW_PROB)
+            evidence.append(LineEvidence(number, risk, "logprobs", detail | {"inside": inside}, about))
+        if not worst_in:
             continue
-        inside = next((label for a, b, label in callouts if a < end and start < b), None)
-        risk = LOGPROB_WEIGHT * (1.0 - p / LOW_PROB)
-        evidence.append(LineEvidence(number, risk, "logprobs", detail | {"inside": inside}))
-        if inside and p < LOGPROB_NOTE_AT:
+        start, end, worst = min(worst_in.values(), key=lambda i: _prob(i[2]))
+        p = _prob(worst)
+        callout = _callout_at(callouts, starts, start, end)
+        inside = callout[2] if callout else None
+        if inside and callout and p < LOGPROB_NOTE_AT:
+            detail = {"min_p": round(p, 4), "mean_entropy": mean_entropy, "token": str(worst.get("token", ""))}
+            risk = LOGPROB_WEIGHT * (1.0 - p / LOW_PROB)
             alts = ", ".join(
                 f"{str(t.get('token', ''))!r} {math.exp(float(t.get('logprob') or -100)):.2f}"
                 for t in (worst.get("top_logprobs") or [])[:3]
@@ -170,6 +203,7 @@ def logprob_signal(
                     quote=lines[number - 1].strip()[:200],
                     risk=round(risk, 4),
                     signals={"logprobs": detail | {"inside": inside}},
+                    about=content[callout[0] : callout[1]],
                 )
             )
     features = {
@@ -223,14 +257,14 @@ def samples_signal(
             continue  # no sample said anything about this: no evidence either way
         agreements.append(agree / voted)
         if not alternatives:
-            evidence.append(LineEvidence(fact.line, 0.0, "samples", {"agree": agree, "of": len(samples)}))
+            evidence.append(LineEvidence(fact.line, 0.0, "samples", {"agree": agree, "of": len(samples)}, fact.text))
             continue
         disagreeing += 1
         share = sum(alternatives.values()) / voted
         listed = ", ".join(f"{a!r} ({n} of {len(samples)})" for a, n in alternatives.most_common(3))
         detail = {"agree": agree, "of": len(samples), "alternatives": dict(alternatives.most_common(3))}
         risk = SAMPLES_WEIGHT * share
-        evidence.append(LineEvidence(fact.line, risk, "samples", detail))
+        evidence.append(LineEvidence(fact.line, risk, "samples", detail, fact.text))
         notes.append(
             SpanNote(
                 kind="samples-disagree",
@@ -241,6 +275,7 @@ def samples_signal(
                 quote=fact.text[:200],
                 risk=round(noisy_or([VERIFY_FLOOR, risk]), 4),
                 signals={"samples": detail},
+                about=fact.text,
             )
         )
     features = {
@@ -275,9 +310,10 @@ def _alternative(fact: Fact, context_terms: set[str], s_sents: list[Sentence], s
     if best < 0 or score < 0.3:
         return None
     numeric = any(v[:1].isdigit() for v in fact.values)
-    for other in s_facts:
-        if other.sentence != best:
-            continue
+    theirs = [other for other in s_facts if other.sentence == best]
+    # a fact of the same kind first: where the draft says '42% in 2025' and a sample '41% in 2025', the sample's
+    # other value for '42%' is '41%', not the year beside it
+    for other in sorted(theirs, key=lambda other: other.kind != fact.kind):
         if numeric and any(v[:1].isdigit() for v in other.values) and other.values != fact.values:
             return other.text
         if not numeric and other.kind == fact.kind and not (other.values & fact.values):
@@ -369,6 +405,7 @@ def weak_spots_signal(
     notes: list[SpanNote] = []
     evidence: list[LineEvidence] = []
     unmatched = 0
+    text_lines = content.split("\n")
     for spot in weak_spots:
         quote, why = str(spot.get("quote", "")), str(spot.get("why", "")).strip()
         lines = match_quote(content, quote)
@@ -376,8 +413,10 @@ def weak_spots_signal(
             unmatched += 1
             continue
         detail = {"why": why[:300]}
+        # a quote found as written says which span it means; a fuzzy match says no more than its lines
+        about = quote.strip() if lines[0] == lines[1] and _normal(quote) in _normal(text_lines[lines[0] - 1]) else ""
         for line in range(lines[0], lines[1] + 1):
-            evidence.append(LineEvidence(line, SELF_RISK, "self", detail))
+            evidence.append(LineEvidence(line, SELF_RISK, "self", detail, about))
         notes.append(
             SpanNote(
                 kind="weak-spot",
@@ -388,6 +427,7 @@ def weak_spots_signal(
                 quote=quote.strip()[:200],
                 risk=SELF_RISK,
                 signals={"self": detail},
+                about=about,
             )
         )
     features = {"self.weak_spots": len(weak_spots), "self.unmatched": unmatched}

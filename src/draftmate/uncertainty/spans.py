@@ -47,6 +47,25 @@ class SpanNote:
     quote: str = ""
     risk: float | None = None
     signals: dict[str, Any] = field(default_factory=dict)
+    about: str = ""  # a model note: the text on its lines it is about ("" = the whole lines); not stored
+
+
+def same_span(quote: str, about: str) -> bool:
+    """Whether a note quoting `quote` is about `about`: either holds the other (or a listed part of it) as words.
+
+    "" on either side says nothing narrower than the line, so it matches; `38%, 500` (two facts joined) holds `500`
+    but `1,500` does not.
+    """
+    quote, about = quote.strip().lower(), about.strip().lower()
+    if not quote or not about:
+        return True
+    parts = [quote, *(p for p in quote.split(", ") if len(p) >= 2)]
+    return any(_holds(p, about) or _holds(about, p) for p in parts)
+
+
+def _holds(text: str, part: str) -> bool:
+    """`part` inside `text`, not glued to a letter or digit on either side."""
+    return re.search(rf"(?<![\w.,]){re.escape(part)}(?![\w]|[.,]\d)", text) is not None
 
 
 def noisy_or(risks: list[float]) -> float:
