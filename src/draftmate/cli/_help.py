@@ -7,8 +7,11 @@ Usage: draftmate [OPTIONS] COMMAND [ARGS]...
   work, with provenance.
 
 Options:
-  --version   Show the version.
-  -h, --help  Show this message and exit.
+  -V, --version         Show the version.
+  --install-completion  Install completion for the current shell.
+  --show-completion     Show completion for the current shell, to copy it or
+                        customize the installation.
+  -h, --help            Show this message and exit.
 
 Commands:
   brainstorm   N diverse ideas with rationale and risks, near-duplicates...

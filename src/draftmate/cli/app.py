@@ -112,7 +112,7 @@ app = typer.Typer(
     name="draftmate",
     help="Draft text or code with a model; review every section; export only approved work, with provenance.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion; entry.py hands completion requests to typer
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -133,7 +133,7 @@ def version_callback(value: bool) -> None:
 @app.callback()
 def root(
     version: Annotated[
-        bool, typer.Option("--version", callback=version_callback, is_eager=True, help="Show the version.")
+        bool, typer.Option("--version", "-V", callback=version_callback, is_eager=True, help="Show the version.")
     ] = False,
 ) -> None:
     """Draft text or code with a model; review every section; export only approved work, with provenance."""

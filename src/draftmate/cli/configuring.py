@@ -10,6 +10,13 @@ import typer
 from draftmate.cli.inputs import read_settings
 from draftmate.cli.output import echo, print_json
 
+GIT_SOURCE = "git user.name/user.email"
+# What an unset setting with no default value means, for `config show`
+DEFAULT_MEANS = {
+    "reviewer": "default: none found in git either; `review` asks, or `config set reviewer NAME`",
+    "editorial_responsibility": "default: the reviewer",
+}
+
 
 def config_show(
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
@@ -19,6 +26,12 @@ def config_show(
 
     settings, sources = resolve()
     values = settings.masked()
+    if values.get("reviewer") is None:  # what `review` will do: take git's name, else ask
+        from draftmate.services.reviews import git_identity
+
+        found = git_identity()
+        if found:
+            values["reviewer"], sources["reviewer"] = found, GIT_SOURCE
     if as_json:
         print_json({k: {"value": v, "source": sources[k]} for k, v in values.items()})
         return
@@ -29,7 +42,8 @@ def config_show(
         bounds = allowed_range(key)
         limit = f"  allowed: {bounds}" if bounds else ""
         shown = "" if value is None else one_line(str(value))
-        echo(f"{key:26} {shown:40} ({one_line(sources[key])}){limit}")
+        source = DEFAULT_MEANS.get(key, "default") if sources[key] == "default" and value is None else sources[key]
+        echo(f"{key:26} {shown:40} ({one_line(source)}){limit}")
 
 
 def config_set(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import sys
@@ -35,9 +36,22 @@ def literal(text: str, style: str = "") -> Text:
 
 def console(stderr: bool = False) -> Console:
     """A console; markup and auto-highlighting off so nothing in data is interpreted."""
+    return _console_class()(stderr=stderr, highlight=False, markup=False, emoji=False)
+
+
+@functools.cache
+def _console_class() -> type[Console]:
+    """rich's Console, leaving as SIGPIPE would when its reader has gone (`show ID | head -1`: 141, as `list`)."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, markup=False, emoji=False)
+    class PipeConsole(Console):
+        def on_broken_pipe(self) -> None:
+            # rich's own exits 1, which says the command failed; the reader simply stopped reading
+            self.quiet = True
+            silence_stream(sys.stderr if self.stderr else sys.stdout)
+            raise SystemExit(141)
+
+    return PipeConsole
 
 
 def render_list(rows: list[DraftSummary], out: TextIO, *, width: int | None = None, color: bool | None = None) -> None:
@@ -440,8 +454,13 @@ def render_switch(done: dict[str, Any], out: Console) -> None:
 
 def silence_stdout() -> None:
     """Point stdout at /dev/null once its reader has gone (`| head`), so later writes and the exit flush are quiet."""
+    silence_stream(sys.stdout)
+
+
+def silence_stream(stream: TextIO) -> None:
+    """Point a standard stream's descriptor at /dev/null, so later writes and the exit flush are quiet."""
     try:
-        fd = sys.stdout.fileno()
+        fd = stream.fileno()
     except (AttributeError, ValueError, OSError):  # not a real file (a test's capture): nothing to silence
         return
     devnull = os.open(os.devnull, os.O_WRONLY)
