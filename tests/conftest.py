@@ -61,3 +61,16 @@ def store(hermetic: Path) -> Iterator[SQLiteStore]:
 def runner() -> CliRunner:
     """typer's runner; stderr is kept apart from stdout."""
     return CliRunner()
+
+
+@pytest.fixture(scope="session")
+def llmock() -> Path:
+    """PyPI's llmock for the fault tests: DRAFTMATE_TEST_LLMOCK's, else built once, cached in .ci-llmock/."""
+    from reliability_support import LLMOCK_ENV, LLMOCK_SKIP, LLMockUnavailable, llmock_setting, provide_llmock
+
+    if llmock_setting() == LLMOCK_SKIP:
+        pytest.skip(f"{LLMOCK_ENV}={LLMOCK_SKIP}: the llmock fault tests were left out")
+    try:
+        return provide_llmock()
+    except LLMockUnavailable as e:
+        pytest.fail(str(e), pytrace=False)

@@ -274,13 +274,65 @@ LLMOCK_ENV = "DRAFTMATE_TEST_LLMOCK"
 _LLMOCK_AT_IMPORT = os.environ.get(LLMOCK_ENV)
 
 
+def llmock_setting() -> str | None:
+    """DRAFTMATE_TEST_LLMOCK as the suite was started with."""
+    return os.environ.get(LLMOCK_ENV) or _LLMOCK_AT_IMPORT
+
+
 def llmock_binary() -> Path | None:
     """The `llmock` executable named by DRAFTMATE_TEST_LLMOCK, if it is there."""
-    value = os.environ.get(LLMOCK_ENV) or _LLMOCK_AT_IMPORT
+    value = llmock_setting()
     if not value:
         return None
     path = Path(value)
     return path if path.is_file() and os.access(path, os.X_OK) else None
+
+
+# Pinned: its verdict rules decide whether the fault tests pass, and a new release must not fail them unannounced.
+LLMOCK_PIN = "llmock==0.2.2"
+# Its own venv (it pins fastapi/uvicorn and registers a pytest plugin), where .ci/run and `make test` look too.
+LLMOCK_VENV = REPO / ".ci-llmock"
+LLMOCK_READY = LLMOCK_VENV / ".draftmate-ready"  # written last: a venv without it was cut short and is rebuilt
+LLMOCK_SKIP = "skip"  # DRAFTMATE_TEST_LLMOCK=skip: leave the fault tests out, knowingly
+
+
+class LLMockUnavailable(RuntimeError):
+    """No llmock to test against, and why, with what to do about it."""
+
+
+def provide_llmock() -> Path:
+    """The llmock DRAFTMATE_TEST_LLMOCK names, else one built once into .ci-llmock/ (reused by every later run)."""
+    value = llmock_setting()
+    if value:
+        found = llmock_binary()
+        if found is None:
+            raise LLMockUnavailable(f"{LLMOCK_ENV}={value} is not an executable: point it at an `llmock`, or unset it")
+        return found
+    binary = LLMOCK_VENV / "bin" / "llmock"
+    import fcntl
+
+    with open(REPO / ".ci-llmock.lock", "w") as lock:  # two test runs at once build it once
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if LLMOCK_READY.is_file() and LLMOCK_READY.read_text().strip() == LLMOCK_PIN and binary.is_file():
+            return binary
+        import shutil
+
+        shutil.rmtree(LLMOCK_VENV, ignore_errors=True)
+        steps = [
+            [sys.executable, "-m", "venv", str(LLMOCK_VENV)],
+            [str(LLMOCK_VENV / "bin" / "python"), "-m", "pip", "install", "-q", LLMOCK_PIN],
+            [str(binary), "--help"],
+        ]
+        for step in steps:
+            done = subprocess.run(step, capture_output=True, text=True, timeout=900, check=False)
+            if done.returncode != 0:
+                said = (done.stderr or done.stdout).strip().splitlines()[-3:]
+                raise LLMockUnavailable(
+                    f"could not set up {LLMOCK_PIN} in {LLMOCK_VENV} ({' '.join(step[:4])}: {' / '.join(said)}); "
+                    f"set {LLMOCK_ENV}=/path/to/llmock, or {LLMOCK_ENV}={LLMOCK_SKIP} to leave the fault tests out"
+                )
+        LLMOCK_READY.write_text(LLMOCK_PIN + "\n")
+        return binary
 
 
 # Test servers are on 127.0.0.1: never reach them through a proxy the machine's environment names.

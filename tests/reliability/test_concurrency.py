@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from draftmate.cli.commands import app
 from draftmate.store.sqlite import SQLiteStore
-from reliability_support import FORK, LLMOCK_ENV, in_child, llmock_binary, running_llmock, store_problems
+from reliability_support import FORK, in_child, running_llmock, store_problems
 
 WORKERS = 6
 ROUNDS = 6
@@ -148,13 +148,11 @@ def test_a_long_reader_does_not_block_writers(tmp_path: Path, hermetic: Path, ru
     assert os.path.getsize(db) > 0 and store_problems(db) == []
 
 
-@pytest.mark.skipif(llmock_binary() is None, reason=f"llmock not found: set {LLMOCK_ENV}=/path/to/llmock (see .ci/run)")
 def test_four_processes_drafting_with_the_model_at_once(
-    tmp_path: Path, hermetic: Path, monkeypatch: pytest.MonkeyPatch
+    llmock: Path, tmp_path: Path, hermetic: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """4 processes x 3 rounds of model draft, note, review, list, verify, export against one store and one server."""
-    binary = llmock_binary()
-    assert binary is not None
+    binary = llmock
     workers, rounds = 4, 3
     with running_llmock(binary, tmp_path / "llmock.log") as server:
         monkeypatch.setenv("DRAFTMATE_BASE_URL", server.url + "/v1")

@@ -24,7 +24,7 @@ import pytest
 from typer.testing import CliRunner
 
 from draftmate.cli.commands import app
-from reliability_support import LLMOCK_ENV, LLMock, clean_env, llmock_binary, store_problems
+from reliability_support import LLMock, clean_env, store_problems
 
 PRIMARY, FALLBACK = "primary-model", "fallback-model"
 TIMEOUT = 2.0  # seconds; config.toml sets it so the timeout cases stay short
@@ -32,17 +32,11 @@ BOUND = 25.0  # no fault may keep `draft` busy longer than this (max_retries 2, 
 SPEC = "write two short paragraphs about tea"
 MARKER = "sk-draftmate-test-MARKER-0123456789"
 
-pytestmark = pytest.mark.skipif(
-    llmock_binary() is None, reason=f"llmock not found: set {LLMOCK_ENV}=/path/to/llmock (see .ci/run)"
-)
-
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LLMock]:
+def server(llmock: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LLMock]:
     """One llmock for the module, on a free port, stopped at the end."""
-    binary = llmock_binary()
-    assert binary is not None
-    mock = LLMock(binary, tmp_path_factory.mktemp("llmock") / "llmock.log")
+    mock = LLMock(llmock, tmp_path_factory.mktemp("llmock") / "llmock.log")
     try:
         yield mock
     finally:
@@ -50,15 +44,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LLMock]:
 
 
 @pytest.fixture(scope="module")
-def paced_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LLMock]:
+def paced_server(llmock: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LLMock]:
     """An llmock that streams a chunk every 50 ms, so a client that stops reading hangs up before the stream ends.
 
     At full speed llmock sends a whole answer in about 10 ms, often before a client has parsed the fifth chunk; it
     then counts the stream as read to the end and its verdict says the client kept reading, though it stopped.
     """
-    binary = llmock_binary()
-    assert binary is not None
-    mock = LLMock(binary, tmp_path_factory.mktemp("llmock") / "llmock.log", "--stream-chunk-delay-ms", "50")
+    mock = LLMock(llmock, tmp_path_factory.mktemp("llmock") / "llmock.log", "--stream-chunk-delay-ms", "50")
     try:
         yield mock
     finally:

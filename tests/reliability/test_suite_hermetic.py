@@ -15,7 +15,7 @@ import reliability_support
 from conftest import EXAMPLES, PROXY_SETTINGS, TERMINAL_SETTINGS, clean_environment
 from draftmate.cli.commands import app
 from draftmate.services.reviews import git_identity
-from reliability_support import LLMOCK_ENV, LLMock, llmock_binary
+from reliability_support import LLMock
 
 
 def test_a_hostile_terminal_proxy_and_git_identity_do_not_leak_in(
@@ -48,11 +48,11 @@ def test_a_hostile_terminal_proxy_and_git_identity_do_not_leak_in(
     assert max(len(line) for line in shown.stdout.splitlines()) > 40  # rich's default width, not COLUMNS=40
 
 
-@pytest.mark.skipif(llmock_binary() is None, reason=f"llmock not found: set {LLMOCK_ENV}=/path/to/llmock (see .ci/run)")
-def test_llmock_moves_to_another_port_when_its_port_was_taken(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_llmock_moves_to_another_port_when_its_port_was_taken(
+    llmock: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The port probed free is taken before llmock binds it: it starts on another instead of failing the module."""
-    binary = llmock_binary()
-    assert binary is not None
+    binary = llmock
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
