@@ -9,8 +9,9 @@ Signals (each `unavailable` when it cannot be computed, never scored as zero):
   self       the model's own list of weak spots, which may only lower confidence
 
 Merging, with the stated weights in signals.py and signals_model.py:
-  - a model signal's evidence on a line raises the risk of the notes already there (noisy-or) and joins their why;
-    it makes a note of its own only where no check did;
+  - a model signal's evidence raises the risk of the notes already on the span it is about (noisy-or: a sample
+    disagreeing on '42%' marks the note quoting '42%', not a date note on the same line) and joins their why; it
+    makes a note of its own only where no check did;
   - one note per line and kind; adjacent lines with the same kind and severity become one note;
   - the draft's raw risk is the noisy-or of its notes' risks, of unmatched weak spots, and of the grounding
     residual (UNSUPPORTED_TERMS_WEIGHT x the uncovered share of each sentence too well supported for a note);
