@@ -170,7 +170,7 @@ def test_killed_cli_commands_leave_a_sound_store(tmp_path: Path) -> None:
 
 PROMPTS = {
     "section": r"section \d+/\d+ \[y,n",
-    "note": r"note \d+ \(\d+/\d+\) \[v\]",
+    "note": r"notes? [\d, ]+ \([\d-]+/\d+\) \[v\]",  # one note, or notes of one kind in a section together
     "comment": r"comment \(",
     "decision": r"decision: \[a\]pprove",
     "attest": r"type yes to attest: ",
