@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pexpect
 import pytest
-from test_review_pty import DECISION_PROMPT, SECTION_PROMPT, installed_draftmate
+from test_review_pty import DECISION_PROMPT, NOTE_PROMPT, SECTION_PROMPT, installed_draftmate
 from typer.testing import CliRunner
 
 from draftmate.cli.commands import app
@@ -30,7 +30,6 @@ The rollback plan was written by Maria Keller before the move.
 
 Uploads are 38% faster and downloads 12% faster than before.
 """
-NOTE_PROMPT_END = "[p]rint [q]uit [?]help? "  # a single note's prompt and a group's both end so
 ATTEST = "type yes to attest: "
 
 
@@ -55,7 +54,7 @@ def test_a_whole_review_of_a_repeated_name_takes_one_answer_per_kind_and_section
     )
     child.logfile_read = io.StringIO()
     answers = {"sections": 0, "notes": 0, "decision": 0}
-    while (seen := child.expect_exact([SECTION_PROMPT, NOTE_PROMPT_END, DECISION_PROMPT, ATTEST, pexpect.EOF])) != 4:
+    while (seen := child.expect_exact([SECTION_PROMPT, NOTE_PROMPT, DECISION_PROMPT, ATTEST, pexpect.EOF])) != 4:
         if seen == 0:
             child.sendline("y")
             answers["sections"] += 1

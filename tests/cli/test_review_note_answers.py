@@ -73,8 +73,8 @@ def test_notes_of_one_kind_in_one_section_take_one_answer_and_keep_their_own_rec
     draft_id = plain_draft(runner, store, tmp_path, *notes)
     result = review(runner, draft_id, "y", "y", "v all from the changelog", "f", "a", "yes")
     assert result.exit_code == 0, result.output
-    assert "notes 1, 2: 2 number notes in section 1, answered together" in result.stdout
-    assert "notes 1, 2 (1-2/3) [v]erified [f]ixed [a]ccepted-risk [d]ismissed [o]ne by one" in result.stdout
+    assert "notes 1, 2: 2 number notes in section 1, answered together (o: one by one)" in result.stdout
+    assert "notes 1, 2 (1-2/3) [v]erified [f]ixed [a]ccepted-risk [d]ismissed [p]rint [q]uit [?]? " in result.stdout
     assert "note 3 (3/3) " in result.stdout  # another section: its own answer
     first, second, third = store.list_notes(draft_id)
     for note in (first, second):
@@ -119,7 +119,7 @@ def test_an_unknown_key_is_called_unknown_and_help_is_on_question_mark(
     assert "unknown key 'x': ? for help" in result.stdout
     assert "type a key, then Enter: ? for help" in result.stdout
     assert result.stdout.count("verified: you checked it and it holds") == 1  # only after `?`
-    assert "[v]erified [f]ixed [a]ccepted-risk [d]ismissed [p]rint [q]uit [?]help? " in result.stdout
+    assert "note 1 (1/1) [v]erified [f]ixed [a]ccepted-risk [d]ismissed [p]rint [q]uit [?]? " in result.stdout
 
 
 def test_resolving_together_refuses_a_blocking_note_and_resolves_nothing(

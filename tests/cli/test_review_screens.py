@@ -77,13 +77,13 @@ def test_the_note_screen_names_signals_as_the_table_does_and_the_gutter_has_a_he
 
 def test_a_note_shows_its_lines_in_the_version_under_review(store: SQLiteStore, tmp_path: Path) -> None:
     draft_id = plain(store, tmp_path)
-    add(store, draft_id, (8, 9))  # `## more` and the line after it... on v1
+    add(store, draft_id, (8, 9))  # the last two lines of v1
     # a reviewer's edit adds a line to section 1: the note's lines move down by one in v2
     editor = lambda text, suffix: text.replace("it keeps", "it reads them once.\nit keeps")  # noqa: E731
     code, out = run(store, draft_id, ["e", "y", "y", "y", "q"], editor=editor)
     assert code == 0
     assert "saved your edit as v2" in out
-    assert "lines 9-10 (noted on v1)" in out
+    assert "lines 9-10 (lines 8-9 in v1)  number" in out
     assert "of v1" not in out
 
 

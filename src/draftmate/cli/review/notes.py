@@ -24,8 +24,8 @@ NOTE_KEYS = {
     "a": Resolution.ACCEPTED_RISK,
     "d": Resolution.DISMISSED,
 }
-NOTE_CHOICES = "[v]erified [f]ixed [a]ccepted-risk [d]ismissed [p]rint [q]uit [?]help"
-GROUP_CHOICES = "[v]erified [f]ixed [a]ccepted-risk [d]ismissed [o]ne by one [p]rint [q]uit [?]help"
+# every key labelled, and a single note's prompt within 80 columns
+NOTE_CHOICES = "[v]erified [f]ixed [a]ccepted-risk [d]ismissed [p]rint [q]uit [?]"
 NOTE_HELP = """\
 v  verified: you checked it and it holds      f  fixed: you changed the text so it holds
 a  accepted-risk: it stays as it is, knowingly d  dismissed: the note is wrong
@@ -99,11 +99,11 @@ def resolve_group(screen: ReviewScreen, group: Group, done: int, total: int) -> 
     notes = group.notes
     numbers = ", ".join(str(n.number) for n in notes)
     where = f" in section {group.section + 1}" if group.section is not None else ""
-    screen.say(f"notes {numbers}: {len(notes)} {notes[0].kind} notes{where}, answered together", "bold")
+    screen.say(f"notes {numbers}: {len(notes)} {notes[0].kind} notes{where}, answered together (o: one by one)", "bold")
     for note in notes:
         screen.show_note(note)
     while True:
-        answer = screen.ask(f"notes {numbers} ({done + 1}-{done + len(notes)}/{total}) {GROUP_CHOICES}? ")
+        answer = screen.ask(f"notes {numbers} ({done + 1}-{done + len(notes)}/{total}) {NOTE_CHOICES}? ")
         key, comment = parse_answer(answer)
         if key in ("o", "one"):
             return False

@@ -131,18 +131,18 @@ class ReviewScreen:
     def show_note(self, note: Note) -> None:
         """A note in full, at its lines in the version under review, with those lines when they are still there."""
         spans = self.current_spans(note)
-        current = note.version == self.s.version.number
+        noted = note_spans(note.lines, note.signals)
         head = ui.literal(f"note {note.number}  ", "bold")
         head.append(ui.literal(note.severity.value, ui.SEVERITY_STYLE.get(note.severity.value, "")))
         if not note.lines:
             where = "whole draft"
         elif spans:
             count = sum(b - a + 1 for a, b in spans)
-            where = f"line{'s' if count > 1 else ''} {spans_label(spans)}" + (
-                "" if current else f" (noted on v{note.version})"
-            )
+            # the lines as they are numbered now; where they moved, also where the note was made
+            moved = f" (lines {spans_label(noted)} in v{note.version})" if spans != noted else ""
+            where = f"line{'s' if count > 1 else ''} {spans_label(spans)}{moved}"
         else:
-            where = f"lines {spans_label(note_spans(note.lines, note.signals))} of v{note.version}, changed since"
+            where = f"lines {spans_label(noted)} of v{note.version}, changed since"
         head.append(ui.literal(f"  {where}  {note.kind}"))
         if note.risk is not None:
             head.append(ui.literal(f"  risk {note.risk:.2f}"))
