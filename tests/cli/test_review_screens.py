@@ -101,6 +101,18 @@ def test_a_fact_on_several_lines_is_one_note_shown_on_those_lines(store: SQLiteS
     assert "\u22ee" in out  # the note screen leaves the lines between out
 
 
+def test_a_fact_repeated_in_two_sections_is_one_note_shown_in_both(store: SQLiteStore, tmp_path: Path) -> None:
+    draft_id = plain(store, tmp_path)
+    # the same fact once per draft: the note is at its first line and lists every line it is on
+    add(store, draft_id, (3, 3), kind="entity", quote="tool", signals={"checks": {"lines": [3, 9, 40]}})
+    _, out = run(store, draft_id, ["y", "y", "v", "q"])
+    first, second = out.split("section 1/2 [")[0], out.split("section 2/2 [")[0].split("section 2/2  lines")[1]
+    assert "3    1 the tool reads" in first and "5      it keeps" in first
+    assert "9    1 nothing else" in second
+    assert "lines 3, 9  entity" in out  # line 40 is past the draft's end: not shown
+    assert "note 1 (1/1) " in out and "note 1: verified" in out
+
+
 def test_show_lists_a_fact_on_several_lines_by_its_lines(
     runner: CliRunner, store: SQLiteStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -15,13 +15,20 @@ def test_a_note_without_listed_lines_is_its_one_range() -> None:
 
 
 def test_a_repeated_fact_is_on_the_lines_its_signals_list() -> None:
-    assert note_spans((3, 9), {"checks": {"pattern": "entity", "lines": [9, 3, 5]}}) == [(3, 3), (5, 5), (9, 9)]
+    # the same fact once per draft: the note is at its first line and lists every line it is on
+    assert note_spans((3, 3), {"checks": {"pattern": "entity", "lines": [3, 9, 5]}}) == [(3, 3), (5, 5), (9, 9)]
+    assert note_spans((3, 4), {"checks": {"lines": [3, 9]}}) == [(3, 4), (9, 9)]  # a fact on two lines, then one
+
+
+def test_facts_of_a_paragraph_are_on_their_lines_not_between() -> None:
+    # one note for the numbers of a paragraph: its range is theirs, its first lines listed
+    assert note_spans((3, 9), {"checks": {"pattern": "number", "lines": [3, 5, 8]}}) == [(3, 3), (5, 5), (8, 9)]
     assert note_spans((3, 9), {"checks": {"lines": [[3, 4], [8, 9]]}}) == [(3, 4), (8, 9)]
     assert note_spans((3, 9), {"checks": {"lines": [[3, 4], 5, [9, 9]]}}) == [(3, 5), (9, 9)]  # touching: joined
 
 
-def test_listed_lines_outside_the_range_or_malformed_are_ignored() -> None:
-    assert note_spans((3, 9), {"checks": {"lines": [1, [12, 14], "5", [7], [9, 8], True]}}) == [(3, 9)]
+def test_malformed_listed_lines_are_ignored() -> None:
+    assert note_spans((3, 9), {"checks": {"lines": [0, -2, "5", [7], [9, 8], True]}}) == [(3, 9)]
     assert note_spans((3, 9), {"checks": {"lines": "3,9"}, "samples": {"of": 2}}) == [(3, 9)]
 
 

@@ -1,8 +1,9 @@
 """Where a note points and how its words are cut short: pure helpers shared by the gate, `show` and the review.
 
-A note's `lines` is one range (first, last). A fact repeated on several lines is one note whose range spans them all;
-the ranges it is about are listed in its signals, as `signals[NAME]["lines"]` (a list of [first, last] pairs or of
-line numbers), so the note is shown on its own lines and not on the lines between them.
+A note's `lines` is one range (first, last). A note on a fact repeated on several lines (or on the facts of a
+paragraph) lists the lines it is on in its signals, as `signals["checks"]["lines"]` (line numbers, or [first, last]
+pairs); its own range is then the first occurrence's, or the range of them all. The note is shown on those lines, and
+not on the lines between them.
 """
 
 from __future__ import annotations
@@ -23,16 +24,20 @@ def note_spans(lines: Any, signals: Mapping[str, Any] | None) -> list[Span]:
         found = detail.get("lines") if isinstance(detail, Mapping) else None
         if isinstance(found, list | tuple):
             listed.update(span for item in found if (span := _span(item)) is not None)
-    inside = sorted(s for s in listed if first <= s[0] <= s[1] <= last)
-    return _merged(inside) if inside else [(first, last)]
+    if not listed:
+        return [(first, last)]
+    if all(first <= a <= b <= last for a, b in listed):
+        # the range of them all: its ends are lines of facts (a fact on two lines is listed by its first)
+        return _merged(sorted(listed | {(first, first), (last, last)}))
+    return _merged(sorted(listed | {(first, last)}))  # the first occurrence's range, and the lines listed
 
 
 def _span(item: Any) -> Span | None:
     """`7` or `[7, 9]` as a range; anything else is not one."""
-    if type(item) is int:
+    if type(item) is int and item >= 1:
         return (item, item)
-    if isinstance(item, list | tuple) and len(item) == 2 and all(type(x) is int for x in item) and item[0] <= item[1]:
-        return (item[0], item[1])
+    if isinstance(item, list | tuple) and len(item) == 2 and all(type(x) is int for x in item):
+        return (item[0], item[1]) if 1 <= item[0] <= item[1] else None
     return None
 
 

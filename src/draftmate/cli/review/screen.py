@@ -98,7 +98,8 @@ class ReviewScreen:
         """The ranges a note is about, where they are in the current version; those that changed are left out."""
         spans = note_spans(note.lines, note.signals)
         if note.version == self.s.version.number:
-            return spans
+            count = self.s.version.content.count("\n") + 1
+            return [(a, min(b, count)) for a, b in spans if a <= count]  # lines listed past the end: none to show
         key = (note.version, self.s.version.number)
         if key not in self._maps:
             before = self.s.store.get_version(self.s.draft.id, note.version).content
@@ -139,8 +140,9 @@ class ReviewScreen:
         elif spans:
             count = sum(b - a + 1 for a, b in spans)
             # the lines as they are numbered now; where they moved, also where the note was made
-            moved = f" (lines {spans_label(noted)} in v{note.version})" if spans != noted else ""
-            where = f"line{'s' if count > 1 else ''} {spans_label(spans)}{moved}"
+            moved = note.version != self.s.version.number and spans != noted
+            moved_from = f" (lines {spans_label(noted)} in v{note.version})" if moved else ""
+            where = f"line{'s' if count > 1 else ''} {spans_label(spans)}{moved_from}"
         else:
             where = f"lines {spans_label(noted)} of v{note.version}, changed since"
         head.append(ui.literal(f"  {where}  {note.kind}"))
