@@ -149,3 +149,11 @@ def test_a_final_draft_is_refused_before_the_name_is_asked(
     assert result.stderr.startswith("error: cannot start review: the draft is final")
     assert result.stderr.count("\n") == 1
     assert json.loads(runner.invoke(app, ["show", draft_id[:8], "--json"]).stdout)["status"] == "final"
+    assert len(store.list_reviews(draft_id)) == 1  # no review opened
+    assert runner.invoke(app, ["verify"]).exit_code == 0
+
+
+def test_the_refusal_before_the_name_is_in_the_bad_input_table() -> None:
+    table = (Path(__file__).parents[2] / "docs" / "bad-input.md").read_text()
+    assert "| `review ID` of a draft that cannot be reviewed now (final, rejected, changes requested," in table
+    assert "before the name is asked | 3 (2 for no content) | no name asked, no review opened |" in table
