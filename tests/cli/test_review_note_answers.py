@@ -110,6 +110,21 @@ def test_blocking_notes_are_answered_one_by_one(
     assert second.resolution.comment == "known risk"
 
 
+def test_a_persons_own_notes_are_answered_one_by_one(
+    runner: CliRunner, terminal: None, store: SQLiteStore, tmp_path: Path
+) -> None:
+    draft_id = plain_draft(runner, store, tmp_path)
+    answers = ["u is 'files' right?", "", "", "u and 'tool'?", "", "", "y", "y", "v", "d", "q"]
+    result = review(runner, draft_id, *answers)
+    assert result.exit_code == 0, result.output
+    assert "answered together" not in result.stdout
+    assert "note 1 (1/2) " in result.stdout and "note 2 (2/2) " in result.stdout
+    first, second = store.list_notes(draft_id)
+    assert first.kind == second.kind == "human"
+    assert first.resolution is not None and first.resolution.status is Resolution.VERIFIED
+    assert second.resolution is not None and second.resolution.status is Resolution.DISMISSED
+
+
 def test_an_unknown_key_is_called_unknown_and_help_is_on_question_mark(
     runner: CliRunner, terminal: None, store: SQLiteStore, tmp_path: Path
 ) -> None:

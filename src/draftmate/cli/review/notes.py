@@ -71,7 +71,8 @@ def grouped(screen: ReviewScreen, notes: list[Note]) -> list[Group]:
     together: dict[tuple[int, str], Group] = {}
     for note in notes:
         section = screen.section_of(note)
-        if section is None or not answerable_together(note.severity):
+        # a person's own notes are each their own concern; so is a blocking note
+        if section is None or note.source == "human" or not answerable_together(note.severity):
             groups.append(Group([note], section))
             continue
         key = (section, note.kind)
