@@ -127,6 +127,21 @@ def test_show_lists_a_fact_on_several_lines_by_its_lines(
     assert "lines 3, 8-9" in stacked
 
 
+def test_show_says_which_version_an_earlier_notes_lines_are_of(
+    runner: CliRunner, store: SQLiteStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    draft_id = plain(store, tmp_path)
+    add(store, draft_id, (8, 9))
+    edited = tmp_path / "v2.md"
+    edited.write_text(PLAIN.replace("it keeps", "it reads them once.\nit keeps"))
+    assert runner.invoke(app, ["draft", "--from-file", str(edited), "--version-of", draft_id[:8]]).exit_code == 0
+    monkeypatch.setenv("COLUMNS", "80")
+    stacked = runner.invoke(app, ["show", draft_id[:8]]).stdout
+    assert "lines 8-9 of v1" in stacked
+    monkeypatch.setenv("COLUMNS", "140")
+    assert "8-9 of v1" in runner.invoke(app, ["show", draft_id[:8]]).stdout
+
+
 def test_y_at_the_attestation_is_understood(store: SQLiteStore, tmp_path: Path) -> None:
     draft_id = plain(store, tmp_path)
     _, out = run(store, draft_id, ["y", "y", "a", "y", "", "a", "y", "yes"])

@@ -151,7 +151,7 @@ def render_draft(
         show = f"draftmate show {short_id(record['id'])}"
         out.print(literal(f"… {left:,} more lines not shown: `{show}` prints them all", "dim"))
     out.print(Rule(style="dim"))
-    render_notes(record["notes"], out)
+    render_notes(record["notes"], out, current=version["number"])
 
 
 def numbered(
@@ -232,11 +232,15 @@ def note_spans_of(note: dict[str, Any]) -> list[tuple[int, int]]:
 STACKED_BELOW = 100
 
 
-def render_notes(notes: list[dict[str, Any]], out: Console) -> None:
-    """The notes as a table: number, severity, lines, quote, why, signals, resolution (stacked when narrow)."""
+def render_notes(notes: list[dict[str, Any]], out: Console, *, current: int | None = None) -> None:
+    """The notes as a table: number, severity, lines, quote, why, signals, resolution (stacked when narrow).
+
+    With `current` (the version shown), a note made on an earlier version says which its line numbers are of."""
     if not notes:
         out.print(literal("no uncertainty notes", "dim"))
         return
+    if current is not None:
+        notes = [n if n["version"] == current else {**n, "of_version": n["version"]} for n in notes]
     if out.width < STACKED_BELOW:
         render_notes_stacked(notes, out)
         return
@@ -267,7 +271,8 @@ def spans_text(note: dict[str, Any]) -> str:
     """`3-3` as `3`, `3-4`, or `3, 8` for a fact on several lines; `-` for a note on the whole draft."""
     from draftmate.domain.note_text import spans_label
 
-    return spans_label(note_spans_of(note))
+    of = f" of v{note['of_version']}" if note.get("of_version") and note.get("lines") else ""
+    return spans_label(note_spans_of(note)) + of
 
 
 def resolution_text(note: dict[str, Any]) -> str:

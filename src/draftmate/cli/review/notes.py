@@ -1,7 +1,8 @@
 """Note resolution: each open note shown in full and closed by the reviewer, with who and an optional comment.
 
 Notes of one kind in one section (three numbers in a paragraph) are shown together and may be answered with one key
-and one comment; each still gets its own resolution record. A blocking note is always answered on its own. A
+and one comment; each still gets its own resolution record. A blocking note, or one of the reviewer's own, is always
+answered on its own. A
 comment is typed after the key (`v checked against the changelog`); it is asked for only where it is required.
 """
 
