@@ -2,8 +2,8 @@
 
 Notes of one kind in one section (three numbers in a paragraph) are shown together and may be answered with one key
 and one comment; each still gets its own resolution record. A blocking note, or one of the reviewer's own, is always
-answered on its own. A
-comment is typed after the key (`v checked against the changelog`); it is asked for only where it is required.
+answered on its own. A comment is typed after the key (`v checked against the changelog`); it is asked for only
+where it is required.
 """
 
 from __future__ import annotations
