@@ -30,8 +30,8 @@ def installed_draftmate() -> Path:
     return Path(found)
 
 
-SECTION_PROMPT = "[y,n,e,r,u,j,k,g,/,w,p,q,?]? "
-NOTE_PROMPT = "[v]erified [f]ixed [a]ccepted-risk [d]ismissed [p] [q] [?]? "
+SECTION_PROMPT = "[y,n,e,u,j,k,g,/,w,p,q,?]? "  # no `r`: the tests configure no model endpoint
+NOTE_PROMPT = "[v]erified [f]ixed [a]ccepted-risk [d]ismissed [p]rint [q]uit [?]? "  # one note, or several together
 DECISION_PROMPT = "[a]pprove  [c]hanges requested  [r]eject  [q] save and quit? "
 
 
@@ -64,12 +64,10 @@ def test_whole_review_on_a_pty_ends_final(runner: CliRunner, store: SQLiteStore,
     for _ in range(4):
         child.expect_exact(SECTION_PROMPT)
         child.sendline("y")
-    resolved = 0
+    answers = 0
     while child.expect_exact([NOTE_PROMPT, DECISION_PROMPT]) == 0:
-        child.sendline("v")
-        child.expect_exact("comment (optional): ")
-        child.sendline("checked against the changelog" if resolved == 0 else "")
-        resolved += 1
+        child.sendline("v checked against the changelog" if answers == 0 else "v")  # a comment goes after the key
+        answers += 1
     child.sendline("a")
     child.expect_exact("type yes to attest: ")
     child.sendline("yes")
@@ -81,8 +79,8 @@ def test_whole_review_on_a_pty_ends_final(runner: CliRunner, store: SQLiteStore,
     draft = store.get_draft(draft_id)
     assert draft.status is State.FINAL
     assert draft.approved_sha256 == store.get_version(draft_id).sha256
-    assert resolved == len(store.list_notes(draft_id)) > 0
     notes = store.list_notes(draft_id)
+    assert 0 < answers <= len(notes)
     assert all(n.resolution is not None and n.resolution.by == "Ann Example <ann@example.org>" for n in notes)
     assert notes[0].resolution is not None and notes[0].resolution.comment == "checked against the changelog"
 

@@ -170,7 +170,7 @@ def test_killed_cli_commands_leave_a_sound_store(tmp_path: Path) -> None:
 
 PROMPTS = {
     "section": r"section \d+/\d+ \[y,n",
-    "note": r"note \d+ \(\d+/\d+\) \[v\]",
+    "note": r"notes? [\d, ]+ \([\d-]+/\d+\) \[v\]",  # one note, or notes of one kind in a section together
     "comment": r"comment \(",
     "decision": r"decision: \[a\]pprove",
     "attest": r"type yes to attest: ",
@@ -246,7 +246,8 @@ def test_interactive_review_killed_in_each_phase_resumes(runner: CliRunner, herm
     assert store_problems(db) == []
     store = SQLiteStore(db)
     notes = store.list_notes(draft_id)
-    assert len([n for n in notes if n.resolution]) == 1 and len(notes) > 1
+    # the first answer resolved one note, or the notes of one kind in a section with it; the rest stay open
+    assert 1 <= len([n for n in notes if n.resolution]) < len(notes)
     review = store.current_review(draft_id)
     assert review is not None and review.id == store.list_reviews(draft_id)[0].id
     assert store.get_draft(draft_id).status is State.IN_REVIEW

@@ -165,12 +165,19 @@ def render_draft(
         show = f"draftmate show {short_id(record['id'])}"
         out.print(literal(f"… {left:,} more lines not shown: `{show}` prints them all", "dim"))
     out.print(Rule(style="dim"))
-    render_notes(record["notes"], out)
+    render_notes(record["notes"], out, current=version["number"])
 
 
-def numbered(content: str, notes: list[dict[str, Any]], start: int = 1, limit: tuple[int, int] | None = None) -> Text:
-    """Content with line numbers from `start`; lines a note points at are highlighted, its quote underlined; with
-    `limit` (lines, characters per line), only that much."""
+def numbered(
+    content: str,
+    notes: list[dict[str, Any]],
+    start: int = 1,
+    limit: tuple[int, int] | None = None,
+    *,
+    heading: bool = True,
+) -> Text:
+    """Content with line numbers from `start`; lines a note points at are highlighted, its quote underlined, the
+    notes' numbers in a headed column; with `limit` (lines, characters per line), only that much."""
     from rich.text import Text
 
     lines = content.splitlines() or [""]
@@ -183,9 +190,12 @@ def numbered(content: str, notes: list[dict[str, Any]], start: int = 1, limit: t
     last = start + len(lines) - 1
     marks: dict[int, list[dict[str, Any]]] = {}
     for n in notes:
-        for marked in range(max(n["lines"][0], start), min(n["lines"][1], last) + 1):
-            marks.setdefault(marked, []).append(n)
+        for first, end in note_spans_of(n):  # a repeated fact marks its own lines, not those between them
+            for marked in range(max(first, start), min(end, last) + 1):
+                marks.setdefault(marked, []).append(n)
     text = Text()
+    if marks and heading:
+        text.append(f"{'':>{width}} {'note':>4}\n", style="dim")  # the gutter's second column: note numbers
     for number, line in enumerate(lines, start=start):
         hits = marks.get(number, [])
         worst = _worst(hits)
@@ -221,10 +231,32 @@ def _worst(notes: list[dict[str, Any]]) -> str:
     return next((s for s in order if any(n["severity"] == s for n in notes)), "")
 
 
-def render_notes(notes: list[dict[str, Any]], out: Console) -> None:
-    """The notes as a table: number, severity, lines, quote, why, signals, resolution."""
+def note_spans_of(note: dict[str, Any]) -> list[tuple[int, int]]:
+    """The line ranges a shown note is about (several for a repeated fact)."""
+    from draftmate.domain.note_text import note_spans
+
+    given = note.get("spans")
+    if given:
+        return [(a, b) for a, b in given]
+    return note_spans(note.get("lines"), note.get("signals"))
+
+
+# Under this many columns (and piped, where rich assumes 80) the notes table's eight columns wrap into slivers:
+# each note is stacked on two lines instead.
+STACKED_BELOW = 100
+
+
+def render_notes(notes: list[dict[str, Any]], out: Console, *, current: int | None = None) -> None:
+    """The notes as a table: number, severity, lines, quote, why, signals, resolution (stacked when narrow).
+
+    With `current` (the version shown), a note made on an earlier version says which its line numbers are of."""
     if not notes:
         out.print(literal("no uncertainty notes", "dim"))
+        return
+    if current is not None:
+        notes = [n if n["version"] == current else {**n, "of_version": n["version"]} for n in notes]
+    if out.width < STACKED_BELOW:
+        render_notes_stacked(notes, out)
         return
     from rich.table import Table  # only here: with its layout math it is a fifth of `show`'s rich imports
 
@@ -232,9 +264,9 @@ def render_notes(notes: list[dict[str, Any]], out: Console) -> None:
     for column in ("#", "severity", "risk", "lines", "quote", "why", "signals", "resolved"):
         table.add_column(column, overflow="fold")
     for n in notes:
-        lines = "-" if not n["lines"] else f"{n['lines'][0]}-{n['lines'][1]}"
+        lines = spans_text(n)
+        resolved = resolution_text(n)
         resolution = n["resolution"]
-        resolved = "open" if not resolution else f"{resolution['status']} by {resolution['by']}"
         risk = n.get("risk")
         table.add_row(
             str(n["number"]),
@@ -247,6 +279,52 @@ def render_notes(notes: list[dict[str, Any]], out: Console) -> None:
             literal(resolved, "dim" if resolution else "bold"),
         )
     out.print(table)
+
+
+def spans_text(note: dict[str, Any]) -> str:
+    """`3-3` as `3`, `3-4`, or `3, 8` for a fact on several lines; `-` for a note on the whole draft."""
+    from draftmate.domain.note_text import spans_label
+
+    of = f" of v{note['of_version']}" if note.get("of_version") and note.get("lines") else ""
+    return spans_label(note_spans_of(note)) + of
+
+
+def resolution_text(note: dict[str, Any]) -> str:
+    resolution = note["resolution"]
+    return "open" if not resolution else f"{resolution['status']} by {resolution['by']}"
+
+
+def render_notes_stacked(notes: list[dict[str, Any]], out: Console) -> None:
+    """Each note on at most two lines: what and where on the first, its quote and why on the second."""
+    from rich.cells import cell_len
+
+    from draftmate.domain.note_text import clip_words
+
+    width = out.width
+    for n in notes:
+        risk = n.get("risk")
+        spans = note_spans_of(n)
+        where = "whole draft" if not spans else f"line{'s' if len(spans) > 1 or spans[0][0] != spans[0][1] else ''}"
+        first = literal(f"{n['number']:>2}  ", "bold")
+        first.append(literal(n["severity"], SEVERITY_STYLE.get(n["severity"], "")))
+        first.append(literal("" if risk is None else f"  risk {risk:.2f}"))
+        first.append(literal(f"  {where} {spans_text(n)}" if spans else f"  {where}"))
+        first.append(literal(f"  {resolution_text(n)}", "dim" if n["resolution"] else "bold"))
+        first.append(literal(f"  {signal_summary(n['signals'], n['source'])}", "dim"))
+        out.print(first, no_wrap=True, overflow="ellipsis", crop=True)
+        indent = "    "
+        why = " ".join(visible(n["why"]).split())
+        quote = " ".join(visible(n["quote"]).split())
+        room = width - len(indent) - 1
+        if quote:
+            # the why is what the reviewer acts on: kept whole where it fits, the quote cut to the room left
+            keep = max(12, room - cell_len(why) - 3)
+            quote = _clip(quote, keep)
+            why = clip_words(why, max(room - cell_len(quote) - 3, 12))
+            second = literal(indent) + literal(quote, "underline") + literal(f"   {why}")
+        else:
+            second = literal(indent + clip_words(why, room))
+        out.print(second, no_wrap=True, overflow="ellipsis", crop=True)
 
 
 def signal_summary(signals: dict[str, Any], source: str) -> str:

@@ -128,7 +128,9 @@ def review(
                 "`draftmate review ID --decision approve|reject|changes --reviewer NAME --resolve NOTE=STATUS`"
             )
         from draftmate.cli.review.loop import ReviewEnd, run_review
+        from draftmate.services.reviews import check_reviewable
 
+        check_reviewable(store, full_id)  # a draft that cannot be reviewed is refused before anyone types a name
         open_review = store.current_review(full_id)
         who = _reviewer(reviewer, settings, ask=True, resuming=open_review.reviewer if open_review else None)
         if not who:

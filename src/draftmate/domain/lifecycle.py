@@ -6,6 +6,7 @@ import difflib
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from draftmate.domain.note_text import clip_words
 from draftmate.domain.sections import Section
 from draftmate.domain.vocabulary import Decision, Resolution, Severity, State
 from draftmate.errors import GateRefused, IllegalTransition
@@ -110,6 +111,11 @@ def needs_comment(severity: Severity, status: Resolution) -> bool:
     return severity is Severity.BLOCKING and status in BLOCKING_NEEDS_COMMENT
 
 
+def answerable_together(severity: Severity) -> bool:
+    """Whether a note may be answered with others of its kind in one answer: never a blocking one."""
+    return severity is not Severity.BLOCKING
+
+
 def gate_problems(sections: list[Section], review: Review, notes: list[Note]) -> list[str]:
     """Everything that stands between this review and approval; empty means the gate passes."""
     problems = []
@@ -131,7 +137,7 @@ def gate_problems(sections: list[Section], review: Review, notes: list[Note]) ->
         if section.sha256 not in seen:
             problems.append(f"{where} was never shown in full")
     for note in notes:
-        label = f"note {note.number} ({note.severity.value}: {note.why[:60]})"
+        label = f"note {note.number} ({note.severity.value}: {clip_words(note.why, 60)})"
         if note.resolution is None:
             problems.append(f"{label} is unresolved")
         elif needs_comment(note.severity, note.resolution.status) and not note.resolution.comment.strip():

@@ -11,6 +11,7 @@ from draftmate.domain.ids import short_id
 from draftmate.domain.lifecycle import (
     TO_DECIDE,
     Action,
+    answerable_together,
     carry_decisions,
     check_gate,
     needs_comment,
@@ -191,6 +192,17 @@ class ReviewSession:
             resolution = NoteResolution(status=status, by=self.actor, at=now(), comment=comment)
             return self.store.resolve_note(note.id, resolution)
 
+    def resolve_together(self, refs: list[str], status: Resolution, comment: str = "") -> list[Note]:
+        """Close several non-blocking notes with one answer: each gets its own record of who and when."""
+        with self.store.transaction():
+            self._refresh()
+            next_state(self.draft.status, Action.RESOLVE_NOTE)
+            notes = [find_note(self.notes(), ref) for ref in refs]
+            blocking = [n.number for n in notes if not answerable_together(n.severity)]
+            if blocking:
+                raise UsageError(f"note {blocking[0]} is blocking: blocking notes are answered one by one")
+            return [self.resolve(n.id, status, comment) for n in notes]
+
     def approve(self) -> Draft:
         """Make the draft final, pinned to the sha256 of the content reviewed; GateRefused if anything is missing."""
         with self.store.transaction():
@@ -361,12 +373,7 @@ def begin_review(
     taken_over = None
     with store.transaction():
         draft = store.get_draft(draft_id)
-        if draft.current_version == 0:
-            raise UsageError(
-                f"draft {short_id(draft.id)} has no content yet (its drafting was cut short); "
-                f"run `draftmate draft --retry {short_id(draft.id)}`"
-            )
-        next_state(draft.status, Action.START_REVIEW)
+        _refuse_unreviewable(draft)
         review = store.current_review(draft.id) if draft.status is State.IN_REVIEW else None
         if review is None:
             review = store.open_review(
@@ -388,6 +395,20 @@ def begin_review(
         session.sections = split_sections(version.content, draft.kind.value, draft.lang)
         session._refresh()
     return session
+
+
+def check_reviewable(store: Store, draft_id: str) -> None:
+    """Refuse, as begin_review would, a draft that cannot be reviewed now: before anyone is asked their name."""
+    _refuse_unreviewable(store.get_draft(draft_id))
+
+
+def _refuse_unreviewable(draft: Draft) -> None:
+    if draft.current_version == 0:
+        raise UsageError(
+            f"draft {short_id(draft.id)} has no content yet (its drafting was cut short); "
+            f"run `draftmate draft --retry {short_id(draft.id)}`"
+        )
+    next_state(draft.status, Action.START_REVIEW)
 
 
 def _plain_name(value: str, what: str) -> str:

@@ -65,7 +65,7 @@ def decide(screen: ReviewScreen, rejected: bool) -> None:
                 screen.say(f"rejected: draft {short_id(s.draft.id)}")
                 return
         elif answer in ("q", "quit"):
-            raise Quit("saved:")
+            raise Quit()
         else:
             screen.say(f"choose one of: {choices}")
 
@@ -88,7 +88,13 @@ def attested(screen: ReviewScreen) -> bool:
         f"(v{screen.s.version.number}) as shown, and {ui.one_line(review.editorial_responsibility)} holds "
         "editorial responsibility for it."
     )
-    if screen.ask("type yes to attest: ").lower() == "yes":
+    answer = screen.ask("type yes to attest: ").lower()
+    if answer in ("y", "ye"):
+        # an attestation is a sentence signed, not a key pressed: the short form is understood and asked in full
+        answer = screen.ask(
+            f"you typed {answer!r}: an attestation needs the whole word; type yes to attest, or Enter to go back: "
+        ).lower()
+    if answer == "yes":
         return True
-    screen.say("not attested; nothing was approved")
+    screen.say("not attested; nothing was approved (type yes in full to attest)")
     return False

@@ -19,12 +19,13 @@ if TYPE_CHECKING:
 Reviser = Callable[[str, str], "str | tuple[str, dict[str, Any]]"]
 
 SECTION_KEYS = "y,n,e,r,u,j,k,g,/,w,p,q,?"
+SECTION_KEYS_WITHOUT_MODEL = SECTION_KEYS.replace("r,", "")  # `r` needs a model endpoint: not offered without one
+REVISE_HELP = "r  ask the model to revise it with an instruction (`r shorter, cite the source`)\n"
 SECTION_HELP = """\
 y  accept this section as it reads
 n  reject this section (you say why)
 e  edit it in $VISUAL/$EDITOR; the diff is shown and you confirm
-r  ask the model to revise it with an instruction (`r shorter, cite the source`)
-u  add a note (`u check this date`)
+{revise}u  add a note (`u check this date`)
 j  next undecided section        k  previous undecided section
 g  go to section N (`g 3`)       /  search the sections (`/ upload`)
 w  diff against the previous version
@@ -52,7 +53,7 @@ class SectionKeys:
             "/": self.search,
             "w": self.diff_previous,
             "p": lambda _: self.screen.show(),
-            "?": lambda _: self.screen.say(SECTION_HELP),
+            "?": lambda _: self.screen.say(SECTION_HELP.format(revise=REVISE_HELP if self.reviser else "")),
             "q": self.quit,
         }
 
@@ -62,7 +63,8 @@ class SectionKeys:
         screen.current = self.s.next_undecided() or 0
         screen.show()
         while self.s.next_undecided() is not None:
-            line = screen.ask(f"section {screen.current + 1}/{len(self.s.sections)} [{SECTION_KEYS}]? ")
+            offered = SECTION_KEYS if self.reviser else SECTION_KEYS_WITHOUT_MODEL
+            line = screen.ask(f"section {screen.current + 1}/{len(self.s.sections)} [{offered}]? ")
             key, arg = split_key(line)
             action = self.keys.get(key)
             if action is None:
@@ -155,9 +157,11 @@ class SectionKeys:
         )
         section = self.s.sections[self.screen.current]
         # the ones on the section are shown beside its lines next; a broken name elsewhere is listed here
-        elsewhere = [
-            n.as_json() for n in made if not (n.lines and n.lines[0] <= section.end and n.lines[1] >= section.start)
-        ]
+        elsewhere = []
+        for n in made:
+            spans = self.screen.current_spans(n)
+            if not any(a <= section.end and b >= section.start for a, b in spans):
+                elsewhere.append(self.screen.as_shown(n, spans) if spans else n.as_json())
         if elsewhere:
             self.screen.say("outside this section:")
             ui.render_notes(elsewhere, self.screen.out)
@@ -241,7 +245,7 @@ class SectionKeys:
 
     def quit(self, _: str) -> None:
         """q: save and quit (everything is saved already)."""
-        raise Quit("saved:")
+        raise Quit()
 
     def advance(self) -> None:
         """Go to the next undecided section, wrapping round; the loop ends when there is none."""

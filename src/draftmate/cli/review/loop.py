@@ -60,7 +60,8 @@ def run_review(
     try:
         review(screen, SectionKeys(screen, reviser, editor or edit_in_editor))
     except Quit as stop:
-        out.print(ui.literal(f"{stop} review saved; {resume}"))
+        why = f"{stop}: " if str(stop) else ""  # q says nothing more than "review saved"
+        out.print(ui.literal(f"{why}review saved; {resume}"))
     except KeyboardInterrupt:
         out.print()
         out.print(ui.literal(f"interrupted: review saved; {resume}"))

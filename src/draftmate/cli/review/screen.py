@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from draftmate.cli import render as ui
 from draftmate.domain.lifecycle import TO_DECIDE
+from draftmate.domain.note_text import Span, note_spans, spans_label
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -42,7 +43,7 @@ class Prompt:
         line = self.stdin.readline()
         if not line:
             self.out.print()
-            raise Quit("input closed:")
+            raise Quit("input closed")
         return line.strip()
 
 
@@ -83,25 +84,40 @@ class ReviewScreen:
         """The open and closed notes on the section's lines, earlier versions' notes moved to where their lines are."""
         shown = []
         for n in self.s.notes():
-            lines = self.current_lines(n)
-            if lines and lines[0] <= section.end and lines[1] >= section.start:
-                shown.append({**n.as_json(), "lines": list(lines)})
+            spans = self.current_spans(n)
+            if any(a <= section.end and b >= section.start for a, b in spans):
+                shown.append(self.as_shown(n, spans))
         return shown
 
-    def current_lines(self, note: Note) -> tuple[int, int] | None:
-        """Where a note's lines are in the current version, or None when they changed (or it has none)."""
-        if note.lines is None or note.version == self.s.version.number:
-            return note.lines
+    @staticmethod
+    def as_shown(note: Note, spans: list[Span]) -> dict[str, Any]:
+        """A note as the renderer takes it, at its lines in the current version."""
+        return {**note.as_json(), "lines": [spans[0][0], spans[-1][1]], "spans": [list(s) for s in spans]}
+
+    def current_spans(self, note: Note) -> list[Span]:
+        """The ranges a note is about, where they are in the current version; those that changed are left out."""
+        spans = note_spans(note.lines, note.signals)
+        if note.version == self.s.version.number:
+            count = self.s.version.content.count("\n") + 1
+            return [(a, min(b, count)) for a, b in spans if a <= count]  # lines listed past the end: none to show
         key = (note.version, self.s.version.number)
         if key not in self._maps:
             before = self.s.store.get_version(self.s.draft.id, note.version).content
             self._maps[key] = line_map(before, self.s.version.content)
         moved = self._maps[key]
-        span = [moved.get(k) for k in range(note.lines[0], note.lines[1] + 1)]
-        if None in span:
+        kept = []
+        for first, last in spans:
+            now = [moved.get(k) for k in range(first, last + 1)]
+            if None not in now:
+                kept.append((now[0], now[-1]))
+        return [(a, b) for a, b in kept if a is not None and b is not None]
+
+    def section_of(self, note: Note) -> int | None:
+        """The index of the section holding a note's first line in the current version, None if it has none now."""
+        spans = self.current_spans(note)
+        if not spans:
             return None
-        first, last = span[0], span[-1]
-        return (first, last) if first and last else None
+        return next((s.index for s in self.s.sections if s.start <= spans[0][0] <= s.end), None)
 
     def status(self) -> None:
         """Counts of decided, undecided and stale sections and open notes."""
@@ -114,27 +130,39 @@ class ReviewScreen:
         )
 
     def show_note(self, note: Note) -> None:
-        """A note in full, with the lines it points at when they are in the current version."""
+        """A note in full, at its lines in the version under review, with those lines when they are still there."""
+        spans = self.current_spans(note)
+        noted = note_spans(note.lines, note.signals)
         head = ui.literal(f"note {note.number}  ", "bold")
         head.append(ui.literal(note.severity.value, ui.SEVERITY_STYLE.get(note.severity.value, "")))
-        where = f"lines {note.lines[0]}-{note.lines[1]}" if note.lines else "whole draft"
-        head.append(ui.literal(f"  {where} of v{note.version}  {note.kind}"))
+        if not note.lines:
+            where = "whole draft"
+        elif spans:
+            count = sum(b - a + 1 for a, b in spans)
+            # the lines as they are numbered now; where they moved, also where the note was made
+            moved = note.version != self.s.version.number and spans != noted
+            moved_from = f" (lines {spans_label(noted)} in v{note.version})" if moved else ""
+            where = f"line{'s' if count > 1 else ''} {spans_label(spans)}{moved_from}"
+        else:
+            where = f"lines {spans_label(noted)} of v{note.version}, changed since"
+        head.append(ui.literal(f"  {where}  {note.kind}"))
         if note.risk is not None:
             head.append(ui.literal(f"  risk {note.risk:.2f}"))
         self.out.print(head)
         self.say(f"why: {note.why}")
         if note.signals:
-            self.say(f"signals: {', '.join(sorted(note.signals))}", "dim")
-        where_now = self.current_lines(note)
-        if where_now:
-            lines = self.s.version.content.splitlines()[where_now[0] - 1 : where_now[1]]
-            shown = {**note.as_json(), "lines": list(where_now)}
-            self.out.print(ui.numbered("\n".join(lines), [shown], start=where_now[0]), end="")
-        else:
-            if note.lines:
-                self.say(f"its lines have changed since v{note.version}", "dim")
-            if note.quote:
-                self.out.print(ui.literal("quote: ", "dim") + ui.literal(note.quote))
+            self.say(f"signals: {ui.signal_summary(note.signals, note.source)}", "dim")
+        if spans:
+            content = self.s.version.content.splitlines()
+            shown = self.as_shown(note, spans)
+            for i, (first, last) in enumerate(spans):
+                if i:
+                    self.say("⋮", "dim")  # lines between the note's ranges are left out
+                self.out.print(
+                    ui.numbered("\n".join(content[first - 1 : last]), [shown], start=first, heading=False), end=""
+                )
+        elif note.quote:
+            self.out.print(ui.literal("quote: ", "dim") + ui.literal(note.quote))
 
     def show_diff(self, before: str, after: str, labels: tuple[str, str]) -> None:
         """A unified diff, each line literal."""
