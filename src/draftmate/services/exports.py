@@ -24,7 +24,7 @@ from draftmate.domain.digests import sha256_hex
 from draftmate.domain.ids import short_id
 from draftmate.domain.vocabulary import ReviewStatus, State
 from draftmate.errors import GateRefused, NotFound
-from draftmate.provenance import formats, reading, sealing
+from draftmate.provenance import formats, reading, sealing, signing
 from draftmate.provenance.record import Provenance, build_provenance, flattened, trailer
 from draftmate.store.protocol import Store
 from draftmate.store.sqlite import DraftBundle, RowBundle, bundle_of
@@ -47,6 +47,13 @@ class ExportResult:
     def trailer(self) -> str:
         """The commit-message trailer for this export."""
         return trailer(self.provenance)
+
+
+def store_signer() -> signing.Signer:
+    """The signer of this user's store: its Ed25519 key in the config directory, made on first use."""
+    from draftmate.settings.paths import config_dir
+
+    return signing.signer(config_dir())
 
 
 def load_bundle(store: Store, draft_id: str, *, deep: bool = True) -> DraftBundle:
@@ -159,12 +166,13 @@ def export_draft(
     disclose: bool,
     tool_version: str,
 ) -> ExportResult:
-    """Export one final draft; refuse (GateRefused, nothing written) anything that is not."""
+    """Export one final draft, signed; refuse (GateRefused, nothing written) anything that is not final."""
     formats.check_format(fmt)
     bundle = load_bundle(store, draft_id)
     refused = refusal(bundle)
     if refused is not None:
         raise refused
+    signer = store_signer()  # after the gate: a refused export makes no key
     review = approving_review(bundle)
     assert review is not None  # refusal() checked it
     written = formats.export_files(
@@ -178,6 +186,7 @@ def export_draft(
         force=force,
         disclose=disclose,
         tool_version=bundle.sealed_tool_version(review.version) or tool_version,
+        signer=signer,
     )
     return ExportResult(bundle.draft.id, written.fmt, written.paths, written.provenance, stdout=written.stdout)
 
@@ -191,8 +200,20 @@ class BulkReport:
     refused: list[str] = field(default_factory=list)
 
 
-def iter_final_lines(store: Store, report: BulkReport, *, tool_version: str) -> Iterator[bytes]:
-    """Every exportable final draft as one JSON line (UTF-8), oldest first; refusals are noted in `report`.
+def iter_final_lines(
+    store: Store, report: BulkReport, *, tool_version: str, signer: signing.Signer | None = None
+) -> Iterator[bytes]:
+    """Every exportable final draft as one JSON line (UTF-8), oldest first, its provenance signed by `signer`;
+    refusals are noted in `report`."""
+    if signer is None:
+        yield from _final_lines(store, report, tool_version=tool_version)
+        return
+    for line in _final_lines(store, report, tool_version=tool_version):
+        yield signing.signed_line(line, signer)
+
+
+def _final_lines(store: Store, report: BulkReport, *, tool_version: str) -> Iterator[bytes]:
+    """Every exportable final draft as one unsigned JSON line.
 
     A draft whose seal holds is written from it. The others (no seal: made final before seals existed, or
     written to since, or tampered with) are rebuilt from their rows in batches, with the tamper checks a single
