@@ -20,7 +20,7 @@ from draftmate.domain.ids import short_id
 from draftmate.domain.row_mapping import TRUSTED, note_fields, note_json, review_fields
 from draftmate.errors import UsageError
 from draftmate.fileio import check_target, write_atomic
-from draftmate.provenance.front_matter import front_matter
+from draftmate.provenance.front_matter import from_yaml, front_matter
 from draftmate.provenance.record import HUMAN, Approval, ExportBlock, Made, Provenance, provenance_record
 
 if TYPE_CHECKING:  # pydantic loads only when a model is built: a bulk export of sealed drafts builds none
@@ -168,7 +168,9 @@ def render(
     }
     record: Provenance = {**provenance, "export": block}
     if signer is not None:
-        record["signature"] = signer.signature(record)
+        # front matter writes floats to six places: sign the values a reader gets back, not the ones in memory
+        signed = from_yaml(front_matter(record)[4:-4]) if fmt == "md" else record
+        record["signature"] = signer.signature(signed)
     if fmt == "md":
         return Rendered(front_matter(record).encode("utf-8") + content.encode("utf-8"), None)
     if fmt == "json":

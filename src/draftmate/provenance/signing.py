@@ -220,7 +220,8 @@ def _load(path: Path) -> Ed25519PrivateKey:
     try:
         st = path.stat()
     except OSError as e:
-        raise ConfigError(f"cannot read the signing key {path}: {e.strerror}; move it aside to make a new one") from None
+        reason = e.strerror
+        raise ConfigError(f"cannot read the signing key {path}: {reason}; move it aside to make a new one") from None
     if not stat.S_ISREG(st.st_mode):
         raise ConfigError(f"the signing key {path} is not a regular file; move it aside to make a new one")
     if stat.S_IMODE(st.st_mode) & 0o077:
