@@ -290,3 +290,18 @@ def test_check_outside_a_repository_needs_paths(
     result = cli(runner, "check", ".")
     assert result.exit_code == 0 and "no file carries draftmate provenance (1 files looked at)" in result.stdout
     assert os.listdir(where) == ["a.txt"]
+
+
+def test_export_all_json_lines_check_record_by_record(runner: CliRunner, tmp_path: Path, repo: Path) -> None:
+    for i in range(3):
+        approve(runner, imported(runner, tmp_path, f"# Doc {i}\n\nText {i}.\n", f"d{i}.md"))
+    assert cli(runner, "export", "--all", "-o", "all.jsonl").exit_code == 0
+    trust(runner, repo)
+    result = cli(runner, "check", "all.jsonl")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("ok: all.jsonl: approved and unchanged (3 records (JSON Lines), key ann)")
+    path = repo / "all.jsonl"
+    path.write_text(path.read_text().replace("Text 1.", "Text 7."))
+    failed = cli(runner, "check", "all.jsonl")
+    assert failed.exit_code == 1
+    assert "FAIL all.jsonl: changed after approval: record 2 of 3 (JSON Lines): its content has sha256" in failed.stderr

@@ -55,7 +55,8 @@ def check(
     else:
         for c in report.files:
             if c.ok:
-                echo(f"ok: {c.path}: approved and unchanged ({c.reason}, version {c.version}, key {c.key_name})")
+                version = "" if c.version is None else f", version {c.version}"
+                echo(f"ok: {c.path}: approved and unchanged ({c.reason}{version}, key {c.key_name})")
             else:
                 echo(f"FAIL {c.path}: {checking.VERDICTS[c.verdict]}: {c.reason}", err=True)
         where = f"commit {report.commit[:12]}" if report.commit else f"{report.looked_at} files looked at"

@@ -297,11 +297,35 @@ def check_file(path: str, source: Source, keys: dict[str, signing.PublicKey], ke
             UNSIGNED,
             f"it has a draftmate disclosure line but no {Path(path).name}{SIDECAR_SUFFIX} beside it to check against",
         )
+    if sidecar is None and data.startswith(signing.JSON_LINE_HEAD):
+        return _check_json_lines(path, data, keys, keys_dir)
     try:
         exported = parse_export(Path(path), data, sidecar)
     except DraftmateError as e:
         return Checked(path, UNREADABLE, _without_path(str(e), path))
     return judge(path, exported, keys, keys_dir)
+
+
+def _check_json_lines(path: str, data: bytes, keys: dict[str, signing.PublicKey], keys_dir: Path) -> Checked:
+    """`export --all` output: every line a json export; the file's verdict is its first record that fails."""
+    lines = data.split(b"\n")
+    if lines and not lines[-1]:
+        lines.pop()
+    last: Checked | None = None
+    for number, line in enumerate(lines, start=1):
+        try:
+            one = judge(path, parse_export(Path(path), line, None), keys, keys_dir)
+        except DraftmateError as e:
+            one = Checked(path, UNREADABLE, _without_path(str(e), path))
+        if not one.ok:
+            one.reason = f"record {number} of {len(lines)} (JSON Lines): {one.reason}"
+            return one
+        last = one
+    if last is None:
+        return Checked(path, UNREADABLE, "JSON Lines with no record")
+    last.reason = f"{len(lines)} records (JSON Lines)"
+    last.draft_id = last.version = last.sha256 = last.approved_sha256 = None
+    return last
 
 
 def _without_path(message: str, path: str) -> str:
