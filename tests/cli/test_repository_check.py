@@ -136,12 +136,15 @@ def test_hand_written_front_matter_without_a_signature_is_unsigned(runner: CliRu
         + '"\nhuman_review:\n  reviewer: "Nobody"\n---\nWords.\n'
     )
     (repo / "jekyll.md").write_text("---\ntitle: not ours\n---\nText.\n")  # front matter, but not draftmate's
+    sentence = "This code was drafted with AI assistance (gpt-4o, via draftmate) and reviewed and approved by Ann."
+    (repo / "tool.py").write_text(f"# {sentence}\nprint('hi')\n")  # a --disclose line, its sidecar not there
     commit_all(repo)
     result = cli(runner, "check")
     assert result.exit_code == 1
     assert result.stderr.startswith("FAIL fake.md: provenance present but unsigned: its provenance carries no")
     assert "jekyll.md" not in result.stdout + result.stderr
-    assert verdicts(checked(runner)[1]) == {"fake.md": "unsigned"}
+    assert verdicts(checked(runner)[1]) == {"fake.md": "unsigned", "tool.py": "unsigned"}
+    assert "FAIL tool.py: provenance present but unsigned: it has a draftmate disclosure line but no" in result.stderr
 
 
 def test_an_old_export_without_a_signature_is_unsigned_here_and_still_verifies(
@@ -305,3 +308,12 @@ def test_export_all_json_lines_check_record_by_record(runner: CliRunner, tmp_pat
     failed = cli(runner, "check", "all.jsonl")
     assert failed.exit_code == 1
     assert "FAIL all.jsonl: changed after approval: record 2 of 3 (JSON Lines): its content has sha256" in failed.stderr
+
+
+def test_check_from_a_subdirectory_checks_the_whole_repository(
+    runner: CliRunner, exported: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(exported / "docs")
+    result = cli(runner, "check")
+    assert result.exit_code == 0, result.stderr
+    assert "ok: ../src/add.py: approved and unchanged" in result.stdout and "ok: notes.md:" in result.stdout

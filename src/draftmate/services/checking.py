@@ -176,12 +176,12 @@ def repository_root() -> Path | None:
 
 def tracked_files() -> list[str]:
     """Every file git tracks in the current repository, relative to the current directory."""
-    if repository_root() is None:
+    root = repository_root()
+    if root is None:
         raise UsageError("not inside a git repository; give the paths to check (draftmate check PATH...)")
-    top = os.fsdecode(git(["rev-parse", "--show-cdup"]).strip()) or "."
-    listed = git(["-c", "core.quotepath=off", "ls-files", "-z", "--full-name", "--", top], cwd=None)
-    prefix = "" if top == "." else top
-    return [os.path.normpath(os.path.join(prefix, os.fsdecode(p))) for p in listed.split(b"\0") if p]
+    listed = git(["-c", "core.quotepath=off", "ls-files", "-z"], cwd=str(root))
+    here = os.getcwd()
+    return [os.path.relpath(os.path.join(root, os.fsdecode(p)), here) for p in listed.split(b"\0") if p]
 
 
 def commit_files(rev: str) -> tuple[str, list[str], list[str], CommitSource]:
