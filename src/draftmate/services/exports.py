@@ -354,6 +354,9 @@ def verify_file(store: Store, path: Path, *, tool_version: str) -> FileCheck:
         )
     expected = provenance_of(bundle, review, tool_version)
     check.problems += reading.provenance_problems(exported, expected, version.content)
+    problems, notes = _signature_findings(claimed)
+    check.problems += problems
+    check.notes += notes
     if exported.record is not None:
         check.problems += reading.record_problems(exported.record, bundle.notes, review)
     check.problems += bundle.problems
@@ -362,6 +365,33 @@ def verify_file(store: Store, path: Path, *, tool_version: str) -> FileCheck:
             f"the draft has moved on since: it is now version {draft.current_version}, {draft.status.value}"
         )
     return check
+
+
+def _signature_findings(claimed: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """(problems, notes) about a file's signature, judged by this machine's keys (the current one and those rotated
+    out); one made by another key is `draftmate check`'s to judge, with a repository's keys."""
+    from draftmate.errors import UsageError
+    from draftmate.settings.paths import config_dir
+
+    try:
+        fields = signing.signature_fields(claimed)
+    except ValueError as e:
+        return [str(e)], []
+    if fields is None:
+        return [], ["it carries no signature (exported before draftmate signed exports)"]
+    fingerprint, signature = fields
+    directory = config_dir()
+    mine = signing.retired_keys(directory)
+    try:
+        mine.append(signing.signer(directory, create=False).public)
+    except UsageError:  # no key here (never exported on this machine), or one that cannot be read: said elsewhere
+        pass
+    key = next((k for k in mine if k.fingerprint == fingerprint), None)
+    if key is None:
+        return [], [f"it is signed by key {fingerprint[:60]}, not this machine's; `draftmate check` judges that"]
+    if not key.verifies(signature, signing.canonical(claimed)):
+        return ["its signature does not match its provenance (signed with this machine's key, then changed)"], []
+    return [], []
 
 
 def _sha256_bytes(data: bytes) -> str:
