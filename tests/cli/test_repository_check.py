@@ -317,3 +317,17 @@ def test_check_from_a_subdirectory_checks_the_whole_repository(
     result = cli(runner, "check")
     assert result.exit_code == 0, result.stderr
     assert "ok: ../src/add.py: approved and unchanged" in result.stdout and "ok: notes.md:" in result.stdout
+
+
+def test_commit_with_spaces_in_names_and_deleted_files(runner: CliRunner, tmp_path: Path, repo: Path) -> None:
+    (repo / "gone.md").write_text("to be deleted\n")
+    trust(runner, repo)
+    commit_all(repo, "start")
+    export(runner, tmp_path, "my notes.md")
+    export(runner, tmp_path, "a b.py", text=CODE)
+    (repo / "gone.md").unlink()
+    commit_all(repo, "exports")
+    result, report = checked(runner, "--commit", "HEAD")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert verdicts(report) == {"a b.py": "approved", "my notes.md": "approved"}
+    assert len(report["commit"]) == 40

@@ -208,6 +208,9 @@ def commit_files(rev: str) -> tuple[str, list[str], list[str], CommitSource]:
     return full, claimed, paths, CommitSource(_blobs(full, sorted(wanted)))
 
 
+_OBJECT_HEADER = re.compile(rb"[0-9a-f]{40}(?:[0-9a-f]{24})? (?P<kind>[a-z]+) (?P<size>[0-9]+)")
+
+
 def _blobs(commit: str, paths: list[str]) -> dict[str, bytes]:
     """The contents of `paths` in `commit` (those that are regular files there, up to MAX_EXPORT_BYTES each)."""
     if not paths:
@@ -218,12 +221,12 @@ def _blobs(commit: str, paths: list[str]) -> dict[str, bytes]:
     at = 0
     for path in names:
         end = out.index(b"\n", at)
-        header = out[at:end].split(b" ")
+        header = _OBJECT_HEADER.fullmatch(out[at:end])
         at = end + 1
-        if len(header) != 3:  # "<name> missing", or a name that is not a blob
+        if header is None:  # "<name> missing" or "ambiguous" (a name may hold spaces): no contents follow
             continue
-        size = int(header[2])
-        if header[1] == b"blob" and size <= MAX_EXPORT_BYTES:
+        size = int(header["size"])
+        if header["kind"] == b"blob" and size <= MAX_EXPORT_BYTES:
             blobs[path] = out[at : at + size]
         at += size + 1
     return blobs
