@@ -8,7 +8,7 @@ It builds the repository once per run in a temporary directory, through draftmat
 a draft imported, approved and exported (7 in 10 markdown with front matter, 2 code with a sidecar and a --disclose
 line, 1 json), signed with a fresh key whose public half is committed in .draftmate/keys/, plus as many files
 without provenance. Then it times, in fresh processes, `draftmate check` (every tracked file), `draftmate check
---json`, and `git status`, and checks that every export was judged approved.
+--json`, `git status` and `python -c pass`, and checks that every export was judged approved.
 """
 
 from __future__ import annotations
@@ -110,6 +110,7 @@ def main() -> None:
         check_s, done = timed([exe, "check"], repo, env, args.runs)
         json_s, as_json = timed([exe, "check", "--json"], repo, env, args.runs)
         status_s, _ = timed(["git", "status", "--porcelain"], repo, env, args.runs)
+        floor_s, _ = timed([sys.executable, "-c", "pass"], repo, env, args.runs)
         report = json.loads(as_json.stdout)
         approved = sum(1 for f in report["files"] if f["verdict"] == "approved")
         if done.returncode != 0 or approved != args.files:
@@ -122,6 +123,7 @@ def main() -> None:
         )
         print(f"draftmate check --json {json_s * 1000:7.0f} ms")
         print(f"git status --porcelain {status_s * 1000:7.0f} ms  (same repository, {report['looked_at']} files)")
+        print(f"python -c pass         {floor_s * 1000:7.0f} ms  (the floor of any Python command)")
         print(f"median of {args.runs} runs each")
 
 

@@ -11,6 +11,7 @@ imports neither the store nor pydantic nor the model stack: a pre-commit hook ru
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -167,8 +168,14 @@ def git(args: list[str], *, cwd: str | None = None, stdin: bytes | None = None) 
 
 def repository_root() -> Path | None:
     """The top of the git work tree around the current directory, or None outside one."""
+    return _root_of(os.getcwd())
+
+
+@functools.lru_cache(maxsize=4)
+def _root_of(directory: str) -> Path | None:
+    """`repository_root` of `directory`, asked of git once: each git process costs tens of ms on a busy machine."""
     try:
-        out = git(["rev-parse", "--show-toplevel"])
+        out = git(["rev-parse", "--show-toplevel"], cwd=directory)
     except UsageError:
         return None
     return Path(os.fsdecode(out.strip()))
