@@ -170,15 +170,33 @@ JSON_LINE_HEAD = b'{"provenance":'
 JSON_LINE_CONTENT = b',"content":'  # cannot occur inside the provenance: a quote in a JSON string is escaped
 
 
+JSON_LINE_SIGNATURE = b',"signature":'  # the provenance's last key; likewise never inside a string
+
+
 def signed_line(line: bytes, signer: Signer) -> bytes:
     """An `export --all` line (compact JSON, provenance first) with the signature that closes its provenance, as
-    `--format json` writes it; the content is not parsed."""
+    `--format json` writes it, in place of any it had; the content is not parsed."""
     if not line.startswith(JSON_LINE_HEAD):
         raise ValueError("not an export --all line")
     end = line.index(JSON_LINE_CONTENT)
-    provenance = json.loads(line[len(JSON_LINE_HEAD) : end])
+    closing = end - 1  # the provenance's closing brace
+    found = line.find(JSON_LINE_SIGNATURE, 0, end)
+    cut = found if found >= 0 else closing
+    provenance = json.loads(line[len(JSON_LINE_HEAD) : cut] + b"}")
     field = json.dumps(signer.signature(provenance), separators=(",", ":")).encode("ascii")
-    return line[: end - 1] + b',"signature":' + field + line[end - 1 :]
+    return line[:cut] + JSON_LINE_SIGNATURE + field + line[closing:]
+
+
+def signed_by_marker(signer: Signer) -> bytes:
+    """How a compact JSON line names `signer`'s key in its signature field."""
+    fingerprint = json.dumps(signer.public.fingerprint).encode("ascii")
+    return JSON_LINE_SIGNATURE + b'{"algorithm":"ed25519","key_fingerprint":' + fingerprint + b","
+
+
+def is_signed_line(line: bytes, marker: bytes) -> bool:
+    """Whether an `export --all` line's provenance is signed by the key `marker` names (`signed_by_marker`)."""
+    end = line.find(JSON_LINE_CONTENT)
+    return end >= 0 and line.find(marker, 0, end) >= 0
 
 
 def key_path(config_dir: Path) -> Path:

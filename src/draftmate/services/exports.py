@@ -56,6 +56,17 @@ def store_signer() -> signing.Signer:
     return signing.signer(config_dir())
 
 
+def _signer_if_usable() -> signing.Signer | None:
+    """The store's signer for a seal, or None when its key cannot be used now: an approval never fails for it (the
+    export then signs, or says what is wrong with the key)."""
+    from draftmate.errors import DraftmateError
+
+    try:
+        return store_signer()
+    except DraftmateError:
+        return None
+
+
 def load_bundle(store: Store, draft_id: str, *, deep: bool = True) -> DraftBundle:
     """One draft with everything an export reads, and the tamper checks of its rows and audit events."""
     with store.snapshot():  # rows and tamper checks from one committed state, while others write
@@ -150,7 +161,13 @@ def seal(store: Store, draft_id: str, *, actor: str, tool_version: str) -> bool:
         return False
     # this draftmate seals it: not provenance_of, which would name an earlier seal of the same version, if any
     made = sealing.seal_of(
-        bundle.draft, bundle.versions, bundle.notes, review, bundle.outcomes, tool_version=tool_version
+        bundle.draft,
+        bundle.versions,
+        bundle.notes,
+        review,
+        bundle.outcomes,
+        tool_version=tool_version,
+        signer=_signer_if_usable(),
     )
     store.add_seal(draft_id, **made._asdict(), actor=actor)
     return True
@@ -208,8 +225,10 @@ def iter_final_lines(
     if signer is None:
         yield from _final_lines(store, report, tool_version=tool_version)
         return
+    signed_by = signing.signed_by_marker(signer)
     for line in _final_lines(store, report, tool_version=tool_version):
-        yield signing.signed_line(line, signer)
+        # a seal made since signing began is signed already, by this key unless it was rotated since
+        yield line if signing.is_signed_line(line, signed_by) else signing.signed_line(line, signer)
 
 
 def _final_lines(store: Store, report: BulkReport, *, tool_version: str) -> Iterator[bytes]:
