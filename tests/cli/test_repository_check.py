@@ -331,3 +331,15 @@ def test_commit_with_spaces_in_names_and_deleted_files(runner: CliRunner, tmp_pa
     assert result.exit_code == 0, result.stdout + result.stderr
     assert verdicts(report) == {"a b.py": "approved", "my notes.md": "approved"}
     assert len(report["commit"]) == 40
+
+
+@pytest.mark.parametrize("model", ["gpt-4o", "a: b", "x#y", "Qwen/Qwen2.5 7B", "naïve—model", "m\ttab", "line\nbreak"])
+def test_the_trailer_parses_back_as_itself_for_any_model_name(model: str) -> None:
+    from draftmate.provenance.record import trailer
+
+    line = trailer({"generator": {"model": model}})  # type: ignore[typeddict-item]
+    message = f"Subject\n\nBody.\n\n{line}\n"
+    parsed = subprocess.run(
+        ["git", "interpret-trailers", "--parse"], input=message, capture_output=True, text=True, check=True
+    )
+    assert parsed.stdout == line + "\n" and line.startswith("Assisted-by: draftmate:") and "\n" not in line
