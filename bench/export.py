@@ -205,6 +205,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="draftmate-bench-") as tmp:
         home = Path(tmp) / "home"
         home.mkdir()
+        os.environ["DRAFTMATE_HOME"] = str(home)  # the seals are signed with this store's key, made here
         started = time.perf_counter()
         seed(home / "draftmate.db", n)
         print(f"seeded {n:,} final drafts in {time.perf_counter() - started:.1f} s")

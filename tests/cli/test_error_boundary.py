@@ -83,6 +83,7 @@ def test_the_walk_finds_every_command() -> None:
     names = {" ".join(path) for path in COMMANDS}
     expected = {"brainstorm", "draft", "list", "show", "note", "review", "export", "verify", "calibration", "doctor"}
     expected |= {"config show", "config set", "config path", "prompts list", "prompts show"}
+    expected |= {"check", "key show", "key rotate"}
     assert names == expected
     assert len(list(command_infos(app))) == len(COMMANDS)  # one registration behind each command
 

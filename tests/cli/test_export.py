@@ -30,6 +30,7 @@ from draftmate.services.exports import (
     load_bundle,
     provenance_of,
     refusal,
+    store_signer,
 )
 from draftmate.services.reviews import begin_review
 from draftmate.store import sqlite as store_module
@@ -518,6 +519,7 @@ def model_path_line(store: SQLiteStore, draft_id: str) -> str:
     content = next(v for v in bundle.versions if v.number == review.version).content
     provenance = provenance_of(bundle, review, __version__)
     provenance["export"] = {"format": "json", "disclosure_line": None}
+    provenance["signature"] = store_signer().signature(provenance)
     return export.dumps_record(export.json_record(provenance, content, bundle.notes, review)) + "\n"
 
 
@@ -665,7 +667,8 @@ def test_an_empty_output_path_is_refused(tmp_path: Path, monkeypatch: pytest.Mon
 
 def bulk_lines(store: SQLiteStore, tool_version: str = __version__) -> tuple[list[str], BulkReport]:
     report = BulkReport()
-    return [line.decode() for line in iter_final_lines(store, report, tool_version=tool_version)], report
+    signer = store_signer()
+    return [line.decode() for line in iter_final_lines(store, report, tool_version=tool_version, signer=signer)], report
 
 
 def test_export_all_writes_each_approval_from_its_seal(

@@ -23,6 +23,7 @@ SECRET_PATTERNS = [
     re.compile(r"org-[A-Za-z0-9]{12,}"),
     re.compile(r"proj_[A-Za-z0-9]{12,}"),
     re.compile(r"__cf_bm=|_cfuvid="),
+    re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),  # a signing key (provenance/signing.py writes PKCS#8 PEM)
 ]
 
 
@@ -41,6 +42,7 @@ def test_cassette_holds_no_secret(path: Path) -> None:
 def test_the_scan_would_catch_a_leak() -> None:
     leaked = "headers:\n  authorization:\n  - Bearer sk-abcdefghijklmnop\n"
     assert all(p.search(leaked) for p in SECRET_PATTERNS[:3])
+    assert SECRET_PATTERNS[-1].search("body: '-----BEGIN PRIVATE KEY-----\\nMC4CAQAwBQYDK2VwBCIEI...'")
 
 
 def test_request_scrubber_removes_credentials() -> None:

@@ -12,7 +12,7 @@ import typer
 import typer.core
 
 from draftmate import __version__
-from draftmate.cli import browsing, calibrating, configuring, drafting, exporting, reviewing
+from draftmate.cli import browsing, calibrating, checking, configuring, drafting, exporting, reviewing
 from draftmate.cli.output import echo, echo_error, output_failed, stdout_failed
 
 # The order --help lists commands in: the flow, then the tools around it.
@@ -25,6 +25,8 @@ COMMAND_ORDER = [
     "review",
     "export",
     "verify",
+    "check",
+    "key",
     "calibration",
     "doctor",
     "config",
@@ -118,6 +120,9 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 config_app = typer.Typer(help="Show and change settings.", no_args_is_help=True, rich_markup_mode=None)
+key_app = typer.Typer(
+    help="The store's signing key, for `draftmate check`.", no_args_is_help=True, rich_markup_mode=None
+)
 prompts_app = typer.Typer(
     help="The prompt templates drafts are made with.", no_args_is_help=True, rich_markup_mode=None
 )
@@ -157,6 +162,10 @@ app.command()(configuring.doctor)
 app.add_typer(prompts_app, name="prompts")
 prompts_app.command("list")(configuring.prompts_list)
 prompts_app.command("show")(configuring.prompts_show)
+app.command()(checking.check)
+app.add_typer(key_app, name="key")
+key_app.command("show")(checking.key_show)
+key_app.command("rotate")(checking.key_rotate)
 
 
 def main() -> None:

@@ -29,7 +29,7 @@ def columns() -> int:
 
 
 # Commands that only group subcommands: alone, like a bare `draftmate`, they ask for their help.
-GROUPS = ("config", "prompts")
+GROUPS = ("config", "prompts", "key")
 COMPLETE_VAR = "_DRAFTMATE_COMPLETE"  # typer's name for the command `draftmate`
 
 

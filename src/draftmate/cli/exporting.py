@@ -88,11 +88,11 @@ def _export_all(output: str, force: bool) -> None:
     from draftmate.errors import GateRefused
     from draftmate.fileio import is_stdout, write_lines_atomic
     from draftmate.provenance import formats
-    from draftmate.services.exports import BulkReport, iter_final_lines
+    from draftmate.services.exports import BulkReport, iter_final_lines, store_signer
 
     store = open_store()
     report = BulkReport()
-    lines = iter_final_lines(store, report, tool_version=__version__)
+    lines = iter_final_lines(store, report, tool_version=__version__, signer=store_signer())
     if is_stdout(output):
         sys.stdout.flush()
         for line in lines:

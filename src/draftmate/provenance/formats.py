@@ -20,11 +20,12 @@ from draftmate.domain.ids import short_id
 from draftmate.domain.row_mapping import TRUSTED, note_fields, note_json, review_fields
 from draftmate.errors import UsageError
 from draftmate.fileio import check_target, write_atomic
-from draftmate.provenance.front_matter import front_matter
+from draftmate.provenance.front_matter import from_yaml, front_matter
 from draftmate.provenance.record import HUMAN, Approval, ExportBlock, Made, Provenance, provenance_record
 
 if TYPE_CHECKING:  # pydantic loads only when a model is built: a bulk export of sealed drafts builds none
     from draftmate.domain.records import Draft, Note, Review, Version
+    from draftmate.provenance.signing import Signer
 
 FORMATS = ("md", "txt", "json", "code")
 SIDECAR_SUFFIX = ".provenance.json"
@@ -122,6 +123,7 @@ def export_files(
     force: bool,
     disclose: bool,
     tool_version: str,
+    signer: Signer | None = None,
 ) -> Written:
     """Render the version `review` approved in `fmt` (the draft's default if None) with its provenance, and write
     it to `output` (a name made from the draft's if None), its sidecar beside it; `-o -` writes nothing."""
@@ -131,7 +133,7 @@ def export_files(
     fmt = fmt or default_format(draft)
     provenance = build_provenance(draft, versions, notes, review, outcomes, tool_version=tool_version)
     content = next(v for v in versions if v.number == review.version).content
-    rendered = render(fmt, provenance, content, notes=notes, review=review, disclose=disclose)
+    rendered = render(fmt, provenance, content, notes=notes, review=review, disclose=disclose, signer=signer)
     if output is not None and is_stdout(output):
         return Written(fmt, [], provenance, rendered.data)
     path = Path(output) if output else default_path(draft, fmt, versions)
@@ -151,8 +153,10 @@ def render(
     notes: list[Note],
     review: Review,
     disclose: bool = False,
+    signer: Signer | None = None,
 ) -> Rendered:
-    """The bytes of an export in `fmt`; the provenance gets an `export` block saying how it was written."""
+    """The bytes of an export in `fmt`; the provenance gets an `export` block saying how it was written, then the
+    `signer`'s signature over all of it."""
     if fmt not in FORMATS:
         raise UsageError(f"--format {fmt!r}: use one of {', '.join(FORMATS)}")
     line: tuple[int, str] | None = None
@@ -163,6 +167,10 @@ def render(
         "disclosure_line": None if line is None else {"number": line[0], "text": line[1]},
     }
     record: Provenance = {**provenance, "export": block}
+    if signer is not None:
+        # front matter writes floats to six places: sign the values a reader gets back, not the ones in memory
+        signed = from_yaml(front_matter(record)[4:-4]) if fmt == "md" else record
+        record["signature"] = signer.signature(signed)
     if fmt == "md":
         return Rendered(front_matter(record).encode("utf-8") + content.encode("utf-8"), None)
     if fmt == "json":

@@ -45,14 +45,21 @@ def read_export(path: Path) -> Exported:
     """An exported file with its provenance: from the sidecar, the front matter or the json record."""
     data = _read_bounded(path)
     sidecar = sidecar_path(path)
-    if sidecar.is_file():
-        return _read_with_sidecar(path, data, sidecar)
+    return parse_export(path, data, _read_bounded(sidecar) if sidecar.is_file() else None)
+
+
+def parse_export(path: Path, data: bytes, sidecar: bytes | None) -> Exported:
+    """An export's bytes (and its sidecar's, if it has one) read as `read_export` reads the file at `path`; the
+    bytes may come from elsewhere (a git commit's blobs), `path` only names them."""
+    if sidecar is not None:
+        return _read_with_sidecar(path, data, sidecar_path(path), sidecar)
     if data.startswith((b"---\n", b"---\r\n")):
         return _read_markdown(path, data)
     if data.lstrip()[:1] == b"{":
         return _read_json(path, data)
     raise DraftmateError(
-        f"{path} carries no draftmate provenance: no front matter, no json record and no {sidecar.name} beside it"
+        f"{path} carries no draftmate provenance: no front matter, no json record and no "
+        f"{sidecar_path(path).name} beside it"
     )
 
 
@@ -114,8 +121,8 @@ def _deeper_than(value: Any, limit: int) -> bool:
     return False
 
 
-def _read_with_sidecar(path: Path, data: bytes, sidecar: Path) -> Exported:
-    provenance = _parsed_json(_read_bounded(sidecar), sidecar, "a readable provenance record")
+def _read_with_sidecar(path: Path, data: bytes, sidecar: Path, sidecar_data: bytes) -> Exported:
+    provenance = _parsed_json(sidecar_data, sidecar, "a readable provenance record")
     _check_shape(provenance, sidecar)
     line = (provenance.get("export") or {}).get("disclosure_line")
     problems = []
@@ -252,7 +259,7 @@ def _export_block_problems(claimed: dict[str, Any], carried: str | None) -> list
 
 
 # Fields that may differ between an export and a check made later with another draftmate.
-VOLATILE = {"export", "generator.tool_version"}
+VOLATILE = {"export", "generator.tool_version", "signature"}  # the signature: `draftmate check`'s to judge
 
 
 def _provenance_differences(claimed: dict[str, Any], expected: Provenance) -> list[str]:

@@ -18,6 +18,7 @@ from draftmate.domain.ids import short_id
 from draftmate.domain.outcomes import edit_distance
 from draftmate.domain.vocabulary import Origin, Resolution, Severity
 from draftmate.errors import DraftmateError
+from draftmate.provenance.signing import Signature
 
 if TYPE_CHECKING:  # pydantic loads only when a model is built: a bulk export of sealed drafts builds none
     from draftmate.domain.records import Draft, Note, Review, Version
@@ -109,6 +110,7 @@ class Provenance(TypedDict):
     uncertainty: Uncertainty
     disclosure: str
     export: NotRequired[ExportBlock]  # added as an export writes it
+    signature: NotRequired[Signature]  # added last, over all the rest (provenance/signing.py)
 
 
 class Made(NamedTuple):

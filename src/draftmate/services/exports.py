@@ -24,7 +24,7 @@ from draftmate.domain.digests import sha256_hex
 from draftmate.domain.ids import short_id
 from draftmate.domain.vocabulary import ReviewStatus, State
 from draftmate.errors import GateRefused, NotFound
-from draftmate.provenance import formats, reading, sealing
+from draftmate.provenance import formats, reading, sealing, signing
 from draftmate.provenance.record import Provenance, build_provenance, flattened, trailer
 from draftmate.store.protocol import Store
 from draftmate.store.sqlite import DraftBundle, RowBundle, bundle_of
@@ -47,6 +47,24 @@ class ExportResult:
     def trailer(self) -> str:
         """The commit-message trailer for this export."""
         return trailer(self.provenance)
+
+
+def store_signer() -> signing.Signer:
+    """The signer of this user's store: its Ed25519 key in the config directory, made on first use."""
+    from draftmate.settings.paths import config_dir
+
+    return signing.signer(config_dir())
+
+
+def _signer_if_usable() -> signing.Signer | None:
+    """The store's signer for a seal, or None when its key cannot be used now: an approval never fails for it (the
+    export then signs, or says what is wrong with the key)."""
+    from draftmate.errors import DraftmateError
+
+    try:
+        return store_signer()
+    except DraftmateError:
+        return None
 
 
 def load_bundle(store: Store, draft_id: str, *, deep: bool = True) -> DraftBundle:
@@ -143,7 +161,13 @@ def seal(store: Store, draft_id: str, *, actor: str, tool_version: str) -> bool:
         return False
     # this draftmate seals it: not provenance_of, which would name an earlier seal of the same version, if any
     made = sealing.seal_of(
-        bundle.draft, bundle.versions, bundle.notes, review, bundle.outcomes, tool_version=tool_version
+        bundle.draft,
+        bundle.versions,
+        bundle.notes,
+        review,
+        bundle.outcomes,
+        tool_version=tool_version,
+        signer=_signer_if_usable(),
     )
     store.add_seal(draft_id, **made._asdict(), actor=actor)
     return True
@@ -159,12 +183,13 @@ def export_draft(
     disclose: bool,
     tool_version: str,
 ) -> ExportResult:
-    """Export one final draft; refuse (GateRefused, nothing written) anything that is not."""
+    """Export one final draft, signed; refuse (GateRefused, nothing written) anything that is not final."""
     formats.check_format(fmt)
     bundle = load_bundle(store, draft_id)
     refused = refusal(bundle)
     if refused is not None:
         raise refused
+    signer = store_signer()  # after the gate: a refused export makes no key
     review = approving_review(bundle)
     assert review is not None  # refusal() checked it
     written = formats.export_files(
@@ -178,6 +203,7 @@ def export_draft(
         force=force,
         disclose=disclose,
         tool_version=bundle.sealed_tool_version(review.version) or tool_version,
+        signer=signer,
     )
     return ExportResult(bundle.draft.id, written.fmt, written.paths, written.provenance, stdout=written.stdout)
 
@@ -191,8 +217,22 @@ class BulkReport:
     refused: list[str] = field(default_factory=list)
 
 
-def iter_final_lines(store: Store, report: BulkReport, *, tool_version: str) -> Iterator[bytes]:
-    """Every exportable final draft as one JSON line (UTF-8), oldest first; refusals are noted in `report`.
+def iter_final_lines(
+    store: Store, report: BulkReport, *, tool_version: str, signer: signing.Signer | None = None
+) -> Iterator[bytes]:
+    """Every exportable final draft as one JSON line (UTF-8), oldest first, its provenance signed by `signer`;
+    refusals are noted in `report`."""
+    if signer is None:
+        yield from _final_lines(store, report, tool_version=tool_version)
+        return
+    signed_by = signing.signed_by_marker(signer)
+    for line in _final_lines(store, report, tool_version=tool_version):
+        # a seal made since signing began is signed already, by this key unless it was rotated since
+        yield line if signing.is_signed_line(line, signed_by) else signing.signed_line(line, signer)
+
+
+def _final_lines(store: Store, report: BulkReport, *, tool_version: str) -> Iterator[bytes]:
+    """Every exportable final draft as one unsigned JSON line.
 
     A draft whose seal holds is written from it. The others (no seal: made final before seals existed, or
     written to since, or tampered with) are rebuilt from their rows in batches, with the tamper checks a single
@@ -333,6 +373,9 @@ def verify_file(store: Store, path: Path, *, tool_version: str) -> FileCheck:
         )
     expected = provenance_of(bundle, review, tool_version)
     check.problems += reading.provenance_problems(exported, expected, version.content)
+    problems, notes = _signature_findings(claimed)
+    check.problems += problems
+    check.notes += notes
     if exported.record is not None:
         check.problems += reading.record_problems(exported.record, bundle.notes, review)
     check.problems += bundle.problems
@@ -341,6 +384,33 @@ def verify_file(store: Store, path: Path, *, tool_version: str) -> FileCheck:
             f"the draft has moved on since: it is now version {draft.current_version}, {draft.status.value}"
         )
     return check
+
+
+def _signature_findings(claimed: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """(problems, notes) about a file's signature, judged by this machine's keys (the current one and those rotated
+    out); one made by another key is `draftmate check`'s to judge, with a repository's keys."""
+    from draftmate.errors import UsageError
+    from draftmate.settings.paths import config_dir
+
+    try:
+        fields = signing.signature_fields(claimed)
+    except ValueError as e:
+        return [str(e)], []
+    if fields is None:
+        return [], ["it carries no signature (exported before draftmate signed exports)"]
+    fingerprint, signature = fields
+    directory = config_dir()
+    mine = signing.retired_keys(directory)
+    try:
+        mine.append(signing.signer(directory, create=False).public)
+    except UsageError:  # no key here (never exported on this machine), or one that cannot be read: said elsewhere
+        pass
+    key = next((k for k in mine if k.fingerprint == fingerprint), None)
+    if key is None:
+        return [], [f"it is signed by key {fingerprint[:60]}, not this machine's; `draftmate check` judges that"]
+    if not key.verifies(signature, signing.canonical(claimed)):
+        return ["its signature does not match its provenance (signed with this machine's key, then changed)"], []
+    return [], []
 
 
 def _sha256_bytes(data: bytes) -> str:
