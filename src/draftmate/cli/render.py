@@ -46,10 +46,11 @@ def _console_class() -> type[Console]:
 
     class PipeConsole(Console):
         def on_broken_pipe(self) -> None:
-            # rich's own exits 1, which says the command failed; the reader simply stopped reading
+            # rich's own exits 1, which says the command failed; the reader simply stopped reading, and the
+            # error boundary ends such a command quietly with SIGPIPE's 141
             self.quiet = True
             silence_stream(sys.stderr if self.stderr else sys.stdout)
-            raise SystemExit(141)
+            raise BrokenPipeError
 
     return PipeConsole
 
