@@ -5,11 +5,16 @@ review), exporting (export, verify), calibrating (calibration), configuring (con
 """
 
 # No `from __future__ import annotations` here: typer reads the root callback's annotations on each run.
+import re
 import sys
 from typing import Annotated, Any
 
 import typer
 import typer.core
+
+# typer 0.28 vendors click; its usage errors are named only here (typer is pinned below 0.29 in pyproject)
+from typer._click.exceptions import NoArgsIsHelpError
+from typer._click.exceptions import UsageError as CommandLineError
 
 from draftmate import __version__
 from draftmate.cli import browsing, calibrating, checking, configuring, drafting, exporting, reviewing
@@ -41,10 +46,23 @@ class DraftmateGroup(typer.core.TyperGroup):
         names = super().list_commands(ctx)
         return sorted(names, key=lambda n: COMMAND_ORDER.index(n) if n in COMMAND_ORDER else len(COMMAND_ORDER))
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        # the root's own options (`draftmate --bogus`) are parsed before invoke, so their usage errors are caught here
+        try:
+            return super().parse_args(ctx, args)
+        except CommandLineError as e:
+            if isinstance(e, NoArgsIsHelpError):  # a bare group asks for its help: click prints it
+                raise
+            raise typer.Exit(usage_error(e)) from None
+
     def invoke(self, ctx: Any) -> Any:
         # every command and subcommand runs inside this call, so none can leave the boundary out
         try:
             return super().invoke(ctx)
+        except CommandLineError as e:  # click's own multi-line usage text would break the one-line `error:` contract
+            if isinstance(e, NoArgsIsHelpError):
+                raise
+            raise typer.Exit(usage_error(e)) from None
         except (Exception, KeyboardInterrupt) as e:
             code = exit_code_of(e)
             if code is None:
@@ -61,6 +79,20 @@ class DraftmateGroup(typer.core.TyperGroup):
             raise SystemExit(1) from None
         finally:
             _flush_at_exit()
+
+
+def usage_error(error: CommandLineError) -> int:
+    """Say a bad command line in one `error:` line that names the help to read, and return its exit code (2)."""
+    from draftmate.errors import UsageError
+
+    message = error.format_message().rstrip(".")
+    command = error.ctx.command_path if error.ctx is not None else "draftmate"
+    hint = f"see '{command} -h'"
+    option = getattr(error, "option_name", "")
+    if option and not re.fullmatch(r"--?[A-Za-z][\w-]*", option):  # `-0`, `- x`: a value, not a mistyped flag
+        hint += "; to pass a value that starts with '-', put '--' before it"
+    echo_error(UsageError(f"{message[:1].lower()}{message[1:]} ({hint})"))
+    return UsageError.exit_code
 
 
 def exit_code_of(error: BaseException) -> int | None:
