@@ -97,7 +97,7 @@ def assess(
         if kind == "code":
             checks, features = _code_checks(content, lang, project, online)
         else:
-            checks, features = _text_checks(content, context)
+            checks, features = _text_checks(content, context, lang)
     except (Exception, RecursionError, MemoryError) as exc:
         # A pathological draft (nesting deeper than the parser's stack, say) must not cost the draft: the reviewer
         # is told the checks could not run and checks by hand.

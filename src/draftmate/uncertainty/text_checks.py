@@ -366,13 +366,20 @@ def _split_plain(text: str) -> list[str]:
     return parts
 
 
-def text_checks(content: str, context: list[tuple[str, str]] | None = None) -> tuple[list[SpanNote], dict[str, Any]]:
-    """Notes and features for prose: verify spans without sources, grounding against them with."""
-    found, stopped_at = facts_within(content, all_numbers=bool(context), budget=FACT_BUDGET)
+def text_checks(
+    content: str, context: list[tuple[str, str]] | None = None, lang: str = ""
+) -> tuple[list[SpanNote], dict[str, Any]]:
+    """Notes and features for prose: the claims to verify without sources (markup read as markup), grounding with."""
     if not context:
-        notes = [_verify_note(f) for f in found]
+        from draftmate.uncertainty.claims import claim_notes
+        from draftmate.uncertainty.markup import prose_view
+
+        view = prose_view(content, lang)
+        found, stopped_at = facts_within(view.text, budget=FACT_BUDGET)
+        notes = claim_notes(content, view, found)
         features: dict[str, Any] = {"grounding": None}
     else:
+        found, stopped_at = facts_within(content, all_numbers=True, budget=FACT_BUDGET)
         notes, features = _grounded(content, found, Sources(context), stop_line=stopped_at)
     if stopped_at is not None:
         last = content.count("\n") + (not content.endswith("\n"))
@@ -380,19 +387,6 @@ def text_checks(content: str, context: list[tuple[str, str]] | None = None) -> t
         notes.append(replace(unchecked_note(reason), lines=(stopped_at, max(stopped_at, last))))
         features["checks.facts_unscanned_from_line"] = stopped_at
     return notes, features | _fact_features(found)
-
-
-def _verify_note(fact: Fact) -> SpanNote:
-    return SpanNote(
-        kind=fact.kind,
-        severity="verify",
-        why=WHY[fact.kind],
-        source="check",
-        lines=(fact.line, fact.line),
-        quote=fact.text[:200],
-        risk=ENTITY_RISK if fact.kind == "entity" else VERIFY_RISK,
-        signals={"checks": {"pattern": fact.kind}},
-    )
 
 
 def _fact_features(found: list[Fact]) -> dict[str, Any]:

@@ -1,0 +1,260 @@
+"""Notes about claims in prose without sources: which fact-bearing spans a reviewer must check, each fact once.
+
+A pattern finds every number, date, quotation, citation and capitalized run; most are not claims. Left out here:
+version numbers (`Python 3.8`, `HTTP/1.1`), issue numbers (`#2673`), acronyms (`HTTP`, `WSGI`), capitalized common
+words (`Optional`, `Release Information`), identifiers (`QuickStart`, `URLTypes`), the product names the draft itself
+introduces (its title, the names it also writes in lower case, as code does), and everything markup holds
+(`markup.prose_view`: headings, code, HTML attributes, images). A name is kept where it reads as a person,
+organization or place: two or more name words (`Kenneth Reitz`), a name with an organization or place word
+(`Python Software Foundation`, `Harlow Street Bridge`), or one name word where a person or place is expected
+(`by Reitz`, `according to Gartner`). Links are noted once per site, leaving out badges, images and the document's
+own site. The same fact (kind and value) gets one note, at its first line, listing every line it is on.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+from typing import Protocol
+
+from draftmate.uncertainty.markup import Link, ProseView, own_sites, site_of
+from draftmate.uncertainty.spans import ENTITY_RISK, VERIFY_RISK, SpanNote
+
+class Fact(Protocol):
+    """A fact-bearing span as text_checks finds it."""
+
+    kind: str
+    text: str
+    line: int
+    start: int
+    end: int
+
+
+WHY = {
+    "number": "a number: check it against the source",
+    "date": "a date: check it",
+    "quote": "a quotation: check it word for word against the source",
+    "citation": "a citation: check the source exists and supports the sentence",
+    "doi": "a DOI: check that it resolves to the work cited",
+    "entity": "a name: check it is the right person, place or organization",
+}
+WHY_URL = "a link to {site}: check that it exists and says what the text claims"
+
+ORG_OR_PLACE_WORDS = frozenset(
+    """foundation university college institute institution school academy society association council committee
+    commission agency ministry department bureau office inc ltd llc plc corp corporation company co gmbh ag sa
+    group labs laboratory laboratories bank trust fund hospital clinic museum library press publishing media news
+    times journal party union league federation church cathedral court parliament congress senate government
+    street st road avenue boulevard lane square bridge river lake mountain mount valley island islands bay county
+    city town village district province state republic kingdom park station airport port harbour harbor tower
+    hall centre center stadium engineering consulting systems technologies partners""".split()
+)
+PERSON_CUES_BEFORE = frozenset(
+    "by to from with at in dr mr mrs ms prof professor sir dame lord lady president ceo founder author engineer "
+    "according thanks".split()
+)
+PERSON_CUES_AFTER = frozenset("said says wrote writes founded announced reported argued claimed told led".split())
+ACRONYM = re.compile(r"[A-Z0-9]{2,}s?|[A-Z]\.(?:[A-Z]\.)+")
+INNER_CAPITAL = re.compile(r"[a-z][A-Z]|[A-Z]{2}[a-z]")
+WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019]*")
+VERSION_BEFORE = re.compile(r"(?:[A-Za-z][\w+#-]*|/)[ \t]?$")
+FILE_NAME = re.compile(r"\.[A-Za-z]")
+VERSION_RANGE = re.compile(r"\d\.\d+[ \t]?[-\u2013][ \t]?$")
+IDENTIFIER_BEFORE = re.compile(r"\b[A-Z]{2,6}[ \t-]?$")
+LOWER_WORD = re.compile(r"(?<![\w.-])[a-z][a-z0-9_-]*[a-z0-9](?![\w])")
+
+
+@cache
+def common_words() -> frozenset[str]:
+    """Lowercase English words (common_words.txt, read once)."""
+    text = (Path(__file__).resolve().parent / "common_words.txt").read_text(encoding="utf-8")
+    return frozenset(line for line in text.split("\n") if line and not line.startswith("#"))
+
+
+def is_common(word: str) -> bool:
+    """Whether a word, lowercased, is an English word, allowing plurals and -ed/-ing/-er forms."""
+    w = word.lower().replace("\u2019", "'").removesuffix("'s")
+    words = common_words()
+    if w in words:
+        return True
+    for suffix, repl in (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e")):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3 and w[: len(w) - len(suffix)] + repl in words:
+            return True
+    if w.endswith(("ing", "ed")) and len(w) > 5 and w[-4] == w[-5]:  # "pooling" from "pool", "planned" from "plan"
+        return w[: -4 if w.endswith("ing") else -3] in words
+    return False
+
+
+class Claims:
+    """What decides, for one draft, which spans are claims."""
+
+    def __init__(self, content: str, view: ProseView) -> None:
+        self.view = view
+        # Names the draft also writes in lower case (code, commands, package names) are its own products
+        self.lowercase = set(LOWER_WORD.findall(content))
+        self.title_words = {w.lower() for w in WORD.findall(view.title)}
+        self.own = own_sites(view)
+
+    def name_word(self, word: str) -> bool:
+        """Whether a capitalized word can be part of a person's, organization's or place's name."""
+        core = word.replace("\u2019", "'").removesuffix("'s")
+        if not core or not core[0].isupper():
+            return False
+        if ACRONYM.fullmatch(core) or INNER_CAPITAL.search(core) or any(c.isdigit() or c == "_" for c in core):
+            return False  # HTTP, APIs, QuickStart, AnyIO, URLTypes, Python3
+        if FILE_NAME.search(core):
+            return False  # CONTRIBUTING.md, Example.com: a file or a host, not a name
+        lower = core.lower()
+        if lower in self.title_words or lower in self.lowercase:
+            return False  # the draft's own product: its title, or written in lower case elsewhere (`httpx`)
+        return not all(is_common(part) for part in core.split("-") if part)
+
+    def entity(self, text: str, before: str, after: str) -> bool:
+        """Whether a capitalized run names a person, organization or place in a statement."""
+        words = [w for w in re.split(r"\s+", text.strip()) if w]
+        capitalized = [w for w in words if w[:1].isupper()]
+        names = [w for w in capitalized if self.name_word(w)]
+        if not any(w[:1].islower() for w in WORD.findall(before + " " + after)) and len(names) < 2:
+            return False  # a label standing alone ("- Cookie Persistence", a table cell): no statement
+        last = words[-1].lower().strip(".,")
+        if len(capitalized) >= 2 and last in ORG_OR_PLACE_WORDS and not ACRONYM.fullmatch(capitalized[0]):
+            return True  # Python Software Foundation, Harlow Street Bridge
+        if not names:
+            return False
+        if len(capitalized) >= 2:
+            return True  # Kenneth Reitz, Thornbury Engineering, Python Software Foundation
+        cue_before = (WORD.findall(before[-30:]) or [""])[-1].lower()
+        cue_after = (WORD.findall(after[:30]) or [""])[0].lower()
+        return cue_before in PERSON_CUES_BEFORE or cue_after in PERSON_CUES_AFTER
+
+    def number(self, line: str, start: int, end: int, previous: str = "") -> bool:
+        """Whether a number is a figure to check: not a version, an issue or RFC number."""
+        text = line[start:end]
+        before, after = line[:start], line[end:]
+        if not before.strip():
+            before = f"{previous.rstrip()} "  # a line wrapped inside "(Python\n3.8)"
+        if before.endswith(("#", "v", "V")) or after.startswith(("+", ".x", ".*")):
+            return False
+        plain = not any(c in text for c in "%$\u20ac\u00a3") and not re.search(r"[a-z]", text)
+        if plain and "." in text and (VERSION_BEFORE.search(before) or VERSION_RANGE.search(before)):
+            return False  # Python 3.8, HTTP/1.1, Django 4.2, 3.8-3.12: a version, not a figure
+        if plain and "." not in text and "," not in text and IDENTIFIER_BEFORE.search(before):
+            return False  # RFC 7230, PEP 484, ISO 8601: a document's number, not a figure
+        return True
+
+    def links(self) -> list[SpanNote]:
+        """One verify note per site linked to, leaving out images, badges and the document's own site."""
+        by_site: dict[str, list[Link]] = {}
+        for link in self.view.links:
+            if link.role in ("image", "badge") or not link.url.startswith(("http://", "https://")):
+                continue
+            site = site_of(link.url)
+            if site in self.own or not site:
+                continue
+            by_site.setdefault(site, []).append(link)
+        notes = []
+        for site, links in by_site.items():
+            lines = sorted({link.line for link in links})
+            urls = list(dict.fromkeys(link.url for link in links))
+            notes.append(
+                SpanNote(
+                    kind="url",
+                    severity="verify",
+                    why=WHY_URL.format(site=site) + _also(lines),
+                    source="check",
+                    lines=(lines[0], lines[0]),
+                    quote=", ".join(urls)[:200],
+                    risk=VERIFY_RISK,
+                    signals={"checks": {"pattern": "url", "site": site, "urls": urls[:50], "lines": lines}},
+                )
+            )
+        return notes
+
+
+LEAD_WORDS = frozenset(
+    "also see copyright member members thanks the a an by and or but with from contact maintained created written "
+    "made built designed developed led of".split()
+)
+
+
+def trimmed_name(text: str) -> str:
+    """A name without the common words a run of capitals picked up before it: 'Also John MacFarlane' -> 'John ...'."""
+    words = text.split()
+    while len(words) > 1 and words[0].lower() in LEAD_WORDS:
+        words = words[1:]
+    return " ".join(words)
+
+
+def _also(lines: list[int]) -> str:
+    if len(lines) <= 1:
+        return ""
+    shown = ", ".join(str(n) for n in lines[1:20]) + (", …" if len(lines) > 20 else "")
+    return f" (the same on lines {shown})"
+
+
+def once_per_fact(notes: list[SpanNote]) -> list[SpanNote]:
+    """The same fact (kind and value) once per draft, at its first line, listing every line it is on."""
+    first: dict[tuple[str, str], int] = {}
+    lines: dict[tuple[str, str], list[int]] = {}
+    out: list[SpanNote] = []
+    for note in notes:
+        key = (note.kind, " ".join(note.quote.lower().split()))
+        assert note.lines is not None
+        if key in first:
+            lines[key].append(note.lines[0])
+            continue
+        first[key] = len(out)
+        lines[key] = [note.lines[0]]
+        out.append(note)
+    for key, index in first.items():
+        seen = sorted(set(lines[key]))
+        if len(seen) > 1:
+            note = out[index]
+            checks = dict(note.signals.get("checks") or {}) | {"lines": seen}
+            out[index] = SpanNote(
+                kind=note.kind,
+                severity=note.severity,
+                why=note.why + _also(seen),
+                source=note.source,
+                lines=note.lines,
+                quote=note.quote,
+                risk=note.risk,
+                signals=note.signals | {"checks": checks},
+            )
+    return out
+
+
+
+
+def claim_notes(content: str, view: ProseView, found: list[Fact]) -> list[SpanNote]:
+    """Verify notes for the claims among the facts found in the draft's prose (`view.text`), each fact once."""
+    claims = Claims(content, view)
+    lines = view.text.split("\n")
+    notes: list[SpanNote] = []
+    for fact in found:
+        if fact.kind == "url":
+            continue  # links come from the markup, once per site
+        line = lines[fact.line - 1] if 0 < fact.line <= len(lines) else ""
+        previous = lines[fact.line - 2] if 1 < fact.line <= len(lines) else ""
+        if fact.kind == "number" and not claims.number(line, fact.start, fact.end, previous):
+            continue
+        text = fact.text
+        if fact.kind == "entity":
+            if not claims.entity(fact.text, line[: fact.start], line[fact.end :]):
+                continue
+            text = trimmed_name(fact.text)
+        notes.append(
+            SpanNote(
+                kind=fact.kind,
+                severity="verify",
+                why=WHY[fact.kind],
+                source="check",
+                lines=(fact.line, fact.line),
+                quote=text[:200],
+                risk=ENTITY_RISK if fact.kind == "entity" else VERIFY_RISK,
+                signals={"checks": {"pattern": fact.kind}},
+            )
+        )
+    return once_per_fact(notes) + claims.links()
