@@ -14,13 +14,15 @@ own site. The same fact (kind and value) gets one note, at its first line, listi
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
+from typing import Any, Protocol
 
-from typing import Protocol
-
+from draftmate.uncertainty.links import LinkCheck, LinkResult
 from draftmate.uncertainty.markup import Link, ProseView, own_sites, site_of
-from draftmate.uncertainty.spans import ENTITY_RISK, VERIFY_RISK, SpanNote
+from draftmate.uncertainty.spans import ENTITY_RISK, HARD_RISK, VERIFY_RISK, SpanNote
+
 
 class Fact(Protocol):
     """A fact-bearing span as text_checks finds it."""
@@ -144,8 +146,9 @@ class Claims:
             return False  # RFC 7230, PEP 484, ISO 8601: a document's number, not a figure
         return True
 
-    def links(self) -> list[SpanNote]:
-        """One verify note per site linked to, leaving out images, badges and the document's own site."""
+    def links(self, checker: LinkCheck | None = None) -> list[SpanNote]:
+        """One verify note per site linked to, leaving out images, badges and the document's own site; with a
+        `checker`, each URL fetched: dead ones get a blocking note each, a site whose links all live is resolved."""
         by_site: dict[str, list[Link]] = {}
         for link in self.view.links:
             if link.role in ("image", "badge") or not link.url.startswith(("http://", "https://")):
@@ -156,21 +159,54 @@ class Claims:
             by_site.setdefault(site, []).append(link)
         notes = []
         for site, links in by_site.items():
+            if checker is not None:
+                dead = [(link, checker.check(link.url)) for link in links]
+                dead = [(link, result) for link, result in dead if result.dead]
+                notes += [_dead_link(link, result) for link, result in dead]
+                links = [link for link in links if link.url not in {d.url for d, _ in dead}]
+                if not links:
+                    continue
             lines = sorted({link.line for link in links})
             urls = list(dict.fromkeys(link.url for link in links))
+            signals: dict[str, Any] = {"checks": {"pattern": "url", "site": site, "urls": urls[:50], "lines": lines}}
+            if checker is not None:
+                results = [checker.check(url) for url in urls]
+                signals["links"] = [r.as_json() for r in results[:50]]
+                if all(r.live for r in results):
+                    signals["resolved_by"] = "check-links: " + "; ".join(r.evidence() for r in results)[:500]
             notes.append(
                 SpanNote(
                     kind="url",
                     severity="verify",
-                    why=WHY_URL.format(site=site) + _also(lines),
+                    why=WHY_URL.format(site=site) + _also(lines) + _unchecked(signals),
                     source="check",
                     lines=(lines[0], lines[0]),
                     quote=", ".join(urls)[:200],
                     risk=VERIFY_RISK,
-                    signals={"checks": {"pattern": "url", "site": site, "urls": urls[:50], "lines": lines}},
+                    signals=signals,
                 )
             )
         return notes
+
+
+def _unchecked(signals: dict[str, Any]) -> str:
+    """What the link check could not decide (a timeout), said in the note."""
+    undecided = [r for r in signals.get("links", []) if r["status"] is None]
+    return "".join(f"; {r['url']} could not be checked: {r['error']}" for r in undecided[:3])
+
+
+def _dead_link(link: Link, result: LinkResult) -> SpanNote:
+    """A link a reader cannot follow: blocking, with what fetching it showed."""
+    return SpanNote(
+        kind="url",
+        severity="blocking",
+        why=f"a dead link: {result.evidence()}; fix or remove it",
+        source="check",
+        lines=(link.line, link.line),
+        quote=link.url[:200],
+        risk=HARD_RISK,
+        signals={"checks": {"pattern": "url", "site": site_of(link.url)}, "links": [result.as_json()]},
+    )
 
 
 LEAD_WORDS = frozenset(
@@ -226,10 +262,9 @@ def once_per_fact(notes: list[SpanNote]) -> list[SpanNote]:
     return out
 
 
-
-
-def claim_notes(content: str, view: ProseView, found: list[Fact]) -> list[SpanNote]:
-    """Verify notes for the claims among the facts found in the draft's prose (`view.text`), each fact once."""
+def claim_notes(content: str, view: ProseView, found: Sequence[Fact], links: LinkCheck | None = None) -> list[SpanNote]:
+    """Verify notes for the claims among the facts found in the draft's prose (`view.text`), each fact once; links
+    fetched when a `LinkCheck` is given."""
     claims = Claims(content, view)
     lines = view.text.split("\n")
     notes: list[SpanNote] = []
@@ -257,4 +292,52 @@ def claim_notes(content: str, view: ProseView, found: list[Fact]) -> list[SpanNo
                 signals={"checks": {"pattern": fact.kind}},
             )
         )
-    return once_per_fact(notes) + claims.links()
+    return per_paragraph(once_per_fact(notes), view.text) + claims.links(links)
+
+
+WHY_MANY = {
+    "number": "numbers in one paragraph: check each against the source",
+    "date": "dates in one paragraph: check each",
+    "quote": "quotations in one paragraph: check each word for word against the source",
+    "citation": "citations in one paragraph: check each source exists and supports its sentence",
+    "doi": "DOIs in one paragraph: check each resolves to the work cited",
+    "entity": "names in one paragraph: check each is the right person, place or organization",
+}
+
+
+def _lines_of(note: SpanNote) -> list[int]:
+    listed = (note.signals.get("checks") or {}).get("lines")
+    return list(listed) if listed else [note.lines[0]] if note.lines else []
+
+
+def per_paragraph(notes: list[SpanNote], text: str) -> list[SpanNote]:
+    """Facts of one kind in one paragraph as one note: one answer after checking them together."""
+    paragraph: list[int] = []
+    number = 0
+    for line in text.split("\n"):
+        number += not line.strip()
+        paragraph.append(number)
+    groups: dict[tuple[str, int], list[SpanNote]] = {}
+    for note in notes:
+        assert note.lines is not None
+        groups.setdefault((note.kind, paragraph[note.lines[0] - 1]), []).append(note)
+    out = []
+    for members in groups.values():
+        if len(members) == 1:
+            out.append(members[0])
+            continue
+        lines = sorted({n for m in members for n in _lines_of(m)})
+        first = members[0]
+        out.append(
+            SpanNote(
+                kind=first.kind,
+                severity=first.severity,
+                why=f"{WHY_MANY.get(first.kind, first.why)} (lines {', '.join(str(n) for n in lines[:20])})",
+                source=first.source,
+                lines=(min(m.lines[0] for m in members if m.lines), max(m.lines[1] for m in members if m.lines)),
+                quote=", ".join(m.quote for m in members)[:200],
+                risk=max(m.risk or 0.0 for m in members),
+                signals={"checks": {"pattern": first.kind, "lines": lines, "facts": len(members)}},
+            )
+        )
+    return sorted(out, key=lambda n: n.lines or (0, 0))

@@ -12,11 +12,10 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from draftmate.uncertainty.spans import (
     CONTRADICTION_RISK,
-    ENTITY_RISK,
     STOPWORDS,
     UNSUPPORTED_FACT_RISK,
     UNSUPPORTED_TERMS_WEIGHT,
@@ -29,6 +28,9 @@ from draftmate.uncertainty.spans import (
     stem,
     words_lower,
 )
+
+if TYPE_CHECKING:
+    from draftmate.uncertainty.links import LinkCheck
 
 MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 FACT_PATTERNS: list[tuple[str, re.Pattern[str], str]] = [
@@ -367,7 +369,7 @@ def _split_plain(text: str) -> list[str]:
 
 
 def text_checks(
-    content: str, context: list[tuple[str, str]] | None = None, lang: str = ""
+    content: str, context: list[tuple[str, str]] | None = None, lang: str = "", links: LinkCheck | None = None
 ) -> tuple[list[SpanNote], dict[str, Any]]:
     """Notes and features for prose: the claims to verify without sources (markup read as markup), grounding with."""
     if not context:
@@ -376,7 +378,7 @@ def text_checks(
 
         view = prose_view(content, lang)
         found, stopped_at = facts_within(view.text, budget=FACT_BUDGET)
-        notes = claim_notes(content, view, found)
+        notes = claim_notes(content, view, found, links)
         features: dict[str, Any] = {"grounding": None}
     else:
         found, stopped_at = facts_within(content, all_numbers=True, budget=FACT_BUDGET)
