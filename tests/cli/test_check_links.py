@@ -9,10 +9,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from reliability_support import one_line_error
 from typer.testing import CliRunner
 
 from draftmate.cli.commands import app
+from reliability_support import one_line_error
 
 REPO = Path(__file__).resolve().parent.parent.parent
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from draftmate.uncertainty.links import LinkCheck, LinkResult
-from draftmate.uncertainty.markup import Link, ProseView, own_sites, site_of
+from draftmate.uncertainty.markup import URL, Link, ProseView, own_sites, site_of
 from draftmate.uncertainty.spans import ENTITY_RISK, HARD_RISK, VERIFY_RISK, SpanNote
 
 
@@ -61,8 +61,13 @@ PERSON_CUES_AFTER = frozenset("said says wrote writes founded announced reported
 ACRONYM = re.compile(r"[A-Z0-9]{2,}s?|[A-Z]\.(?:[A-Z]\.)+")
 INNER_CAPITAL = re.compile(r"[a-z][A-Z]|[A-Z]{2}[a-z]")
 WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019]*")
-VERSION_BEFORE = re.compile(r"(?:[A-Za-z][\w+#-]*|/)[ \t]?$")
+VERSION_BEFORE = re.compile(r"(?:\b[A-Z][\w+#-]*|/|\bversions?|\breleases?)[ \t]?$")
 FILE_NAME = re.compile(r"\.[A-Za-z]")
+VERSION_AFTER = re.compile(
+    r"[ \t]*(?:[-\u2013][ \t]?\d|(?:release|version|wheel|branch|series|beta|alpha|rc|specific|and later|or later|"
+    r"or newer|or higher)s?\b)",
+    re.I,
+)
 VERSION_RANGE = re.compile(r"\d\.\d+[ \t]?[-\u2013][ \t]?$")
 IDENTIFIER_BEFORE = re.compile(r"\b[A-Z]{2,6}[ \t-]?$")
 LOWER_WORD = re.compile(r"(?<![\w.-])[a-z][a-z0-9_-]*[a-z0-9](?![\w])")
@@ -95,7 +100,7 @@ class Claims:
     def __init__(self, content: str, view: ProseView) -> None:
         self.view = view
         # Names the draft also writes in lower case (code, commands, package names) are its own products
-        self.lowercase = set(LOWER_WORD.findall(content))
+        self.lowercase = set(LOWER_WORD.findall(URL.sub(" ", content)))  # not from URLs: tidelift.com names no product
         self.title_words = {w.lower() for w in WORD.findall(view.title)}
         self.own = own_sites(view)
 
@@ -111,10 +116,12 @@ class Claims:
         lower = core.lower()
         if lower in self.title_words or lower in self.lowercase:
             return False  # the draft's own product: its title, or written in lower case elsewhere (`httpx`)
-        return not all(is_common(part) for part in core.split("-") if part)
+        return not all(is_common(part) for part in core.split("-") if len(part) >= 3)  # "Re-enable": common
 
     def entity(self, text: str, before: str, after: str) -> bool:
         """Whether a capitalized run names a person, organization or place in a statement."""
+        if before.endswith("@"):
+            return False  # an @handle: the link beside it says who
         words = [w for w in re.split(r"\s+", text.strip()) if w]
         capitalized = [w for w in words if w[:1].isupper()]
         names = [w for w in capitalized if self.name_word(w)]
@@ -131,20 +138,26 @@ class Claims:
         cue_after = (WORD.findall(after[:30]) or [""])[0].lower()
         return cue_before in PERSON_CUES_BEFORE or cue_after in PERSON_CUES_AFTER
 
-    def number(self, line: str, start: int, end: int, previous: str = "") -> bool:
-        """Whether a number is a figure to check: not a version, an issue or RFC number."""
+    def number(self, line: str, start: int, end: int, previous: str = "") -> str:
+        """What a number is: a "figure" to check, a "version" (Python 3.8) or an "identifier" (RFC 7230, #2673)."""
         text = line[start:end]
         before, after = line[:start], line[end:]
         if not before.strip():
             before = f"{previous.rstrip()} "  # a line wrapped inside "(Python\n3.8)"
-        if before.endswith(("#", "v", "V")) or after.startswith(("+", ".x", ".*")):
-            return False
+        if before.endswith("#"):
+            return "identifier"
+        if before.endswith(("v", "V")) or after.startswith(("+", ".x", ".*")):
+            return "version"
         plain = not any(c in text for c in "%$\u20ac\u00a3") and not re.search(r"[a-z]", text)
-        if plain and "." in text and (VERSION_BEFORE.search(before) or VERSION_RANGE.search(before)):
-            return False  # Python 3.8, HTTP/1.1, Django 4.2, 3.8-3.12: a version, not a figure
-        if plain and "." not in text and "," not in text and IDENTIFIER_BEFORE.search(before):
-            return False  # RFC 7230, PEP 484, ISO 8601: a document's number, not a figure
-        return True
+        if not plain:
+            return "figure"
+        if "." in text and (
+            VERSION_BEFORE.search(before) or VERSION_RANGE.search(before) or VERSION_AFTER.match(after)
+        ):
+            return "version"  # Python 3.8, HTTP/1.1, 3.8-3.12, the 2.14 release: a version, not a figure
+        if "." not in text and "," not in text and IDENTIFIER_BEFORE.search(before):
+            return "identifier"  # RFC 7230, PEP 484, ISO 8601: a document's number, not a figure
+        return "figure"
 
     def links(self, checker: LinkCheck | None = None) -> list[SpanNote]:
         """One verify note per site linked to, leaving out images, badges and the document's own site; with a
@@ -154,7 +167,7 @@ class Claims:
             if link.role in ("image", "badge") or not link.url.startswith(("http://", "https://")):
                 continue
             site = site_of(link.url)
-            if site in self.own or not site:
+            if site in self.own or not site or _self_describing(link):
                 continue
             by_site.setdefault(site, []).append(link)
         notes = []
@@ -187,6 +200,13 @@ class Claims:
                 )
             )
         return notes
+
+
+def _self_describing(link: Link) -> bool:
+    """A link whose text is its own target, `[@Viicos](https://github.com/Viicos)`: a mention, no claim to check."""
+    text = link.text.strip().lower()
+    last = link.url.rstrip("/").rsplit("/", 1)[-1].lower()
+    return text == link.url.lower() or (text.startswith("@") and text[1:] == last)
 
 
 def _unchecked(signals: dict[str, Any]) -> str:
@@ -268,12 +288,19 @@ def claim_notes(content: str, view: ProseView, found: Sequence[Fact], links: Lin
     claims = Claims(content, view)
     lines = view.text.split("\n")
     notes: list[SpanNote] = []
+    roles = {}
+    for fact in found:
+        if fact.kind == "number":
+            line = lines[fact.line - 1] if 0 < fact.line <= len(lines) else ""
+            previous = lines[fact.line - 2] if 1 < fact.line <= len(lines) else ""
+            roles[id(fact)] = claims.number(line, fact.start, fact.end, previous)
+    # a value the draft uses as a version once ("Python 3.15") is a version everywhere ("all 3.15 features")
+    versions = {f.text for f in found if roles.get(id(f)) == "version"}
     for fact in found:
         if fact.kind == "url":
             continue  # links come from the markup, once per site
         line = lines[fact.line - 1] if 0 < fact.line <= len(lines) else ""
-        previous = lines[fact.line - 2] if 1 < fact.line <= len(lines) else ""
-        if fact.kind == "number" and not claims.number(line, fact.start, fact.end, previous):
+        if fact.kind == "number" and (roles[id(fact)] != "figure" or fact.text in versions):
             continue
         text = fact.text
         if fact.kind == "entity":
@@ -305,6 +332,11 @@ WHY_MANY = {
 }
 
 
+def _on_lines(lines: list[int]) -> str:
+    shown = ", ".join(str(n) for n in lines[:20]) + (", …" if len(lines) > 20 else "")
+    return f"line {shown}" if len(lines) == 1 else f"lines {shown}"
+
+
 def _lines_of(note: SpanNote) -> list[int]:
     listed = (note.signals.get("checks") or {}).get("lines")
     return list(listed) if listed else [note.lines[0]] if note.lines else []
@@ -332,7 +364,7 @@ def per_paragraph(notes: list[SpanNote], text: str) -> list[SpanNote]:
             SpanNote(
                 kind=first.kind,
                 severity=first.severity,
-                why=f"{WHY_MANY.get(first.kind, first.why)} (lines {', '.join(str(n) for n in lines[:20])})",
+                why=f"{WHY_MANY.get(first.kind, first.why)} ({_on_lines(lines)})",
                 source=first.source,
                 lines=(min(m.lines[0] for m in members if m.lines), max(m.lines[1] for m in members if m.lines)),
                 quote=", ".join(m.quote for m in members)[:200],
