@@ -23,6 +23,8 @@ from pathlib import Path
 
 from draftmate.domain.sections import split_sections
 from draftmate.uncertainty.assessment import assess
+from draftmate.uncertainty.claims import ACRONYM
+from draftmate.uncertainty.markup import own_sites, prose_view
 from draftmate.uncertainty.spans import SpanNote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -43,12 +45,14 @@ class Cost:
     answers: int = 0
     by_kind: Counter[str] = field(default_factory=Counter)
     by_severity: Counter[str] = field(default_factory=Counter)
+    misplaced: Counter[str] = field(default_factory=Counter)
 
     def add(self, other: Cost) -> None:
         for name in ("lines", "notes", "open_notes", "answers"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.by_kind.update(other.by_kind)
         self.by_severity.update(other.by_severity)
+        self.misplaced.update(other.misplaced)
 
     def per100(self, count: int) -> str:
         return f"{100 * count / self.lines:.1f}" if self.lines else "-"
@@ -66,11 +70,26 @@ def answered_by_rule(note: SpanNote) -> bool:
     return bool(note.signals.get("resolved_by"))
 
 
+def misplaced(content: str, lang: str, notes: list[SpanNote]) -> Counter[str]:
+    """Notes the issue says must not be: on an acronym, on a heading, on a link to the document's own site."""
+    view = prose_view(content, lang)
+    own = own_sites(view)
+    out: Counter[str] = Counter()
+    for note in notes:
+        if note.kind == "entity" and all(ACRONYM.fullmatch(w.strip(",")) for w in note.quote.split()):
+            out["acronym"] += 1
+        if note.lines and note.lines[0] in view.headings:
+            out["heading"] += 1
+        if note.kind == "url" and note.signals.get("checks", {}).get("site") in own:
+            out["own site"] += 1
+    return out
+
+
 def cost_of(content: str, lang: str) -> tuple[Cost, list[SpanNote]]:
     """The notes on one draft and what answering them takes."""
     notes = assess(content, kind="text", lang=lang).notes
     sections = split_sections(content, "text", lang)
-    cost = Cost(lines=len(content.splitlines()), notes=len(notes))
+    cost = Cost(lines=len(content.splitlines()), notes=len(notes), misplaced=misplaced(content, lang, notes))
     groups: set[tuple[str, int]] = set()
     for note in notes:
         cost.by_kind[note.kind] += 1
@@ -110,6 +129,8 @@ def run(label: str, names: list[str], show: int) -> Cost:
     severities = ", ".join(f"{k} {total.per100(c)}" for k, c in total.by_severity.most_common())
     print(f"    per 100 lines by kind: {kinds or '-'}")
     print(f"    per 100 lines by severity: {severities or '-'}")
+    wrong = ", ".join(f"{k} {total.misplaced[k]}" for k in ("acronym", "heading", "own site"))
+    print(f"    notes on an acronym, a heading, a link to the document's own site: {wrong}")
     print()
     return total
 

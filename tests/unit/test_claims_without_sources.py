@@ -116,3 +116,16 @@ def test_sites_are_repositories_on_code_hosts() -> None:
     assert site_of("https://raw.githubusercontent.com/encode/httpx/master/a.png") == "github.com/encode/httpx"
     assert site_of("https://github.com/psf/requests/issues/2690") == "github.com/psf/requests"
     assert site_of("https://www.python-httpx.org/api/") == "python-httpx.org"
+
+
+def test_reference_style_badges_and_images_are_markup() -> None:
+    text = (
+        "Fast and [spec compliant][spec].\n\n"
+        "[![PyPI][pypi-badge]][pypi-link] ![logo][logo]\n\n"
+        "[spec]: https://spec.commonmark.org/\n"
+        "[pypi-badge]: https://img.shields.io/pypi/v/tool.svg\n"
+        "[pypi-link]: https://pypistats.org/packages/tool\n"
+        "[logo]: https://cdn.example.net/logo.png\n"
+    )
+    urls = [n.signals["checks"]["site"] for n in notes_of(text) if n.kind == "url"]
+    assert urls == ["spec.commonmark.org"]

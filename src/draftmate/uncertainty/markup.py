@@ -45,6 +45,7 @@ ATTRIBUTE_URL = re.compile(r"\b(href|src)\s*=\s*[\"']?([^\"'\s>]+)", re.I)
 MD_IMAGE = re.compile(r"!\[([^\[\]\n]{0,1000})\]\(\s*<?([^\s()<>]{0,2000})>?(?:\s+[\"'][^\"'\n]{0,500}[\"'])?\s*\)")
 MD_LINK = re.compile(r"\[([^\[\]\n]{0,1000})\]\(\s*<?([^\s()<>]{0,2000})>?(?:\s+[\"'][^\"'\n]{0,500}[\"'])?\s*\)")
 MD_REF_LINK = re.compile(r"\[([^\[\]\n]{1,1000})\]\[([^\[\]\n]{0,200})\]")
+MD_REF_IMAGE = re.compile(r"!\[([^\[\]\n]{0,1000})\]\[([^\[\]\n]{0,200})\]")
 MD_DEFINITION = re.compile(r"^[ \t]{0,3}\[([^\]\n]{1,200})\]:[ \t]*<?(\S{1,2000}?)>?(?:[ \t]+.*)?$", re.M)
 AUTOLINK = re.compile(r"<(https?://[^\s<>]{1,2000})>")
 RST_LINK = re.compile(r"`([^`<\n]{0,1000})<([^`>\n]{1,2000})>`__?")
@@ -77,6 +78,7 @@ class _Masker:
         self.headings: set[int] = set()
         self.title = ""
         self.snapshot = content
+        self.ref_roles: dict[str, str] = {}  # reference labels used by an image or by a badge's link
 
     def view(self) -> ProseView:
         return ProseView("".join(self.chars), self.links, self.headings, self.title)
@@ -172,12 +174,13 @@ class _Masker:
         self._each(CODE_SPAN, lambda m: self.blank(m.start(), m.end()))
         self._comments()
         self._each(RST_ROLE, lambda m: self.blank(m.start(), m.end()))
-        self._each(MD_DEFINITION, self._definition)
+        self._each(MD_REF_IMAGE, self._ref_image)
         self._each(AUTOLINK, lambda m: self._link(m, m.group(1), "bare", "", whole=True))
         self._each(MD_IMAGE, lambda m: self._link(m, m.group(2), "image", m.group(1), whole=True))
         self._each(HTML_TAG, self._tag)
         self._each(MD_LINK, self._md_link)
         self._each(MD_REF_LINK, self._ref_link)
+        self._each(MD_DEFINITION, self._definition)
         self._each(RST_LINK, self._rst_link)
         self._each(URL, lambda m: self._link(m, m.group(0).rstrip(".,;:!?"), "bare", "", whole=True))
         self._each(RST_NAMED_REF, lambda m: self.blank(m.start(), m.end()))
@@ -204,7 +207,12 @@ class _Masker:
             self.blank(m.start(), m.end())
 
     def _definition(self, m: re.Match[str]) -> None:
-        self.links.append(Link(m.group(2), self.line_of(m.start()), "definition", m.group(1)))
+        role = self.ref_roles.get(m.group(1).strip().lower(), "definition")
+        self.links.append(Link(m.group(2), self.line_of(m.start()), role, m.group(1)))
+        self.blank(m.start(), m.end())
+
+    def _ref_image(self, m: re.Match[str]) -> None:
+        self.ref_roles[(m.group(2) or m.group(1)).strip().lower()] = "image"
         self.blank(m.start(), m.end())
 
     def _md_link(self, m: re.Match[str]) -> None:
@@ -214,6 +222,8 @@ class _Masker:
         self.blank(m.start(1) + len(text), m.end())
 
     def _ref_link(self, m: re.Match[str]) -> None:
+        if not m.group(1).strip():  # its text was only an image: a badge
+            self.ref_roles.setdefault((m.group(2) or m.group(1)).strip().lower(), "badge")
         self.blank(m.start(), m.start() + 1)
         self.blank(m.end(1), m.end())
 
