@@ -63,6 +63,7 @@ INNER_CAPITAL = re.compile(r"[a-z][A-Z]|[A-Z]{2}[a-z]")
 WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019]*")
 VERSION_BEFORE = re.compile(r"(?:\b[A-Z][\w+#-]*|/|\bversions?|\breleases?)[ \t]?$")
 FILE_NAME = re.compile(r"\.[A-Za-z]")
+YEAR = re.compile(r"(?:1[5-9]|20)\d\d")
 VERSION_AFTER = re.compile(
     r"[ \t]*(?:[-\u2013][ \t]?\d|(?:release|version|wheel|branch|series|beta|alpha|rc|specific|and later|or later|"
     r"or newer|or higher)s?\b)",
@@ -307,16 +308,17 @@ def claim_notes(content: str, view: ProseView, found: Sequence[Fact], links: Lin
             if not claims.entity(fact.text, line[: fact.start], line[fact.end :]):
                 continue
             text = trimmed_name(fact.text)
+        kind = "date" if fact.kind == "number" and YEAR.fullmatch(fact.text) else fact.kind  # "In 1987 the ..."
         notes.append(
             SpanNote(
-                kind=fact.kind,
+                kind=kind,
                 severity="verify",
-                why=WHY[fact.kind],
+                why=WHY[kind],
                 source="check",
                 lines=(fact.line, fact.line),
                 quote=text[:200],
-                risk=ENTITY_RISK if fact.kind == "entity" else VERIFY_RISK,
-                signals={"checks": {"pattern": fact.kind}},
+                risk=ENTITY_RISK if kind == "entity" else VERIFY_RISK,
+                signals={"checks": {"pattern": kind}},
             )
         )
     return per_paragraph(once_per_fact(notes), view.text) + claims.links(links)
