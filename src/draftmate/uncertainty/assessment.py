@@ -280,8 +280,10 @@ def merge(
     notes = dedupe(notes)
     hard = [n for n in notes if n.severity == "blocking"]
     risks = [n.risk for n in notes if n.risk is not None]
-    unchecked = [n.risk for n in notes if _unchecked_fact(n) and n.risk is not None]
-    evidenced = [n.risk for n in notes if not _unchecked_fact(n) and n.risk is not None]
+    # a note a rule resolved (every link live) is evidence of no error: it adds no risk
+    open_notes = [n for n in notes if not _resolved(n)]
+    unchecked = [n.risk for n in open_notes if _unchecked_fact(n) and n.risk is not None]
+    evidenced = [n.risk for n in open_notes if not _unchecked_fact(n) and n.risk is not None]
     # A fact nobody has checked is a reason to look, not evidence of an error: alone, such facts can make a draft
     # medium at most, however many there are; only a signal that backs a doubt can make it low.
     unchecked_risk = min(noisy_or([min(r, UNCHECKED_FACT_WEIGHT) for r in unchecked]), UNCHECKED_FACTS_CAP)
