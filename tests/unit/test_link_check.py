@@ -120,3 +120,15 @@ def test_a_site_resolved_by_the_rule_adds_no_risk() -> None:
     checked = assess(f"Read {url} today.\n", kind="text", links=fake)
     unchecked = assess(f"Read {url} today.\n", kind="text")
     assert checked.confidence.score == 0.0 < (unchecked.confidence.score or 0.0)
+
+
+def test_past_the_cap_links_are_not_fetched_and_stay_to_verify(monkeypatch: pytest.MonkeyPatch) -> None:
+    from draftmate.uncertainty import links
+
+    monkeypatch.setattr(links, "MAX_LINKS", 2)
+    urls = [f"https://site{i}.example/" for i in range(3)]
+    fake = FakeLinkCheck(answers={u: LinkResult(u, 200, u) for u in urls})
+    notes = assess("See " + ", ".join(urls) + ".\n", kind="text", links=fake).notes
+    assert sorted(fake.fetched) == urls[:2]
+    left = [n for n in notes if "resolved_by" not in n.signals]
+    assert len(left) == 1 and left[0].severity == "verify" and "not fetched: over 2 links" in left[0].why

@@ -172,6 +172,8 @@ class Claims:
                 continue
             by_site.setdefault(site, []).append(link)
         notes = []
+        if checker is not None:
+            checker.prefetch([link.url for links in by_site.values() for link in links])
         for site, links in by_site.items():
             if checker is not None:
                 dead = [(link, checker.check(link.url)) for link in links]
