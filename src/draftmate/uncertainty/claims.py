@@ -7,8 +7,10 @@ introduces (its title, the names it also writes in lower case, as code does), an
 (`markup.prose_view`: headings, code, HTML attributes, images). A name is kept where it reads as a person,
 organization or place: two or more name words (`Kenneth Reitz`), a name with an organization or place word
 (`Python Software Foundation`, `Harlow Street Bridge`), or one name word where a person or place is expected
-(`by Reitz`, `according to Gartner`). Links are noted once per site, leaving out badges, images and the document's
-own site. The same fact (kind and value) gets one note, at its first line, listing every line it is on.
+(`by Reitz`, `according to Gartner`). Links are noted once per site, leaving out badges, images, @mentions and the
+document's own site; with a `LinkCheck` (`--check-links`) each is fetched: a dead one blocks, a site whose links all
+answer is resolved by the rule. The same fact (kind and value) gets one note, at its first line, listing every line it
+is on; facts of one kind in one paragraph are one note, answered after checking them together.
 """
 
 from __future__ import annotations
@@ -82,7 +84,7 @@ def common_words() -> frozenset[str]:
 
 
 def is_common(word: str) -> bool:
-    """Whether a word, lowercased, is an English word, allowing plurals and -ed/-ing/-er forms."""
+    """Whether a word, lowercased, is an English word, allowing plurals and -ed/-ing forms."""
     w = word.lower().replace("\u2019", "'").removesuffix("'s")
     words = common_words()
     if w in words:
@@ -176,10 +178,10 @@ class Claims:
             checker.prefetch([link.url for links in by_site.values() for link in links])
         for site, links in by_site.items():
             if checker is not None:
-                dead = [(link, checker.check(link.url)) for link in links]
-                dead = [(link, result) for link, result in dead if result.dead]
-                notes += [_dead_link(link, result) for link, result in dead]
-                links = [link for link in links if link.url not in {d.url for d, _ in dead}]
+                dead = {link.url: checker.check(link.url) for link in links if checker.check(link.url).dead}
+                for url, result in dead.items():
+                    notes.append(_dead_link(sorted({link.line for link in links if link.url == url}), result))
+                links = [link for link in links if link.url not in dead]
                 if not links:
                     continue
             lines = sorted({link.line for link in links})
@@ -218,17 +220,20 @@ def _unchecked(signals: dict[str, Any]) -> str:
     return "".join(f"; {r['url']} could not be checked: {r['error']}" for r in undecided[:3])
 
 
-def _dead_link(link: Link, result: LinkResult) -> SpanNote:
-    """A link a reader cannot follow: blocking, with what fetching it showed."""
+def _dead_link(lines: list[int], result: LinkResult) -> SpanNote:
+    """A link a reader cannot follow: blocking, once per URL, with what fetching it showed and every line it is on."""
     return SpanNote(
         kind="url",
         severity="blocking",
-        why=f"a dead link: {result.evidence()}; fix or remove it",
+        why=f"a dead link: {result.evidence()}; fix or remove it" + _also(lines),
         source="check",
-        lines=(link.line, link.line),
-        quote=link.url[:200],
+        lines=(lines[0], lines[0]),
+        quote=result.url[:200],
         risk=HARD_RISK,
-        signals={"checks": {"pattern": "url", "site": site_of(link.url)}, "links": [result.as_json()]},
+        signals={
+            "checks": {"pattern": "url", "site": site_of(result.url), "lines": lines},
+            "links": [result.as_json()],
+        },
     )
 
 
