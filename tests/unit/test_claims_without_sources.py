@@ -129,3 +129,14 @@ def test_reference_style_badges_and_images_are_markup() -> None:
     )
     urls = [n.signals["checks"]["site"] for n in notes_of(text) if n.kind == "url"]
     assert urls == ["spec.commonmark.org"]
+
+
+def test_indented_markdown_code_is_code_but_a_list_item_continuation_is_prose() -> None:
+    text = (
+        "Run it:\n\n"
+        "    $ tool --workers 64 --port 8080\n\n"
+        "- The first item.\n\n"
+        "    It cut build time by 38% for Acme Corporation.\n"
+    )
+    quotes = sorted(n.quote for n in notes_of(text))
+    assert quotes == ["38%", "Acme Corporation"], quotes

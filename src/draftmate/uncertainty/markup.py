@@ -54,6 +54,7 @@ RST_NAMED_REF = re.compile(r"(?<=\w)__?(?![\w])|\|[^|\n]{1,100}\|_{0,2}")
 RST_DIRECTIVE = re.compile(r"^([ \t]*)\.\.(?:[ \t]+(\S.*))?$")
 RST_TARGET_DEF = re.compile(r"^_[^:]{1,200}:[ \t]*(\S+)")
 RST_OPTION_URL = re.compile(r"^[ \t]*:(target|alt):[ \t]*(.*)$")
+LIST_ITEM = re.compile(r"^[ \t]{0,3}(?:[-*+]|\d{1,9}[.)])[ \t]")
 PROSE_DIRECTIVES = ("note::", "warning::", "tip::", "important::", "attention::", "caution::", "hint::", "danger::")
 
 
@@ -117,8 +118,21 @@ class _Masker:
         fence = ""
         literal_indent: int | None = None
         directive_indent: int | None = None
+        markdown = lang in ("markdown", "md")
+        in_list = in_code = False  # Markdown: the last block started a list item; an indented code block goes on
         for i, line in enumerate(lines):
             stripped = line.strip()
+            if markdown:
+                indent = len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())
+                starts_block = i == 0 or not lines[i - 1].strip()
+                if stripped and indent >= 4 and not in_list and (starts_block or in_code):
+                    in_code = True  # an indented code block (not a list item's continuation)
+                    self.blank_line(i)
+                    continue
+                if stripped:
+                    in_code = False
+                    if indent < 2:
+                        in_list = bool(LIST_ITEM.match(line))
             if fence:
                 self.blank_line(i)
                 if stripped.startswith(fence):
@@ -152,6 +166,8 @@ class _Masker:
                 body = m.group(2) or ""
                 if target := RST_TARGET_DEF.match(body):
                     self.links.append(Link(target.group(1), i + 1, "definition"))
+                elif ("image::" in body or "figure::" in body) and (image := URL.search(body)) is not None:
+                    self.links.append(Link(image.group(0), i + 1, "image"))
                 self.blank_line(i)
                 if not body.startswith(PROSE_DIRECTIVES):
                     directive_indent = len(m.group(1))
