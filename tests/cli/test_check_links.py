@@ -94,3 +94,20 @@ def test_the_bad_input_table_has_the_check_links_rows() -> None:
     table = (REPO / "docs" / "bad-input.md").read_text()
     assert "| `check_links` not a boolean (`maybe`)" in table
     assert "| a link that cannot be fetched with `--check-links`" in table
+
+
+def test_the_model_path_and_the_environment_turn_it_on_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    from draftmate.domain.records import Kind
+    from draftmate.services.assess import link_check
+    from draftmate.settings.config import resolve
+
+    class Draft:
+        kind = Kind.TEXT
+
+    assert link_check(Draft()) is None  # type: ignore[arg-type]
+    assert resolve({"check_links": True})[0].check_links  # `draft SPEC --check-links` passes it as a flag
+    monkeypatch.setenv("DRAFTMATE_CHECK_LINKS", "true")
+    assert link_check(Draft()) is not None  # type: ignore[arg-type]
+    assert link_check(Draft(), False) is None  # type: ignore[arg-type]
+    monkeypatch.setenv("DRAFTMATE_CHECK_LINKS", "maybe")
+    assert link_check(Draft()) is None  # type: ignore[arg-type]  # unreadable settings leave it off
