@@ -24,6 +24,7 @@ from pathlib import Path
 from draftmate.domain.sections import split_sections
 from draftmate.uncertainty.assessment import assess
 from draftmate.uncertainty.claims import ACRONYM
+from draftmate.uncertainty.links import rule_resolution
 from draftmate.uncertainty.markup import own_sites, prose_view
 from draftmate.uncertainty.spans import SpanNote
 
@@ -68,7 +69,7 @@ def long_description(name: str) -> tuple[str, str]:
 
 def answered_by_rule(note: SpanNote) -> bool:
     """A note a rule already resolved (a live link with --check-links): shown, but no answer asked."""
-    return bool(note.signals.get("resolved_by"))
+    return bool(rule_resolution(note.signals))
 
 
 def misplaced(content: str, lang: str, notes: list[SpanNote]) -> Counter[str]:

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from draftmate.uncertainty.assessment import assess
-from draftmate.uncertainty.links import FakeLinkCheck, LinkCheck, LinkResult
+from draftmate.uncertainty.links import FakeLinkCheck, LinkCheck, LinkResult, rule_resolution
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -95,16 +95,16 @@ def test_notes_dead_links_block_live_sites_are_resolved_timeouts_stay_to_verify(
     by_line = {n.lines[0] if n.lines else 0: n for n in notes if n.kind == "url"}
     assert by_line[3].severity == "blocking" and "HTTP 404" in by_line[3].why
     live = by_line[1]
-    assert live.severity == "verify" and "HTTP 200" in live.signals["resolved_by"]
-    assert [r["status"] for r in live.signals["links"]] == [200, 200]
+    assert live.severity == "verify" and "HTTP 200" in rule_resolution(live.signals)
+    assert [r["status"] for r in live.signals["links"]["checked"]] == [200, 200]
     slow = by_line[5]
-    assert "resolved_by" not in slow.signals and "could not be checked: no answer within 0.3 s" in slow.why
+    assert not rule_resolution(slow.signals) and "could not be checked: no answer within 0.3 s" in slow.why
 
 
 def test_without_a_link_check_nothing_is_fetched(server: str) -> None:
     notes = assess(f"See http://{server}/ok for the figures.\n", kind="text").notes
     assert Handler.hits == []
-    assert [n.signals.get("resolved_by") for n in notes if n.kind == "url"] == [None]
+    assert [rule_resolution(n.signals) for n in notes if n.kind == "url"] == [""]
 
 
 def test_the_fake_answers_from_its_table() -> None:
@@ -130,5 +130,5 @@ def test_past_the_cap_links_are_not_fetched_and_stay_to_verify(monkeypatch: pyte
     fake = FakeLinkCheck(answers={u: LinkResult(u, 200, u) for u in urls})
     notes = assess("See " + ", ".join(urls) + ".\n", kind="text", links=fake).notes
     assert sorted(fake.fetched) == urls[:2]
-    left = [n for n in notes if "resolved_by" not in n.signals]
+    left = [n for n in notes if not rule_resolution(n.signals)]
     assert len(left) == 1 and left[0].severity == "verify" and "not fetched: over 2 links" in left[0].why

@@ -46,7 +46,9 @@ RULE_RESOLVER = "draftmate check-links"  # who resolved a note a rule decided, i
 
 def _resolve_by_rule(store: Store, stored: Note, note: SpanNote) -> None:
     """A note a rule decided (every link live, with its evidence) is stored resolved: shown, listed, not asked."""
-    evidence = note.signals.get("resolved_by")
+    from draftmate.uncertainty.links import rule_resolution
+
+    evidence = rule_resolution(note.signals)
     if not evidence or note.severity == "blocking":
         return
     from draftmate.domain.records import NoteResolution, Resolution

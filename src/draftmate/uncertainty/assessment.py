@@ -29,7 +29,7 @@ from draftmate.domain.records import Confidence
 from draftmate.domain.sections import display_spans
 from draftmate.uncertainty.calibration import Thresholds
 from draftmate.uncertainty.code_checks import code_checks as _code_checks
-from draftmate.uncertainty.links import LinkCheck
+from draftmate.uncertainty.links import LinkCheck, rule_resolution
 from draftmate.uncertainty.model_signals import (
     SAMPLES_AGREE_FACTOR,
     SELF_UNMATCHED_RISK,
@@ -223,8 +223,8 @@ def dedupe(notes: list[SpanNote]) -> list[SpanNote]:
 
 
 def _resolved(note: SpanNote) -> bool:
-    """Whether a rule already resolved the note (`resolved_by` in its signals): shown, no answer asked."""
-    return bool(note.signals.get("resolved_by"))
+    """Whether a rule already resolved the note (every link live): shown, no answer asked."""
+    return bool(rule_resolution(note.signals))
 
 
 def _join(a: SpanNote, b: SpanNote) -> SpanNote:

@@ -189,9 +189,9 @@ class Claims:
             signals: dict[str, Any] = {"checks": {"pattern": "url", "site": site, "urls": urls[:50], "lines": lines}}
             if checker is not None:
                 results = [checker.check(url) for url in urls]
-                signals["links"] = [r.as_json() for r in results[:50]]
+                signals["links"] = {"checked": [r.as_json() for r in results[:50]]}
                 if all(r.live for r in results):
-                    signals["resolved_by"] = "check-links: " + "; ".join(r.evidence() for r in results)[:500]
+                    signals["links"]["resolved"] = "; ".join(r.evidence() for r in results)[:500]
             notes.append(
                 SpanNote(
                     kind="url",
@@ -216,7 +216,7 @@ def _self_describing(link: Link) -> bool:
 
 def _unchecked(signals: dict[str, Any]) -> str:
     """What the link check could not decide (a timeout), said in the note."""
-    undecided = [r for r in signals.get("links", []) if r["status"] is None]
+    undecided = [r for r in signals.get("links", {}).get("checked", []) if r["status"] is None]
     return "".join(f"; {r['url']} could not be checked: {r['error']}" for r in undecided[:3])
 
 
@@ -232,7 +232,7 @@ def _dead_link(lines: list[int], result: LinkResult) -> SpanNote:
         risk=HARD_RISK,
         signals={
             "checks": {"pattern": "url", "site": site_of(result.url), "lines": lines},
-            "links": [result.as_json()],
+            "links": {"checked": [result.as_json()]},
         },
     )
 

@@ -9,6 +9,7 @@ that answers 2xx is live: its note is resolved by the rule. One that answers 4xx
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 TIMEOUT = 5.0  # seconds for one URL, connect and read
 MAX_REDIRECTS = 10
@@ -46,6 +47,12 @@ class LinkResult:
 
     def as_json(self) -> dict[str, object]:
         return {"url": self.url, "status": self.status, "final_url": self.final_url, "error": self.error}
+
+
+def rule_resolution(signals: dict[str, Any]) -> str:
+    """The evidence with which the link check resolved a note (every link live), or "" when it did not."""
+    links = signals.get("links")
+    return str(links.get("resolved") or "") if isinstance(links, dict) else ""
 
 
 @dataclass
