@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import cache
+from itertools import islice
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -73,6 +74,7 @@ VERSION_AFTER = re.compile(
 )
 VERSION_RANGE = re.compile(r"\d\.\d+[ \t]?[-\u2013][ \t]?$")
 IDENTIFIER_BEFORE = re.compile(r"\b[A-Z]{2,6}[ \t-]?$")
+LOWER_START = re.compile(r"(?<![A-Za-z'\u2019])[a-z]")
 LOWER_WORD = re.compile(r"(?<![\w.-])[a-z][a-z0-9_-]*[a-z0-9](?![\w])")
 
 
@@ -106,9 +108,15 @@ class Claims:
         self.lowercase = set(LOWER_WORD.findall(URL.sub(" ", content)))  # not from URLs: tidelift.com names no product
         self.title_words = {w.lower() for w in WORD.findall(view.title)}
         self.own = own_sites(view)
+        self.known: dict[str, bool] = {}
 
     def name_word(self, word: str) -> bool:
-        """Whether a capitalized word can be part of a person's, organization's or place's name."""
+        """Whether a capitalized word can be part of a person's, organization's or place's name (remembered)."""
+        if word not in self.known:
+            self.known[word] = self._name_word(word)
+        return self.known[word]
+
+    def _name_word(self, word: str) -> bool:
         core = word.replace("\u2019", "'").removesuffix("'s")
         if not core or not core[0].isupper():
             return False
@@ -125,10 +133,10 @@ class Claims:
         """Whether a capitalized run names a person, organization or place in a statement."""
         if before.endswith("@"):
             return False  # an @handle: the link beside it says who
-        words = [w for w in re.split(r"\s+", text.strip()) if w]
+        words = text.split()
         capitalized = [w for w in words if w[:1].isupper()]
-        names = [w for w in capitalized if self.name_word(w)]
-        if not any(w[:1].islower() for w in WORD.findall(before + " " + after)) and len(names) < 2:
+        names = list(islice((w for w in capitalized if self.name_word(w)), 2))  # two tell as much as all
+        if not (LOWER_START.search(before) or LOWER_START.search(after)) and len(names) < 2:
             return False  # a label standing alone ("- Cookie Persistence", a table cell): no statement
         last = words[-1].lower().strip(".,")
         if len(capitalized) >= 2 and last in ORG_OR_PLACE_WORDS and not ACRONYM.fullmatch(capitalized[0]):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 
@@ -88,9 +89,11 @@ class _Masker:
         return "".join(self.chars)
 
     def blank(self, start: int, end: int) -> None:
-        for i in range(start, end):
-            if self.chars[i] != "\n":
-                self.chars[i] = " "
+        segment = self.chars[start:end]
+        if "\n" in segment:
+            self.chars[start:end] = ["\n" if c == "\n" else " " for c in segment]
+        else:
+            self.chars[start:end] = [" "] * len(segment)
 
     def blank_line(self, index: int) -> None:
         self.blank(self.starts[index], self.starts[index] + len(self.lines[index]))
@@ -271,6 +274,7 @@ class _Masker:
 CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org")
 
 
+@lru_cache(maxsize=4096)
 def site_of(url: str) -> str:
     """Who a URL belongs to: a repository on a code host (raw files and GitHub Pages too), else the host."""
     try:
