@@ -74,6 +74,7 @@ VERSION_AFTER = re.compile(
 )
 VERSION_RANGE = re.compile(r"\d\.\d+[ \t]?[-\u2013][ \t]?$")
 IDENTIFIER_BEFORE = re.compile(r"\b[A-Z]{2,6}[ \t-]?$")
+WINDOW = 200  # characters either side of a fact that decide what it is: a 2 MB line is not sliced per fact
 LOWER_START = re.compile(r"(?<![A-Za-z'\u2019])[a-z]")
 LOWER_WORD = re.compile(r"(?<![\w.-])[a-z][a-z0-9_-]*[a-z0-9](?![\w])")
 
@@ -152,7 +153,7 @@ class Claims:
     def number(self, line: str, start: int, end: int, previous: str = "") -> str:
         """What a number is: a "figure" to check, a "version" (Python 3.8) or an "identifier" (RFC 7230, #2673)."""
         text = line[start:end]
-        before, after = line[:start], line[end:]
+        before, after = line[max(0, start - WINDOW) : start], line[end : end + WINDOW]
         if not before.strip():
             before = f"{previous.rstrip()} "  # a line wrapped inside "(Python\n3.8)"
         if before.endswith("#"):
@@ -320,7 +321,8 @@ def claim_notes(content: str, view: ProseView, found: Sequence[Fact], links: Lin
             continue
         text = fact.text
         if fact.kind == "entity":
-            if not claims.entity(fact.text, line[: fact.start], line[fact.end :]):
+            before, after = line[max(0, fact.start - WINDOW) : fact.start], line[fact.end : fact.end + WINDOW]
+            if not claims.entity(fact.text, before, after):
                 continue
             text = trimmed_name(fact.text)
         kind = "date" if fact.kind == "number" and YEAR.fullmatch(fact.text) else fact.kind  # "In 1987 the ..."
