@@ -140,3 +140,10 @@ def test_indented_markdown_code_is_code_but_a_list_item_continuation_is_prose() 
     )
     quotes = sorted(n.quote for n in notes_of(text))
     assert quotes == ["38%", "Acme Corporation"], quotes
+
+
+def test_a_name_opening_a_sentence_as_its_actor_and_names_like_macfarlane_are_noted() -> None:
+    text = "Microsoft acquired the firm in 2018. Einstein said so.\nThe spec was edited by John MacFarlane.\n"
+    quotes = " | ".join(n.quote for n in notes_of(text) if n.kind == "entity")
+    for name in ("Microsoft", "Einstein", "John MacFarlane"):
+        assert name in quotes, (name, quotes)

@@ -60,7 +60,16 @@ PERSON_CUES_BEFORE = frozenset(
     "by to from with at in dr mr mrs ms prof professor sir dame lord lady president ceo founder author engineer "
     "according thanks".split()
 )
-PERSON_CUES_AFTER = frozenset("said says wrote writes founded announced reported argued claimed told led".split())
+PERSON_CUES_AFTER = frozenset(
+    "said says wrote writes founded announced reported argued claimed told led acquired bought sold launched "
+    "released won published invented discovered built opened".split()
+)
+# A name opening a sentence is dropped by the fact scan (any first word is capitalized) unless a verb says it acts
+OPENING_ACTOR = re.compile(
+    r"(?:^|[.!?][\"'\u201d)]*\s+)([A-Z][a-z'\u2019]+)(?=\s+(?:" + "|".join(sorted(PERSON_CUES_AFTER)) + r")\b)",
+    re.M,
+)
+NAME_PREFIX = re.compile(r"(?:Mc|Mac|O'|D'|Di|De|Le|La|Van|Von)[A-Z][a-z]")  # McDonald, MacFarlane, O'Brien
 ACRONYM = re.compile(r"[A-Z0-9]{2,}s?|[A-Z]\.(?:[A-Z]\.)+")
 INNER_CAPITAL = re.compile(r"[a-z][A-Z]|[A-Z]{2}[a-z]")
 WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019]*")
@@ -121,8 +130,9 @@ class Claims:
         core = word.replace("\u2019", "'").removesuffix("'s")
         if not core or not core[0].isupper():
             return False
-        if ACRONYM.fullmatch(core) or INNER_CAPITAL.search(core) or any(c.isdigit() or c == "_" for c in core):
-            return False  # HTTP, APIs, QuickStart, AnyIO, URLTypes, Python3
+        camel = INNER_CAPITAL.search(core) and not NAME_PREFIX.match(core)
+        if ACRONYM.fullmatch(core) or camel or any(c.isdigit() or c == "_" for c in core):
+            return False  # HTTP, APIs, QuickStart, AnyIO, URLTypes, Python3 (but MacFarlane is a name)
         if FILE_NAME.search(core):
             return False  # CONTRIBUTING.md, Example.com: a file or a host, not a name
         lower = core.lower()
@@ -149,6 +159,28 @@ class Claims:
         cue_before = (WORD.findall(before[-30:]) or [""])[-1].lower()
         cue_after = (WORD.findall(after[:30]) or [""])[0].lower()
         return cue_before in PERSON_CUES_BEFORE or cue_after in PERSON_CUES_AFTER
+
+    def opening_actors(self, taken: set[tuple[int, int]]) -> list[SpanNote]:
+        """Names opening a sentence as its actor ('Einstein said', 'Microsoft acquired'), which the scan left out."""
+        notes = []
+        for number, line in enumerate(self.view.text.split("\n"), start=1):
+            if len(line) > 10_000:
+                continue  # no prose line is this long; a hostile one is not scanned word by word
+            for m in OPENING_ACTOR.finditer(line):
+                if (number, m.start(1)) not in taken and self.name_word(m.group(1)):
+                    notes.append(
+                        SpanNote(
+                            kind="entity",
+                            severity="verify",
+                            why=WHY["entity"],
+                            source="check",
+                            lines=(number, number),
+                            quote=m.group(1),
+                            risk=ENTITY_RISK,
+                            signals={"checks": {"pattern": "entity"}},
+                        )
+                    )
+        return notes
 
     def number(self, line: str, start: int, end: int, previous: str = "") -> str:
         """What a number is: a "figure" to check, a "version" (Python 3.8) or an "identifier" (RFC 7230, #2673)."""
@@ -338,6 +370,8 @@ def claim_notes(content: str, view: ProseView, found: Sequence[Fact], links: Lin
                 signals={"checks": {"pattern": kind}},
             )
         )
+    notes += claims.opening_actors({(f.line, f.start) for f in found if f.kind == "entity"})
+    notes.sort(key=lambda n: n.lines or (0, 0))
     return per_paragraph(once_per_fact(notes), view.text) + claims.links(links)
 
 
