@@ -1,6 +1,8 @@
 """Deterministic checks of prose: fact-bearing spans to verify, and grounding against `--context` sources.
 
-Without sources every number, date, quotation, URL, DOI, citation and name is a span to verify. With sources a
+Without sources the draft's prose (markup blanked, markup.py) is scanned and the claims among its facts are spans to
+verify (claims.py: no acronyms, versions or headings; each fact once; links per site, fetched with `--check-links`).
+With sources a
 fact found in them needs no note; a sentence whose facts or key terms are missing from every source gets a
 "not supported" note; and a fact whose matching source sentence gives a different value of the same type (another
 number, year or name) gets a higher-risk "contradicts the source" note.
