@@ -30,3 +30,4 @@ bench:  ## every benchmark, each printing its figures beside a baseline
 	$(PY) bench/drafting.py
 	$(PY) bench/code_precision.py
 	$(PY) bench/bounded_checks.py
+	$(PY) bench/review_cost.py

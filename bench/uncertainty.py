@@ -410,8 +410,8 @@ def code_injection(rng: random.Random, per_site: int) -> None:
     print()
 
 
-def text_injection(rng: random.Random) -> None:
-    """Part (a) for text: facts altered against their source."""
+def text_injection(rng: random.Random, show: bool = True) -> dict[str, Tally]:
+    """Part (a) for text: facts altered against their source; the overall tallies, printed unless `show` is False."""
     pairs = json.loads((DATA / "text" / "pairs.json").read_text())
     grounded: dict[str, Tally] = {}
     pattern: dict[str, Tally] = {}
@@ -445,8 +445,16 @@ def text_injection(rng: random.Random) -> None:
                     t.class_notes += len(mine)
                     t.notes += len(notes)
                     t.lines += len(content.splitlines())
-                    if ctx and not hit:
+                    if not hit:
                         t.misses.append(f"{pair['name']}: {what}")
+    totals = {"grounded": Tally(), "pattern-only": Tally()}
+    for label, store in (("grounded", grounded), ("pattern-only", pattern)):
+        for t in store.values():
+            for k in ("n", "caught", "located", "tp_notes", "class_notes", "notes", "lines"):
+                setattr(totals[label], k, getattr(totals[label], k) + getattr(t, k))
+            totals[label].misses += t.misses
+    if not show:
+        return totals
     print("(a) fault injection: text altered against its source")
     print("    grounded = with the source as --context: recall = a contradiction/unsupported note on the altered line")
     print("    pattern-only baseline = no source: any verify note on the altered line counts as caught")
@@ -455,12 +463,7 @@ def text_injection(rng: random.Random) -> None:
         if cls in grounded:
             rows.append(grounded[cls].row(f"{cls} (grounded)"))
             rows.append(pattern[cls].row(f"{cls} (pattern-only)"))
-    for label, store in (("overall (grounded)", grounded), ("overall (pattern-only)", pattern)):
-        total = Tally()
-        for t in store.values():
-            for k in ("n", "caught", "located", "tp_notes", "class_notes", "notes", "lines"):
-                setattr(total, k, getattr(total, k) + getattr(t, k))
-        rows.append(total.row(label))
+    rows += [totals[label].row(f"overall ({label})") for label in totals]
     rows.append(clean_g.row("clean drafts (grounded)"))
     rows.append(clean_p.row("clean drafts (pattern-only)"))
     table(["class", "n", "recall", "located", "precision", "notes/100 lines"], rows)
@@ -468,6 +471,7 @@ def text_injection(rng: random.Random) -> None:
         for miss in t.misses[:3]:
             print(f"    missed {cls}: {miss}")
     print()
+    return totals
 
 
 # ---- part (b) --------------------------------------------------------------------------------------------------

@@ -196,7 +196,8 @@ def test_past_the_fact_budget_the_rest_is_one_note_saying_from_where(monkeypatch
     monkeypatch.setattr(signals_text, "FACT_BUDGET", 10)
     draft = "Intro line.\n" + " ".join(str(10 + i) for i in range(50)) + "\nIt cost $300 in 1999.\n"
     notes, features = text_checks(draft)
-    assert [n.kind for n in notes] == ["number"] * 10 + ["unchecked"]
+    # the 10 numbers found share a paragraph: one note of the kind, listing them
+    assert [n.kind for n in notes] == ["number", "unchecked"] and notes[0].quote.count(",") == 9
     assert notes[-1].lines == (2, 3) and "from line 2 on they were not listed one by one" in notes[-1].why
     assert features["checks.facts_unscanned_from_line"] == 2
     # with sources, grounding stops where the scan stopped instead of weighing every later sentence

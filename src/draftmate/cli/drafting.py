@@ -47,6 +47,9 @@ def draft(
             "--version-of", metavar="ID", help="With --from-file: store FILE as the next version of draft ID."
         ),
     ] = None,
+    check_links: Annotated[
+        bool | None, typer.Option("--check-links", help="Fetch each link of a text draft (else config check_links).")
+    ] = None,
 ) -> None:
     """Draft with the model, or import an existing draft with --from-file, for review."""
     from draftmate.domain.records import Kind
@@ -61,15 +64,18 @@ def draft(
     if from_file is None:
         if version_of is not None:
             raise UsageError("--version-of goes with --from-file FILE")
-        model_flags = {"model": model, "base_url": base_url}
+        model_flags = {"model": model, "base_url": base_url, "check_links": check_links}
         _draft_with_model(store, spec, kind, lang, sources, idea, samples, retry, model_flags, as_json)
         return
     if version_of is not None:
         if kind or lang:
             raise UsageError("--version-of keeps the draft's kind and language; drop --kind/--lang")
-        created = import_version(store, store.resolve_id(version_of), from_file, context=sources)
+        created = import_version(
+            store, store.resolve_id(version_of), from_file, context=sources, check_links=check_links
+        )
     else:
-        created = import_draft(store, from_file, kind=Kind(kind) if kind else None, lang=lang, context=sources)
+        chosen = Kind(kind) if kind else None
+        created = import_draft(store, from_file, kind=chosen, lang=lang, context=sources, check_links=check_links)
     record = draft_record(store, created.id)
     if as_json:
         print_json(record)

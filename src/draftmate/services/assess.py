@@ -18,6 +18,7 @@ from draftmate.store.protocol import Store
 if TYPE_CHECKING:
     from draftmate.domain.records import Draft, Note
     from draftmate.uncertainty.assessment import Assessment
+    from draftmate.uncertainty.links import LinkCheck
     from draftmate.uncertainty.package_index import OnlineCheck
     from draftmate.uncertainty.spans import SpanNote
 
@@ -28,15 +29,53 @@ def annotate(
     content: str,
     context: list[tuple[str, str]],
     extra: dict[str, Any] | None = None,
+    check_links: bool | None = None,
 ) -> None:
     """Run the uncertainty signals on a draft's current version and store the notes and confidence."""
     from draftmate.uncertainty import assessment as uncertainty
 
-    signals = {"online": online_package_check(draft)} | (extra or {})
+    signals = {"online": online_package_check(draft), "links": link_check(draft, check_links)} | (extra or {})
     assessment = uncertainty.assess(content, kind=draft.kind.value, lang=draft.lang, context=context, **signals)
     for note in assessment.notes:
-        _store_note(store, draft, note)
+        _resolve_by_rule(store, _store_note(store, draft, note), note)
     _predict(store, draft, assessment)
+
+
+RULE_RESOLVER = "draftmate check-links"  # who resolved a note a rule decided, in its resolution record
+
+
+def _resolve_by_rule(store: Store, stored: Note, note: SpanNote) -> None:
+    """A note a rule decided (every link live, with its evidence) is stored resolved: shown, listed, not asked."""
+    from draftmate.uncertainty.links import rule_resolution
+
+    evidence = rule_resolution(note.signals)
+    if not evidence or note.severity == "blocking":
+        return
+    from draftmate.domain.records import NoteResolution, Resolution
+    from draftmate.store.sqlite import now
+
+    resolution = NoteResolution(status=Resolution.VERIFIED, by=RULE_RESOLVER, at=now(), comment=str(evidence)[:500])
+    store.resolve_note(stored.id, resolution)
+
+
+def link_check(draft: Draft, flag: bool | None = None) -> LinkCheck | None:
+    """How to fetch a text draft's links when `--check-links` or `check_links` asks for it; else None (no network).
+
+    Settings that cannot be read leave the check off unless the flag asks: it is never required."""
+    if draft.kind.value != "text" or flag is False:
+        return None
+    if not flag:
+        from draftmate.errors import ConfigError
+        from draftmate.settings.config import resolve
+
+        try:
+            if not resolve()[0].check_links:
+                return None
+        except ConfigError:
+            return None
+    from draftmate.uncertainty.links import LinkCheck
+
+    return LinkCheck()
 
 
 def annotate_revision(store: Store, draft: Draft, previous: str, content: str, meta: dict[str, Any]) -> list[Note]:

@@ -72,6 +72,7 @@ def import_draft(
     lang: str | None = None,
     author: str = "",
     context: list[tuple[str, str]] | None = None,
+    check_links: bool | None = None,
 ) -> Draft:
     """Store an existing file (or stdin) as a draft awaiting review, with its deterministic notes."""
     # imported here, not at the top: `show` and `list` load this module and need neither (tempfile, the checks)
@@ -85,12 +86,18 @@ def import_draft(
     meta: dict[str, Any] = {"source": name, "imported": True}
     with store.transaction():
         draft = store.create_draft(content, kind=kind, lang=lang, origin=Origin.IMPORTED, author=author, meta=meta)
-        annotate(store, draft, content, context or [])
+        annotate(store, draft, content, context or [], check_links=check_links)
     return store.get_draft(draft.id)
 
 
 def import_version(
-    store: Store, draft_id: str, path: str, *, author: str = "", context: list[tuple[str, str]] | None = None
+    store: Store,
+    draft_id: str,
+    path: str,
+    *,
+    author: str = "",
+    context: list[tuple[str, str]] | None = None,
+    check_links: bool | None = None,
 ) -> Draft:
     """Store a file as the next version of an existing draft (after changes were asked, or to change final work)."""
     from draftmate.fileio import read_input
@@ -114,7 +121,7 @@ def import_version(
         if previous is None or draft.title == title_of(previous):
             # the title was the old content's heading: it follows the content, as a draft's first title did
             store.set_title(draft.id, title_of(content))
-        annotate(store, store.get_draft(draft.id), content, context or [])
+        annotate(store, store.get_draft(draft.id), content, context or [], check_links=check_links)
     return store.get_draft(draft_id)
 
 

@@ -154,7 +154,7 @@ def draft(
         created = store.get_draft(pending.id)
         _note_incomplete(store, created, made)
         if content.strip():
-            annotate(store, created, content, context, extra=_signals(made))
+            annotate(store, created, content, context, extra=_signals(made), check_links=settings.check_links)
     stored = store.get_draft(created.id)
     return _outcome(stored, made)
 
@@ -230,7 +230,7 @@ def retry(
         current = store.get_draft(existing.id)
         _note_incomplete(store, current, made)
         if content.strip():
-            annotate(store, current, content, context, extra=_signals(made))
+            annotate(store, current, content, context, extra=_signals(made), check_links=settings.check_links)
     outcome = _outcome(store.get_draft(existing.id), made)
     outcome.warnings[:0] = warnings
     return outcome

@@ -23,6 +23,7 @@ ENV_VARS: dict[str, tuple[str, ...]] = {
     "fallback_model": ("DRAFTMATE_FALLBACK_MODEL",),
     "reviewer": ("DRAFTMATE_REVIEWER",),
     "check_packages_online": ("DRAFTMATE_CHECK_PACKAGES_ONLINE",),
+    "check_links": ("DRAFTMATE_CHECK_LINKS",),
 }
 SECRET_FIELDS = ("api_key",)
 EXAMPLE_URL = "http://localhost:11434/v1"
@@ -71,6 +72,7 @@ class Settings(BaseModel):
     check_packages_online: bool = Field(
         False, description="ask PyPI whether an import found nowhere here exists (cached; off: no network)"
     )
+    check_links: bool = Field(False, description="fetch each link of a text draft; dead ones block (off: no network)")
 
     @field_validator("model", "base_url", "api_key", "fallback_model", mode="before")
     @classmethod

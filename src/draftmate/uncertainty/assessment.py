@@ -30,6 +30,7 @@ from draftmate.domain.records import Confidence
 from draftmate.domain.sections import display_spans
 from draftmate.uncertainty.calibration import Thresholds
 from draftmate.uncertainty.code_checks import code_checks as _code_checks
+from draftmate.uncertainty.links import LinkCheck, rule_resolution
 from draftmate.uncertainty.model_signals import (
     SAMPLES_AGREE_FACTOR,
     SELF_UNMATCHED_RISK,
@@ -90,15 +91,17 @@ def assess(
     weak_spots: list[dict[str, Any]] | None = None,
     project: str | Path | None = None,
     online: OnlineCheck | None = None,
+    links: LinkCheck | None = None,
     **_ignored: Any,
 ) -> Assessment:
     """Run every signal that has its input and merge them; `project` is a pyproject.toml or requirements file,
-    `online` how to ask PyPI about imports the offline data does not know (None: no network)."""
+    `online` how to ask PyPI about imports the offline data does not know, `links` how to fetch a text's links
+    (None: no network)."""
     try:
         if kind == "code":
             checks, features = _code_checks(content, lang, project, online)
         else:
-            checks, features = _text_checks(content, context)
+            checks, features = _text_checks(content, context, lang, links)
     except (Exception, RecursionError, MemoryError) as exc:
         # A pathological draft (nesting deeper than the parser's stack, say) must not cost the draft: the reviewer
         # is told the checks could not run and checks by hand.
@@ -195,24 +198,26 @@ def add_uncovered(notes: list[SpanNote], model_notes: list[SpanNote]) -> list[Sp
 
 def dedupe(notes: list[SpanNote]) -> list[SpanNote]:
     """One note per line and kind, then same-kind notes on adjacent lines merged, to keep alert fatigue down."""
-    by_key: dict[tuple[int, str], SpanNote] = {}
+    by_key: dict[tuple[int, str, bool], SpanNote] = {}
     loose: list[SpanNote] = []
     for n in notes:
         if n.lines is None:
             loose.append(n)
             continue
-        key = (n.lines[0], n.kind)
+        # a note a rule resolved (a live link) is never joined with one a person must answer
+        key = (n.lines[0], n.kind, _resolved(n))
         if key in by_key:
             by_key[key] = _join(by_key[key], n)
         else:
             by_key[key] = n
-    ordered = sorted(by_key.values(), key=lambda n: (n.kind, n.lines or (0, 0)))
+    ordered = sorted(by_key.values(), key=lambda n: (n.kind, _resolved(n), n.lines or (0, 0)))
     merged: list[SpanNote] = []
     for n in ordered:
         last = merged[-1] if merged else None
         if (
             last is not None
             and last.kind == n.kind
+            and _resolved(last) == _resolved(n)
             and last.severity == n.severity
             and last.lines is not None
             and n.lines is not None
@@ -222,6 +227,11 @@ def dedupe(notes: list[SpanNote]) -> list[SpanNote]:
         else:
             merged.append(n)
     return sorted(merged, key=lambda n: (n.lines or (0, 0), n.kind)) + loose
+
+
+def _resolved(note: SpanNote) -> bool:
+    """Whether a rule already resolved the note (every link live): shown, no answer asked."""
+    return bool(rule_resolution(note.signals))
 
 
 def _join(a: SpanNote, b: SpanNote) -> SpanNote:
@@ -277,8 +287,10 @@ def merge(
     notes = dedupe(notes)
     hard = [n for n in notes if n.severity == "blocking"]
     risks = [n.risk for n in notes if n.risk is not None]
-    unchecked = [n.risk for n in notes if _unchecked_fact(n) and n.risk is not None]
-    evidenced = [n.risk for n in notes if not _unchecked_fact(n) and n.risk is not None]
+    # a note a rule resolved (every link live) is evidence of no error: it adds no risk
+    open_notes = [n for n in notes if not _resolved(n)]
+    unchecked = [n.risk for n in open_notes if _unchecked_fact(n) and n.risk is not None]
+    evidenced = [n.risk for n in open_notes if not _unchecked_fact(n) and n.risk is not None]
     # A fact nobody has checked is a reason to look, not evidence of an error: alone, such facts can make a draft
     # medium at most, however many there are; only a signal that backs a doubt can make it low.
     unchecked_risk = min(noisy_or([min(r, UNCHECKED_FACT_WEIGHT) for r in unchecked]), UNCHECKED_FACTS_CAP)

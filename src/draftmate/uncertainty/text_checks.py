@@ -1,6 +1,8 @@
 """Deterministic checks of prose: fact-bearing spans to verify, and grounding against `--context` sources.
 
-Without sources every number, date, quotation, URL, DOI, citation and name is a span to verify. With sources a
+Without sources the draft's prose (markup blanked, markup.py) is scanned and the claims among its facts are spans to
+verify (claims.py: no acronyms, versions or headings; each fact once; links per site, fetched with `--check-links`).
+With sources a
 fact found in them needs no note; a sentence whose facts or key terms are missing from every source gets a
 "not supported" note; and a fact whose matching source sentence gives a different value of the same type (another
 number, year or name) gets a higher-risk "contradicts the source" note.
@@ -12,11 +14,10 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from draftmate.uncertainty.spans import (
     CONTRADICTION_RISK,
-    ENTITY_RISK,
     STOPWORDS,
     UNSUPPORTED_FACT_RISK,
     UNSUPPORTED_TERMS_WEIGHT,
@@ -29,6 +30,9 @@ from draftmate.uncertainty.spans import (
     stem,
     words_lower,
 )
+
+if TYPE_CHECKING:
+    from draftmate.uncertainty.links import LinkCheck
 
 MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 FACT_PATTERNS: list[tuple[str, re.Pattern[str], str]] = [
@@ -366,13 +370,20 @@ def _split_plain(text: str) -> list[str]:
     return parts
 
 
-def text_checks(content: str, context: list[tuple[str, str]] | None = None) -> tuple[list[SpanNote], dict[str, Any]]:
-    """Notes and features for prose: verify spans without sources, grounding against them with."""
-    found, stopped_at = facts_within(content, all_numbers=bool(context), budget=FACT_BUDGET)
+def text_checks(
+    content: str, context: list[tuple[str, str]] | None = None, lang: str = "", links: LinkCheck | None = None
+) -> tuple[list[SpanNote], dict[str, Any]]:
+    """Notes and features for prose: the claims to verify without sources (markup read as markup), grounding with."""
     if not context:
-        notes = [_verify_note(f) for f in found]
+        from draftmate.uncertainty.claims import claim_notes
+        from draftmate.uncertainty.markup import prose_view
+
+        view = prose_view(content, lang)
+        found, stopped_at = facts_within(view.text, budget=FACT_BUDGET)
+        notes = claim_notes(content, view, found, links)
         features: dict[str, Any] = {"grounding": None}
     else:
+        found, stopped_at = facts_within(content, all_numbers=True, budget=FACT_BUDGET)
         notes, features = _grounded(content, found, Sources(context), stop_line=stopped_at)
     if stopped_at is not None:
         last = content.count("\n") + (not content.endswith("\n"))
@@ -380,19 +391,6 @@ def text_checks(content: str, context: list[tuple[str, str]] | None = None) -> t
         notes.append(replace(unchecked_note(reason), lines=(stopped_at, max(stopped_at, last))))
         features["checks.facts_unscanned_from_line"] = stopped_at
     return notes, features | _fact_features(found)
-
-
-def _verify_note(fact: Fact) -> SpanNote:
-    return SpanNote(
-        kind=fact.kind,
-        severity="verify",
-        why=WHY[fact.kind],
-        source="check",
-        lines=(fact.line, fact.line),
-        quote=fact.text[:200],
-        risk=ENTITY_RISK if fact.kind == "entity" else VERIFY_RISK,
-        signals={"checks": {"pattern": fact.kind}},
-    )
 
 
 def _fact_features(found: list[Fact]) -> dict[str, Any]:

@@ -1,0 +1,127 @@
+"""Checking a draft's links by fetching them (`--check-links`): the one network seam of the text checks, and its fake.
+
+Off by default and never required: without a `LinkCheck` no URL is fetched. With one, each URL is fetched once per
+run (a cache keyed by URL), with a timeout, redirects followed; the status and final URL are the evidence. A link
+that answers 2xx is live: its note is resolved by the rule. One that answers 4xx/5xx, or cannot be reached at all
+(refused, no such host, a TLS error) is dead: a blocking note. A timeout decides nothing: the note stays to verify.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+TIMEOUT = 5.0  # seconds for one URL, connect and read
+MAX_REDIRECTS = 10
+MAX_LINKS = 50  # URLs fetched per draft at most; the rest keep their note to verify, saying so
+WORKERS = 8  # URLs fetched at once
+UNDECIDED = ("no answer within", "not fetched")  # errors that say nothing about the link itself
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    """What fetching one URL showed."""
+
+    url: str
+    status: int | None = None  # the final response's status; None when there was none
+    final_url: str = ""
+    error: str = ""  # why there was no response, in plain words
+
+    @property
+    def live(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+    @property
+    def dead(self) -> bool:
+        """A link a reader cannot follow: an error status, or refused, unknown host, TLS failure (not a timeout)."""
+        if self.status is not None:
+            return self.status >= 400
+        return bool(self.error) and not self.error.startswith(UNDECIDED)
+
+    def evidence(self) -> str:
+        """One line a reviewer reads: status and where it ended, or the error."""
+        if self.status is None:
+            return f"{self.url}: {self.error}"
+        moved = f" after redirects, at {self.final_url}" if self.final_url and self.final_url != self.url else ""
+        return f"{self.url}: HTTP {self.status}{moved}"
+
+    def as_json(self) -> dict[str, object]:
+        return {"url": self.url, "status": self.status, "final_url": self.final_url, "error": self.error}
+
+
+def rule_resolution(signals: dict[str, Any]) -> str:
+    """The evidence with which the link check resolved a note (every link live), or "" when it did not."""
+    links = signals.get("links")
+    return str(links.get("resolved") or "") if isinstance(links, dict) else ""
+
+
+@dataclass
+class LinkCheck:
+    """Fetches URLs over HTTP(S) with httpx, each once per run."""
+
+    timeout: float = TIMEOUT
+    cache: dict[str, LinkResult] = field(default_factory=dict)
+
+    def check(self, url: str) -> LinkResult:
+        """The result for `url`, fetched on first asking; past MAX_LINKS URLs a run fetches no more."""
+        if url not in self.cache:
+            if len(self.cache) >= MAX_LINKS:
+                return LinkResult(url, error=f"not fetched: over {MAX_LINKS} links in one draft")
+            self.cache[url] = self.fetch(url)
+        return self.cache[url]
+
+    def prefetch(self, urls: list[str]) -> None:
+        """Fetch the URLs not yet cached, WORKERS at a time (a draft of 50 slow links waits 7 timeouts, not 50)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        todo = [u for u in dict.fromkeys(urls) if u not in self.cache][: max(0, MAX_LINKS - len(self.cache))]
+        if len(todo) < 2:
+            return
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+            for url, result in zip(todo, pool.map(self.fetch, todo), strict=True):
+                self.cache[url] = result
+
+    def fetch(self, url: str) -> LinkResult:
+        """One GET, redirects followed, the body not read: the seam a fake replaces."""
+        import httpx
+
+        try:
+            with httpx.Client(timeout=self.timeout, follow_redirects=True, max_redirects=MAX_REDIRECTS) as client:
+                with client.stream("GET", url, headers={"User-Agent": "draftmate link check"}) as response:
+                    return LinkResult(url, response.status_code, str(response.url))
+        except httpx.TimeoutException:
+            return LinkResult(url, error=f"no answer within {self.timeout:g} s")
+        except httpx.TooManyRedirects:
+            return LinkResult(url, error=f"more than {MAX_REDIRECTS} redirects")
+        except httpx.ConnectError as exc:
+            return LinkResult(url, error=_connect_error(exc))
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
+            return LinkResult(url, error=f"could not fetch it ({type(exc).__name__}: {str(exc)[:200]})")
+
+
+def _connect_error(exc: Exception) -> str:
+    """A connection failure named plainly: a TLS error says so, with the reason the TLS library gave."""
+    import ssl
+
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ssl.SSLError):
+            reason = getattr(cause, "reason", None) or getattr(cause, "verify_message", None) or str(cause)
+            return f"TLS error: {str(reason)[:200]}"
+        cause = cause.__cause__ or cause.__context__
+    text = str(exc)
+    if "SSL" in text or "certificate" in text.lower():
+        return f"TLS error: {text[:200]}"
+    return f"could not connect ({text[:200]})"
+
+
+@dataclass
+class FakeLinkCheck(LinkCheck):
+    """A link check that answers from a table: for tests and benchmarks, no network."""
+
+    answers: dict[str, LinkResult] = field(default_factory=dict)
+    fetched: list[str] = field(default_factory=list)
+
+    def fetch(self, url: str) -> LinkResult:
+        self.fetched.append(url)
+        return self.answers.get(url, LinkResult(url, error="could not connect (not in the fake's table)"))
