@@ -5,7 +5,6 @@ review), exporting (export, verify), calibrating (calibration), configuring (con
 """
 
 # No `from __future__ import annotations` here: typer reads the root callback's annotations on each run.
-import re
 import sys
 from typing import Annotated, Any
 
@@ -83,6 +82,8 @@ class DraftmateGroup(typer.core.TyperGroup):
 
 def usage_error(error: CommandLineError) -> int:
     """Say a bad command line in one `error:` line that names the help to read, and return its exit code (2)."""
+    import re
+
     from draftmate.errors import UsageError
 
     message = error.format_message().rstrip(".")
