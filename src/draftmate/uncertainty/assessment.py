@@ -12,8 +12,8 @@ Merging, with the stated weights in signals.py and signals_model.py:
   - a model signal's evidence on a line raises the risk of the notes already there (noisy-or) and joins their why;
     it makes a note of its own only where no check did;
   - one note per line and kind; adjacent lines with the same kind and severity become one note;
-  - the draft's raw risk is the noisy-or of its notes' risks, of unmatched weak spots, and of the grounding
-    residual (UNSUPPORTED_TERMS_WEIGHT x the uncovered share of each sentence too well supported for a note);
+  - the draft's raw risk is the noisy-or of its notes' risks, of unmatched weak spots, and of the grounding model's
+    draft risk (uncertainty/grounding.py: every sentence against the sources; its own notes are not counted again);
     fact-bearing spans that only a pattern found count UNCHECKED_FACT_WEIGHT each, UNCHECKED_FACTS_CAP together;
   - level: low if any blocking note (a failed hard check) or raw risk >= LOW_AT; medium if >= MEDIUM_AT; else high.
 """
@@ -124,7 +124,8 @@ def assess(
     notes = attach(checks, lp_evidence + s_evidence + w_evidence)
     notes = add_uncovered(notes, lp_notes + s_notes + w_notes)
     extra_risk = [SELF_UNMATCHED_RISK] * int(w_features.get("self.unmatched") or 0)
-    extra_risk.append(float(features.get("grounding.residual") or 0.0))
+    # The grounding model's draft risk stands for all its sentences, noted or not (its notes are not counted again).
+    extra_risk.append(float(features.get("grounding.risk") or features.get("grounding.residual") or 0.0))
     features |= lp_features | s_features | w_features
     features |= {"lines": len(content.splitlines()), "grounding": features.get("grounding")}
     return merge(notes, signals=available, features=features, extra_risk=extra_risk)
@@ -251,6 +252,12 @@ def _adds_nothing(a: SpanNote, b: SpanNote) -> bool:
     )
 
 
+def _grounding_note(note: SpanNote) -> bool:
+    """A note of the fitted grounding model, whose risk the draft already counts through `grounding.risk`."""
+    checks = note.signals.get("checks")
+    return isinstance(checks, dict) and "grounding_model" in checks
+
+
 def _unchecked_fact(note: SpanNote) -> bool:
     """A fact-bearing span found by a pattern and backed by no other signal, or a code finding the code expects."""
     if note.kind in FACT_KINDS and note.severity == "verify" and set(note.signals) <= {"checks"}:
@@ -271,7 +278,7 @@ def merge(
     hard = [n for n in notes if n.severity == "blocking"]
     risks = [n.risk for n in notes if n.risk is not None]
     unchecked = [n.risk for n in notes if _unchecked_fact(n) and n.risk is not None]
-    evidenced = [n.risk for n in notes if not _unchecked_fact(n) and n.risk is not None]
+    evidenced = [n.risk for n in notes if not _unchecked_fact(n) and not _grounding_note(n) and n.risk is not None]
     # A fact nobody has checked is a reason to look, not evidence of an error: alone, such facts can make a draft
     # medium at most, however many there are; only a signal that backs a doubt can make it low.
     unchecked_risk = min(noisy_or([min(r, UNCHECKED_FACT_WEIGHT) for r in unchecked]), UNCHECKED_FACTS_CAP)

@@ -373,7 +373,9 @@ def text_checks(content: str, context: list[tuple[str, str]] | None = None) -> t
         notes = [_verify_note(f) for f in found]
         features: dict[str, Any] = {"grounding": None}
     else:
-        notes, features = _grounded(content, found, Sources(context), stop_line=stopped_at)
+        from draftmate.uncertainty.grounding import grounded
+
+        notes, features = grounded(content, found, Sources(context), stop_line=stopped_at)
     if stopped_at is not None:
         last = content.count("\n") + (not content.endswith("\n"))
         reason = f"over {FACT_BUDGET:,} fact-bearing spans; from line {stopped_at} on they were not listed one by one"
