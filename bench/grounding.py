@@ -162,7 +162,7 @@ def score(row: Row) -> None:
                 target = quote_sentence or line
                 on_new += norm_sentence(target) not in right_sents
         row.scored[side] = {
-            "risk": a.confidence.score or 0.0,
+            "risk": a.confidence.risk or 0.0,
             "level": a.confidence.level,
             "notes": len(notes),
             "notes_on_new": on_new,
@@ -225,7 +225,10 @@ def best_single(rows: list[Row]) -> str:
     names = list(rows[0].scored["right"]["features"]) if rows else []
     scores = {
         n: pairwise(
-            [(r.scored["right"]["features"].get(n, 0.0), r.scored["hallucinated"]["features"].get(n, 0.0)) for r in rows]
+            [
+                (r.scored["right"]["features"].get(n, 0.0), r.scored["hallucinated"]["features"].get(n, 0.0))
+                for r in rows
+            ]
         )
         or 0.0
         for n in names
@@ -282,7 +285,7 @@ def fit(folder: Path, per_set: int, version: str, false_alarms: float) -> None:
     intercept = float(model.intercept_[0])
     # `low` starts at a draft risk of LOW_AT (log-odds 0 at 0.5): shift so the worst set's false alarms stay in bound.
     worst = 0.0
-    for name, begin, end in sets:
+    for _name, begin, end in sets:
         right = sorted(
             (intercept + sum(c * v for c, v in zip(coef, xs[i], strict=True)) for i in range(begin, end) if not ys[i]),
             reverse=True,
@@ -342,8 +345,10 @@ def main() -> None:
     print()
     for name, figures in summary.items():
         margin = (figures["pairwise"] or 0) - (figures["baseline_pairwise"] or 0)
-        print(f"{name}: pairwise {fmt(figures['pairwise'])} vs baseline {fmt(figures['baseline_pairwise'])} "
-              f"({margin:+.3f}); false alarms {fmt(figures['false_alarms'])}")
+        print(
+            f"{name}: pairwise {fmt(figures['pairwise'])} vs baseline {fmt(figures['baseline_pairwise'])} "
+            f"({margin:+.3f}); false alarms {fmt(figures['false_alarms'])}"
+        )
     print(f"done in {time.perf_counter() - started:.1f}s")
 
 

@@ -299,7 +299,7 @@ def merge(
     if len(listed) < len(notes):
         summaries = sum(count > NOTES_PER_KIND for count in Counter(n.kind for n in notes).values())
         flat["notes.not_listed"] = len(notes) - len(listed) + summaries
-    return Assessment(notes=listed, confidence=Confidence(level=level, score=score), features=flat)
+    return Assessment(notes=listed, confidence=Confidence(level=level, risk=score), features=flat)
 
 
 def capped(notes: list[SpanNote], per_kind: int = NOTES_PER_KIND) -> list[SpanNote]:

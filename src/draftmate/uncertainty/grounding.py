@@ -96,9 +96,7 @@ class Passages:
     def __init__(self, sources: Sources) -> None:
         self.sources = sources
         count = len(sources.sentences)
-        self.idf = {
-            term: math.log((count + 1) / (len(hits) + 1)) + 1.0 for term, hits in sources.postings.items()
-        }
+        self.idf = {term: math.log((count + 1) / (len(hits) + 1)) + 1.0 for term, hits in sources.postings.items()}
         self.unseen_idf = math.log(count + 1) + 1.0  # a term in no source sentence is as rare as can be
         self.scale = min(1.0, math.log1p(count) / math.log1p(LONG_SOURCE_SENTENCES))
         self.pairs: set[tuple[str, str]] = set()
@@ -178,8 +176,8 @@ def sentence_features(sent: Sentence, mine: list[Fact], passages: Passages) -> S
 
 def _negated(text: str) -> bool:
     """Whether a sentence is negated an odd number of times."""
-    words = PAIR_WORD.findall(text.lower())
-    return sum(w in NEGATION or w.endswith("n't") for w in words) % 2 == 1
+    words: list[str] = PAIR_WORD.findall(text.lower())
+    return sum(1 for w in words if w in NEGATION or w.endswith("n't")) % 2 == 1
 
 
 def ground_sentences(
@@ -230,7 +228,7 @@ def grounded(
         "grounding.max_sentence_risk": max(risks, default=0.0),
         "grounding.risk": round(draft_risk, 4),
     }
-    for name in (checked[0].features if checked else {}):
+    for name in checked[0].features if checked else {}:
         features[f"grounding.max.{name}"] = max(s.features[name] for s in checked)
     if sources.unchecked:
         features["grounding.unchecked"] = sources.unchecked
