@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from draftmate.domain.views import DraftView
 
 # File suffix -> language of code; anything not listed is text.
+ClaimCheck = Callable[[str], "list[dict[str, object]] | None"]  # the model's claim check of a text (`--check-claims`)
+
 CODE_LANGS = {
     ".py": "python",
     ".pyi": "python",
@@ -72,8 +75,10 @@ def import_draft(
     lang: str | None = None,
     author: str = "",
     context: list[tuple[str, str]] | None = None,
+    check_claims: ClaimCheck | None = None,
 ) -> Draft:
-    """Store an existing file (or stdin) as a draft awaiting review, with its deterministic notes."""
+    """Store an existing file (or stdin) as a draft awaiting review, with its deterministic notes (and, given
+    `check_claims`, the model's claim check, run before the store is locked)."""
     # imported here, not at the top: `show` and `list` load this module and need neither (tempfile, the checks)
     from draftmate.fileio import read_input
     from draftmate.services.assess import annotate
@@ -83,20 +88,28 @@ def import_draft(
     kind = kind or guessed_kind
     lang = (lang if lang is not None else (guessed_lang if kind is guessed_kind else "")).lower()
     meta: dict[str, Any] = {"source": name, "imported": True}
+    extra = {"claims": check_claims(content)} if check_claims is not None and kind is Kind.TEXT else None
     with store.transaction():
         draft = store.create_draft(content, kind=kind, lang=lang, origin=Origin.IMPORTED, author=author, meta=meta)
-        annotate(store, draft, content, context or [])
+        annotate(store, draft, content, context or [], extra=extra)
     return store.get_draft(draft.id)
 
 
 def import_version(
-    store: Store, draft_id: str, path: str, *, author: str = "", context: list[tuple[str, str]] | None = None
+    store: Store,
+    draft_id: str,
+    path: str,
+    *,
+    author: str = "",
+    context: list[tuple[str, str]] | None = None,
+    check_claims: ClaimCheck | None = None,
 ) -> Draft:
     """Store a file as the next version of an existing draft (after changes were asked, or to change final work)."""
     from draftmate.fileio import read_input
     from draftmate.services.assess import annotate
 
     content, name = read_input(path)
+    claims = check_claims(content) if check_claims is not None else None
     with store.transaction():
         draft = store.get_draft(draft_id)
         state = next_state(draft.status, Action.NEW_VERSION)
@@ -114,7 +127,8 @@ def import_version(
         if previous is None or draft.title == title_of(previous):
             # the title was the old content's heading: it follows the content, as a draft's first title did
             store.set_title(draft.id, title_of(content))
-        annotate(store, store.get_draft(draft.id), content, context or [])
+        extra = {"claims": claims} if check_claims is not None and draft.kind is Kind.TEXT else None
+        annotate(store, store.get_draft(draft.id), content, context or [], extra=extra)
     return store.get_draft(draft_id)
 
 

@@ -7,6 +7,8 @@ Signals (each `unavailable` when it cannot be computed, never scored as zero):
   logprobs   token log-probabilities from the drafting call: per-line minimum probability and top-k entropy
   samples    agreement across extra samples on the fact-bearing spans the checks found
   self       the model's own list of weak spots, which may only lower confidence
+  claims     with sources and a model: the model's verdict on each sentence against its source passages, quotes
+             verified word for word (claim_signal.py; services/claims.py asks)
 
 Merging, with the stated weights in signals.py and signals_model.py:
   - a model signal's evidence on a line raises the risk of the notes already there (noisy-or) and joins their why;
@@ -28,6 +30,7 @@ from typing import Any
 from draftmate.domain.records import Confidence
 from draftmate.domain.sections import display_spans
 from draftmate.uncertainty.calibration import Thresholds
+from draftmate.uncertainty.claim_signal import claims_signal, lower_supported
 from draftmate.uncertainty.code_checks import code_checks as _code_checks
 from draftmate.uncertainty.model_signals import (
     SAMPLES_AGREE_FACTOR,
@@ -50,7 +53,7 @@ BUILTIN_THRESHOLDS = Thresholds(medium_at=MEDIUM_AT, low_at=LOW_AT)  # what scor
 UNCHECKED_FACT_WEIGHT = 0.05  # draft-level weight of one fact-bearing span that only a pattern found
 UNCHECKED_FACTS_CAP = 0.35  # all such spans together: below LOW_AT, so facts alone never make a draft low
 FACT_KINDS = frozenset({"number", "date", "url", "doi", "citation", "quote", "entity"})
-SIGNALS = ("checks", "logprobs", "samples", "self")
+SIGNALS = ("checks", "logprobs", "samples", "self", "claims")
 # Each note costs a reviewer an answer and a row: past this many of one kind, one summary note stands for the rest
 # (a pathological draft of 100,000 numbers on separate lines would otherwise ask 100,000 questions).
 NOTES_PER_KIND = 100
@@ -87,6 +90,7 @@ def assess(
     logprobs: list[dict[str, Any]] | None = None,
     samples: list[str] | None = None,
     weak_spots: list[dict[str, Any]] | None = None,
+    claims: list[dict[str, Any]] | None = None,
     project: str | Path | None = None,
     online: OnlineCheck | None = None,
     **_ignored: Any,
@@ -106,6 +110,8 @@ def assess(
     lp_notes, lp_evidence, lp_features = logprob_signal(content, kind, logprobs)
     s_notes, s_evidence, s_features = samples_signal(content, kind, samples)
     w_notes, w_evidence, w_features = weak_spots_signal(content, weak_spots)
+    c_notes, c_evidence, c_support, c_features = claims_signal(claims)
+    checks = lower_supported(checks, c_support)
     spans = display_spans(content)
     if spans is not None:
         # ast, the logprobs and the weak spots count lines by "\n"; the review (and the text checks, which the
@@ -120,13 +126,17 @@ def assess(
         "logprobs": "ok" if logprobs else UNAVAILABLE,
         "samples": "ok" if samples else UNAVAILABLE,
         "self": "ok" if weak_spots is not None else UNAVAILABLE,
+        "claims": "ok" if claims is not None else UNAVAILABLE,
     }
-    notes = attach(checks, lp_evidence + s_evidence + w_evidence)
-    notes = add_uncovered(notes, lp_notes + s_notes + w_notes)
+    notes = attach(checks, lp_evidence + s_evidence + w_evidence + c_evidence)
+    notes = add_uncovered(notes, lp_notes + s_notes + w_notes + c_notes)
     extra_risk = [SELF_UNMATCHED_RISK] * int(w_features.get("self.unmatched") or 0)
     # The grounding model's draft risk stands for all its sentences, noted or not (its notes are not counted again).
     extra_risk.append(float(features.get("grounding.risk") or features.get("grounding.residual") or 0.0))
-    features |= lp_features | s_features | w_features
+    # A claim verdict raising a grounding note's risk counts here, as that note's own risk is not counted again.
+    grounded_lines = {n.lines[0] for n in checks if _grounding_note(n) and n.lines}
+    extra_risk += [e.risk for e in c_evidence if e.line in grounded_lines]
+    features |= lp_features | s_features | w_features | c_features
     features |= {"lines": len(content.splitlines()), "grounding": features.get("grounding")}
     return merge(notes, signals=available, features=features, extra_risk=extra_risk)
 

@@ -122,6 +122,11 @@ class Passages:
         index = min(shared, key=lambda i: (-shared[i], i))
         return index, shared[index] / total
 
+    def passage_text(self, index: int) -> str:
+        """A source sentence with its neighbours, as text."""
+        lo, hi = max(0, index - PASSAGE_RADIUS), min(len(self.sources.sentences), index + PASSAGE_RADIUS + 1)
+        return " ".join(s.strip() for s in self.sources.sentences[lo:hi])
+
     def passage_terms(self, index: int) -> set[str]:
         """The key terms of a source sentence and its neighbours."""
         lo, hi = max(0, index - PASSAGE_RADIUS), min(len(self.sources.sentences), index + PASSAGE_RADIUS + 1)
