@@ -24,6 +24,7 @@ from draftmate.uncertainty.text_checks import Fact, Sentence, Sources, sentences
 
 MODEL_FILE = "grounding_model.json"
 NEGATION = frozenset({"not", "no", "never", "none", "nor", "nobody", "nothing", "neither", "without", "cannot"})
+NEGATED = re.compile(r"\b(?:" + "|".join(sorted(NEGATION)) + r")\b|n't\b")
 PAIR_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 PASSAGE_RADIUS = 1  # source sentences on each side of the best match that count as its passage
 LONG_SOURCE_SENTENCES = 40  # sources of this many sentences or more count as long (an article)
@@ -181,8 +182,7 @@ def sentence_features(sent: Sentence, mine: list[Fact], passages: Passages) -> S
 
 def _negated(text: str) -> bool:
     """Whether a sentence is negated an odd number of times."""
-    words: list[str] = PAIR_WORD.findall(text.lower())
-    return sum(1 for w in words if w in NEGATION or w.endswith("n't")) % 2 == 1
+    return len(NEGATED.findall(text.lower())) % 2 == 1
 
 
 def ground_sentences(
