@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from draftmate.cli.commands import app
 from draftmate.store.sqlite import SQLiteStore
+from draftmate.uncertainty.grounding import shipped_model
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "cassettes"))
@@ -80,7 +81,7 @@ def test_verdicts_are_recorded_on_the_prediction(replay: Any, hermetic: Path) ->
     assert features["signals"]["claims"] == "ok"
     assert (features["claims.supported"], features["claims.contradicted"], features["claims.not_found"]) == (2, 1, 1)
     assert features["claims.quotes_discarded"] == 1
-    assert features["grounding.model"] == "grounding-lr-v1"
+    assert features["grounding.model"] == shipped_model().version
 
 
 def test_contradicted_sentence_weighs_more_than_without_the_check(replay: Any, hermetic: Path) -> None:

@@ -34,6 +34,7 @@ def test_every_missing_signal_is_unavailable_not_zero() -> None:
         "logprobs": "unavailable",
         "samples": "unavailable",
         "self": "unavailable",
+        "claims": "unavailable",
     }
     assert [a.features[f"available.{s}"] for s in ("checks", "logprobs", "samples", "self")] == [1, 0, 0, 0]
     for key in ("logprobs.min_p", "samples.agreement", "self.weak_spots", "grounding"):
