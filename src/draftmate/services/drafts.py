@@ -109,7 +109,8 @@ def import_version(
     from draftmate.services.assess import annotate
 
     content, name = read_input(path)
-    claims = check_claims(content) if check_claims is not None else None
+    text = store.get_draft(draft_id).kind is Kind.TEXT  # the claim check reads prose only
+    claims = check_claims(content) if check_claims is not None and text else None
     with store.transaction():
         draft = store.get_draft(draft_id)
         state = next_state(draft.status, Action.NEW_VERSION)
@@ -127,7 +128,7 @@ def import_version(
         if previous is None or draft.title == title_of(previous):
             # the title was the old content's heading: it follows the content, as a draft's first title did
             store.set_title(draft.id, title_of(content))
-        extra = {"claims": claims} if check_claims is not None and draft.kind is Kind.TEXT else None
+        extra = {"claims": claims} if check_claims is not None and text else None
         annotate(store, store.get_draft(draft.id), content, context or [], extra=extra)
     return store.get_draft(draft_id)
 
