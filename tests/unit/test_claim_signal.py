@@ -74,3 +74,28 @@ def test_unverified_support_raises_and_lowers_nothing() -> None:
     )
     assert (notes, evidence, support) == ([], [], {})
     assert features["claims.quotes_discarded"] == 1
+
+
+def test_verified_support_lowers_the_draft_risk_and_a_discarded_quote_does_not() -> None:
+    from draftmate.uncertainty.assessment import assess
+
+    source = [("src", "The harbour office sells tickets to the island every morning.\n")]
+    draft = "Ferry passengers buy their crossing passes from the harbour kiosk.\n"
+    quote = "The harbour office sells tickets to the island every morning."
+    plain = assess(draft, kind="text", context=source)
+    backed = assess(
+        draft,
+        kind="text",
+        context=source,
+        claims=[{"line": 1, "sentence": draft, "verdict": "supported", "quote": quote}],
+    )
+    unbacked = assess(
+        draft,
+        kind="text",
+        context=source,
+        claims=[{"line": 1, "sentence": draft, "verdict": "supported", "quote": "", "quote_discarded": True}],
+    )
+    assert plain.confidence.risk is not None and backed.confidence.risk is not None
+    assert backed.confidence.risk < plain.confidence.risk
+    assert unbacked.confidence.risk == plain.confidence.risk
+    assert "grounding.sentence_logits" not in plain.features  # per-sentence detail is not logged

@@ -30,8 +30,9 @@ from typing import Any
 from draftmate.domain.records import Confidence
 from draftmate.domain.sections import display_spans
 from draftmate.uncertainty.calibration import Thresholds
-from draftmate.uncertainty.claim_signal import claims_signal, lower_supported
+from draftmate.uncertainty.claim_signal import SUPPORTED_FACTOR, claims_signal, lower_supported
 from draftmate.uncertainty.code_checks import code_checks as _code_checks
+from draftmate.uncertainty.grounding import risk_with_support
 from draftmate.uncertainty.model_signals import (
     SAMPLES_AGREE_FACTOR,
     SELF_UNMATCHED_RISK,
@@ -107,11 +108,15 @@ def assess(
         # is told the checks could not run and checks by hand.
         checks = [unchecked_note(f"the {kind} checks failed on this draft ({type(exc).__name__})")]
         features = {"grounding": None, "checks.failed": 1}
+    scored = features.pop("grounding.sentence_logits", None)
     lp_notes, lp_evidence, lp_features = logprob_signal(content, kind, logprobs)
     s_notes, s_evidence, s_features = samples_signal(content, kind, samples)
     w_notes, w_evidence, w_features = weak_spots_signal(content, weak_spots)
     c_notes, c_evidence, c_support, c_features = claims_signal(claims)
     checks = lower_supported(checks, c_support)
+    if scored and c_support:
+        # A sentence the model backed with a quote found in the sources counts for less in the draft's risk too.
+        features["grounding.risk"] = risk_with_support(scored, set(c_support), SUPPORTED_FACTOR)
     spans = display_spans(content)
     if spans is not None:
         # ast, the logprobs and the weak spots count lines by "\n"; the review (and the text checks, which the

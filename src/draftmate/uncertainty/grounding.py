@@ -233,6 +233,9 @@ def grounded(
         "grounding.max_sentence_risk": max(risks, default=0.0),
         "grounding.risk": round(draft_risk, 4),
     }
+    # For the claim check to lower (assessment.py pops it: never logged): per sentence its line, log-odds, size, and
+    # whether support may lower it (not when a value in it differs from the source).
+    features["grounding.sentence_logits"] = [(s.sentence.line, s.logit, s.terms, not s.clash) for s in checked]
     for name in checked[0].features if checked else {}:
         features[f"grounding.max.{name}"] = max(s.features[name] for s in checked)
     if sources.unchecked:
@@ -241,6 +244,17 @@ def grounded(
             unchecked_note(f"{sources.unchecked:,} facts or sentences were too costly to check against the sources")
         )
     return notes, features
+
+
+def risk_with_support(scored: list[tuple[int, float, int, bool]], supported: set[int], factor: float) -> float:
+    """The draft's grounding risk when the sentences on `supported` lines keep `factor` of their risk."""
+    logits = []
+    for line, logit, _, lowerable in scored:
+        if line in supported and lowerable:
+            risk = logistic(logit) * factor
+            logit = math.log(risk / (1.0 - risk)) if 0.0 < risk < 1.0 else logit
+        logits.append(logit)
+    return round(logistic(draft_logit(logits, [terms for _, _, terms, _ in scored])), 4) if scored else 0.0
 
 
 def _note(s: SentenceGrounding, model: GroundingModel) -> SpanNote:
@@ -295,6 +309,7 @@ __all__ = [
     "SentenceGrounding",
     "baseline_absent_share",
     "draft_logit",
+    "risk_with_support",
     "ground_sentences",
     "grounded",
     "model_from",
