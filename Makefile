@@ -29,5 +29,7 @@ bench:  ## every benchmark, each printing its figures beside a baseline
 	$(PY) bench/outcome_large.py
 	$(PY) bench/drafting.py
 	$(PY) bench/code_precision.py
+	@if [ -n "$(HALUEVAL_DIR)" ]; then $(PY) bench/grounding.py --halueval-dir "$(HALUEVAL_DIR)"; \
+	else echo "bench/grounding.py skipped: set HALUEVAL_DIR (see bench/data/README.md)"; fi
 	$(PY) bench/bounded_checks.py
 	$(PY) bench/review_cost.py

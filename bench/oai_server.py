@@ -91,6 +91,37 @@ def weak_spots(user: str) -> dict[str, Any]:
     return {"weak_spots": [{"quote": lines[0][:80], "why": "the figure is not in any source given"}] if lines else []}
 
 
+CLAIM_BLOCK = re.compile(
+    r"\[(\d+)\] SENTENCE: (.*?)\n\s*PASSAGES: (.*?)(?=\n\n\[\d+\] SENTENCE: |\n\nFor each sentence)", re.S
+)
+
+
+def claims(user: str) -> dict[str, Any] | str:
+    """Verdicts by a plain rule: all the sentence's words in its passage, supported; most of them but a number
+    the passage lacks, contradicted; else not found. A sentence saying "reportedly" gets a quote made up from
+    itself (which draftmate must discard); one saying "gibberish" gets an answer out of the schema's shape."""
+    verdicts: list[dict[str, Any]] = []
+    for number, sentence, passage in CLAIM_BLOCK.findall(user):
+        if "gibberish" in sentence:
+            return json.dumps({"claims": [{"sentence": "first", "verdict": "perhaps"}]})
+        words = set(re.findall(r"[a-z]{4,}", sentence.lower()))
+        found = set(re.findall(r"[a-z]{4,}", passage.lower()))
+        numbers = set(re.findall(r"\d+", sentence)) - set(re.findall(r"\d+", passage))
+        share = len(words & found) / len(words) if words else 0.0
+        parts = re.split(r"(?<=\.) ", passage.strip())
+        first = max(parts, key=lambda p: len(words & set(re.findall(r"[a-z]{4,}", p.lower()))))
+        if "reportedly" in sentence:
+            verdict = {"verdict": "supported", "quote": sentence.strip()}
+        elif share >= 0.5 and numbers:
+            verdict = {"verdict": "contradicted", "quote": first}
+        elif share >= 0.8:
+            verdict = {"verdict": "supported", "quote": first}
+        else:
+            verdict = {"verdict": "not_found", "quote": ""}
+        verdicts.append({"sentence": int(number), **verdict})
+    return {"claims": verdicts}
+
+
 def structured(name: str, schema: dict[str, Any], messages: list[dict[str, Any]]) -> str:
     """JSON that validates against the schema draftmate asked for."""
     user = last_user(messages)
@@ -98,6 +129,9 @@ def structured(name: str, schema: dict[str, Any], messages: list[dict[str, Any]]
         return json.dumps(ideas(user))
     if name == "WeakSpots":
         return json.dumps(weak_spots(user))
+    if name == "ClaimVerdicts":
+        answer = claims(user)
+        return answer if isinstance(answer, str) else json.dumps(answer)
     if name == "Ping":
         return json.dumps({"ok": True})
     return json.dumps(instance(schema, schema, "value"))

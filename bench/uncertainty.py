@@ -490,7 +490,7 @@ SIGNALS: dict[str, Callable[[dict[str, Any]], float]] = {
 def score_items(items: list[dict[str, Any]]) -> None:
     for item in items:
         a = assess(item["draft"], kind="text", context=item["context"])
-        item["score"] = a.confidence.score or 0.0
+        item["score"] = a.confidence.risk or 0.0
         item["signals"] = {name: fn(a.features) for name, fn in SIGNALS.items()}
         item["length"] = float(len(item["draft"].split()))
 

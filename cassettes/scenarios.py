@@ -65,7 +65,39 @@ def doctor(workdir: Path) -> dict[str, Any]:
     return {"doctor": run(["doctor", "--json"])}
 
 
-SCENARIOS = {f.__name__: f for f in (draft_text, draft_code, brainstorm_then_draft, doctor)}
+BRIDGE = (
+    "The bridge opened in 1932 and carries six lanes of traffic.\nIt was designed by the engineer Mara Voss.\n"
+    "Tolls were abolished in 1990 after a public vote.\n"
+)
+# One sentence per verdict the local server gives (bench/oai_server.py `claims`): supported, contradicted (another
+# year), not found, and a quote the model made up ("reportedly"), which draftmate must discard.
+BRIDGE_DRAFT = (
+    "The bridge opened in 1932 and carries six lanes of traffic.\n"
+    "Tolls were abolished in 1995 after a public vote.\n"
+    "The deck is painted a deep shade of green every spring.\n"
+    "The engineer reportedly designed the bridge in a single weekend.\n"
+)
+
+
+def claims_import(workdir: Path) -> dict[str, Any]:
+    """An imported draft checked sentence by sentence against its source with --check-claims."""
+    (workdir / "bridge.txt").write_text(BRIDGE, encoding="utf-8")
+    (workdir / "draft.md").write_text(BRIDGE_DRAFT, encoding="utf-8")
+    args = ["draft", "--from-file", "draft.md", "--context", "bridge.txt", "--check-claims", "--json"]
+    return {"draft": run(args)}
+
+
+def claims_malformed(workdir: Path) -> dict[str, Any]:
+    """A claim check whose structured answer does not fit the schema: the draft is stored without it."""
+    (workdir / "bridge.txt").write_text(BRIDGE, encoding="utf-8")
+    (workdir / "draft.md").write_text("The bridge opened in 1932 amid gibberish about lanes.\n", encoding="utf-8")
+    args = ["draft", "--from-file", "draft.md", "--context", "bridge.txt", "--check-claims", "--json"]
+    return {"draft": run(args)}
+
+
+SCENARIOS = {
+    f.__name__: f for f in (draft_text, draft_code, brainstorm_then_draft, doctor, claims_import, claims_malformed)
+}
 
 
 def payload(result: Any) -> Any:

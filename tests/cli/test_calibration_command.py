@@ -305,7 +305,7 @@ def test_new_drafts_are_scored_by_the_active_calibrator(runner: CliRunner, store
     assert raw is not None and raw > 0
     assert row["calibrator"] == active.version
     assert (row["risk"], row["level"]) == active.score(raw)
-    assert record["confidence"] == {"level": row["level"], "score": row["risk"]}
+    assert record["confidence"] == {"level": row["level"], "risk": row["risk"]}
     first = next(r for r in store.iter_predictions())
     assert first["calibrator"] == uncertainty.CALIBRATOR and first["features"]["raw_risk"] == first["risk"]
 

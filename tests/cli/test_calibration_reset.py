@@ -27,7 +27,7 @@ def draft_prediction(runner: CliRunner, store: SQLiteStore, source: Path) -> dic
     assert result.exit_code == 0, result.stderr
     record = json.loads(result.stdout)
     (row,) = [r for r in store.iter_predictions() if r["draft_id"] == record["id"]]
-    assert record["confidence"] == {"level": row["level"], "score": row["risk"]}
+    assert record["confidence"] == {"level": row["level"], "risk": row["risk"]}
     return row
 
 

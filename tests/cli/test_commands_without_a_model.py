@@ -190,7 +190,7 @@ def test_show_json_has_the_documented_keys(runner: CliRunner) -> None:
     record = json.loads(run(runner, "show", draft_id[:8], "--json").stdout)
     assert {"id", "status", "kind", "versions", "notes", "confidence", "reviews"} <= set(record)
     assert record["id"] == draft_id
-    assert set(record["confidence"]) >= {"level", "score"}
+    assert set(record["confidence"]) >= {"level", "risk"}
     assert record["confidence"]["level"] in ("low", "medium", "high", "unknown")
     note = record["notes"][0]
     assert {"id", "kind", "severity", "lines", "quote", "why", "risk", "signals", "resolution"} <= set(note)

@@ -30,6 +30,7 @@ def fake(stream: list[Any] | None = None, **queues: list[Any]) -> FakeChat:
         stream=stream if stream is not None else [DRAFT],
         structured=queues.get("structured", [WEAK]),
         complete=queues.get("complete", [DRAFT.replace("30%", "25%"), DRAFT]),
+        by_schema={"ClaimVerdicts": ['{"claims": []}'] * 2},  # drafts with --context are claim-checked too
     )
 
 

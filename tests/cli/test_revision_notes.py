@@ -165,7 +165,7 @@ def test_a_name_the_revision_breaks_in_an_untouched_section_is_noted(store: SQLi
 def test_a_text_revision_changing_a_number_against_the_context_gets_a_note(store: SQLiteStore, tmp_path: Path) -> None:
     facts = tmp_path / "facts.md"
     facts.write_text(FACTS)
-    chat = FakeChat(stream=[TEXT], structured=['{"weak_spots": []}'])
+    chat = FakeChat(stream=[TEXT], structured=['{"weak_spots": []}'], by_schema={"ClaimVerdicts": ['{"claims": []}']})
     values: dict[str, Any] = {"base_url": "http://localhost:11434/v1", "model": "llama3.2"}
     settings = Settings(**values)
     made = generation.draft(
@@ -182,7 +182,10 @@ def test_a_text_revision_changing_a_number_against_the_context_gets_a_note(store
     assert store.get_version(draft_id).origin is Origin.MODEL
     [note] = notes_of(store, draft_id, 2)
     assert note.kind == "contradiction" and note.lines == (7, 7) and note.quote == "25"
-    assert note.why == "in the model's revision: contradicts the source: '25' where the source has '20'"
+    assert note.why == (
+        "in the model's revision: contradicts the source: '25' where the source has '20'; "
+        "checked against: \u201cIt costs 20 dollars in the shop.\u201d"
+    )
     assert note.signals["revision"]["sources"] == 1
     assert "the checks made 1 note on the revision" in out
 

@@ -23,7 +23,7 @@ def note(kind: str, line: int, risk: float, severity: str = "verify", why: str =
 def test_no_notes_is_high_confidence() -> None:
     a = assess("Just some words.\n", kind="text")
     assert a.notes == []
-    assert (a.confidence.level, a.confidence.score) == ("high", 0.0)
+    assert (a.confidence.level, a.confidence.risk) == ("high", 0.0)
     assert a.calibrator == CALIBRATOR
 
 
@@ -34,6 +34,7 @@ def test_every_missing_signal_is_unavailable_not_zero() -> None:
         "logprobs": "unavailable",
         "samples": "unavailable",
         "self": "unavailable",
+        "claims": "unavailable",
     }
     assert [a.features[f"available.{s}"] for s in ("checks", "logprobs", "samples", "self")] == [1, 0, 0, 0]
     for key in ("logprobs.min_p", "samples.agreement", "self.weak_spots", "grounding"):
@@ -44,14 +45,14 @@ def test_features_are_flat_numbers_for_calibration() -> None:
     a = assess("import json\nx = json.loads('1')\n", kind="code", lang="python")
     flat = {k: v for k, v in a.features.items() if k != "signals"}
     assert all(v is None or isinstance(v, int | float | str) for v in flat.values())
-    assert a.features["raw_risk"] == a.confidence.score
+    assert a.features["raw_risk"] == a.confidence.risk
     assert a.features["hard_failures"] == 0
 
 
 def test_hard_check_caps_at_low_whatever_the_score() -> None:
     a = merge([note("undefined-name", 3, 0.05, severity="blocking")], signals={"checks": "ok"})
     assert a.confidence.level == "low"
-    assert a.confidence.score is not None and a.confidence.score < MEDIUM_AT
+    assert a.confidence.risk is not None and a.confidence.risk < MEDIUM_AT
     assert a.features["hard_failures"] == 1
 
 
@@ -59,17 +60,17 @@ def test_levels_follow_the_stated_thresholds() -> None:
     assert merge([note("unsupported", 1, 0.1)], signals={}).confidence.level == "high"
     assert merge([note("unsupported", 1, MEDIUM_AT)], signals={}).confidence.level == "medium"
     two = merge([note("unsupported", 1, 0.3), note("contradiction", 5, 0.3)], signals={})
-    assert two.confidence.score == round(1 - 0.7 * 0.7, 4)
-    assert two.confidence.level == ("low" if two.confidence.score >= LOW_AT else "medium")
+    assert two.confidence.risk == round(1 - 0.7 * 0.7, 4)
+    assert two.confidence.level == ("low" if two.confidence.risk >= LOW_AT else "medium")
 
 
 def test_unchecked_facts_alone_never_make_a_draft_low() -> None:
     from draftmate.uncertainty.assessment import UNCHECKED_FACT_WEIGHT, UNCHECKED_FACTS_CAP
 
     one = merge([note("number", 1, 0.25)], signals={})
-    assert one.confidence.score == UNCHECKED_FACT_WEIGHT and one.confidence.level == "high"
+    assert one.confidence.risk == UNCHECKED_FACT_WEIGHT and one.confidence.level == "high"
     many = merge([note("number", line, 0.25) for line in range(1, 120, 2)], signals={})
-    assert many.confidence.score == UNCHECKED_FACTS_CAP and many.confidence.level == "medium"
+    assert many.confidence.risk == UNCHECKED_FACTS_CAP and many.confidence.level == "medium"
     backed = note("number", 200, 0.6)
     backed.signals = {"checks": {"pattern": "number"}, "logprobs": {"min_p": 0.05}}
     doubted = merge([note("number", line, 0.25) for line in range(1, 120, 2)] + [backed], signals={})
@@ -99,8 +100,8 @@ def test_model_evidence_raises_a_check_note_and_joins_its_why() -> None:
     n = with_lp.notes[0]
     assert n.risk is not None and plain.notes[0].risk is not None and n.risk > plain.notes[0].risk
     assert "the model was guessing" in n.why and "logprobs" in n.signals
-    assert with_lp.confidence.score is not None and plain.confidence.score is not None
-    assert with_lp.confidence.score > plain.confidence.score
+    assert with_lp.confidence.risk is not None and plain.confidence.risk is not None
+    assert with_lp.confidence.risk > plain.confidence.risk
 
 
 def test_weak_spots_never_lower_a_span_risk() -> None:
@@ -110,7 +111,7 @@ def test_weak_spots_never_lower_a_span_risk() -> None:
     assert [n.risk for n in flagged.notes] >= [n.risk for n in base.notes]
     assert flagged.notes[0].severity == "blocking" and "self" in flagged.notes[0].signals
     unmatched = assess("Plain words.\n", kind="text", weak_spots=[{"quote": "zzz qqq www", "why": "?"}])
-    assert unmatched.notes == [] and unmatched.confidence.score is not None and unmatched.confidence.score > 0
+    assert unmatched.notes == [] and unmatched.confidence.risk is not None and unmatched.confidence.risk > 0
 
 
 def test_agreeing_samples_lower_an_unverified_fact_but_not_below_zero() -> None:

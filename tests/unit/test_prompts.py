@@ -17,7 +17,7 @@ from draftmate.errors import ConfigError, NotFound
 from draftmate.llm import prompts
 
 REPO = Path(__file__).resolve().parents[2]
-SHIPPED = {"brainstorm", "draft-text", "draft-code", "revise", "weak-spots"}
+SHIPPED = {"brainstorm", "draft-text", "draft-code", "revise", "weak-spots", "check-claims"}
 
 OVERRIDE = """---
 name: draft-text

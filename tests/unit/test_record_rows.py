@@ -89,7 +89,7 @@ def test_the_fixture_covers_what_show_renders(drafts: dict[str, str], store: SQL
     assert {n["lines"] is None for n in record["notes"]} == {True, False}
     assert all(n["resolution"] for n in record["notes"])
     assert any(n["risk"] is not None and n["signals"] for n in record["notes"])
-    assert record["confidence"]["score"] is not None
+    assert record["confidence"]["risk"] is not None
 
 
 # Hand edits of rows that the models refuse (`:d` is the draft): the fast path must vouch for none of them.

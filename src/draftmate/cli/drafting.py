@@ -50,6 +50,12 @@ def draft(
     check_links: Annotated[
         bool | None, typer.Option("--check-links", help="Fetch each link of a text draft (else config check_links).")
     ] = None,
+    check_claims: Annotated[
+        bool,
+        typer.Option(
+            "--check-claims", help="With --from-file and --context: the model checks each sentence against them."
+        ),
+    ] = False,
 ) -> None:
     """Draft with the model, or import an existing draft with --from-file, for review."""
     from draftmate.domain.records import Kind
@@ -59,6 +65,11 @@ def draft(
 
     if kind is not None and kind not in ("text", "code"):
         raise UsageError(f"--kind {kind!r}: use text or code")
+    if check_claims and from_file is None:
+        raise UsageError("--check-claims goes with --from-file FILE: a model draft with --context is always checked")
+    if check_claims and not context:
+        raise UsageError("--check-claims checks sentences against sources: give at least one --context FILE")
+    checker = _claim_checker(model, base_url) if check_claims else None
     sources = [(name, read_input(name)[0]) for name in context or []]
     store = open_store()
     if from_file is None:
@@ -71,11 +82,23 @@ def draft(
         if kind or lang:
             raise UsageError("--version-of keeps the draft's kind and language; drop --kind/--lang")
         created = import_version(
-            store, store.resolve_id(version_of), from_file, context=sources, check_links=check_links
+            store,
+            store.resolve_id(version_of),
+            from_file,
+            context=sources,
+            check_links=check_links,
+            check_claims=checker and checker(sources),
         )
     else:
-        chosen = Kind(kind) if kind else None
-        created = import_draft(store, from_file, kind=chosen, lang=lang, context=sources, check_links=check_links)
+        created = import_draft(
+            store,
+            from_file,
+            kind=Kind(kind) if kind else None,
+            lang=lang,
+            context=sources,
+            check_links=check_links,
+            check_claims=checker and checker(sources),
+        )
     record = draft_record(store, created.id)
     if as_json:
         print_json(record)
@@ -87,6 +110,26 @@ def draft(
     out.print(
         ui.literal(f"\nstored draft {short_id(created.id)}; review it with: draftmate review {short_id(created.id)}")
     )
+
+
+def _claim_checker(model: str | None, base_url: str | None) -> Any:
+    """For `--check-claims`: the check of a text against given sources; no endpoint fails before anything is read."""
+    from draftmate.llm.chat import require_endpoint
+    from draftmate.services.claims import check_for_import
+
+    settings = read_settings(model=model, base_url=base_url)
+    require_endpoint(settings)
+
+    def for_sources(sources: list[tuple[str, str]]) -> Any:
+        def check(content: str) -> Any:
+            claims, errors = check_for_import(settings, content, sources)
+            for problem in errors.values():
+                echo(f"warning: claim check unavailable: {problem}; the draft is stored without it", err=True)
+            return claims
+
+        return check
+
+    return for_sources
 
 
 # ---- drafting with a model ---------------------------------------------------------------------------------

@@ -151,8 +151,8 @@ def render_draft(
         )
     )
     header.append(literal(conf["level"], CONFIDENCE_STYLE.get(conf["level"], "")))
-    if conf.get("score") is not None:
-        header.append(literal(f" (risk {conf['score']:.2f})", "dim"))
+    if conf.get("risk") is not None:
+        header.append(literal(f" (risk {conf['risk']:.2f})", "dim"))
     if record["incomplete"]:
         header.append(literal("  INCOMPLETE", "bold red"))
     out.print(header)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from draftmate.domain.row_mapping import note_json
 
@@ -87,10 +87,11 @@ class Version(Strict):
 
 
 class Confidence(Strict):
-    """The draft-level confidence: a level and the risk score behind it."""
+    """The draft-level confidence: a level and the risk behind it (higher is worse)."""
 
     level: str
-    score: float | None = None
+    # Named `score` before 0.x: a reader took 0.15 for low confidence, so it is `risk` now; the old name still reads.
+    risk: float | None = Field(default=None, validation_alias=AliasChoices("risk", "score"))
 
 
 class Draft(Strict):

@@ -155,7 +155,7 @@ def draft_fields(row: Any, read: Reader) -> dict[str, Any]:
 
 def confidence_fields(level: Any, score: Any, read: Reader) -> Any:
     """`Confidence`'s fields from a drafts row's two columns (the model itself, for the model reader)."""
-    found = {"level": read.text(level), "score": None if score is None else read.score(score)}
+    found = {"level": read.text(level), "risk": None if score is None else read.score(score)}
     return read.model("Confidence", found) if read.builds_models else found
 
 
@@ -173,7 +173,7 @@ def draft_json(fields: dict[str, Any]) -> dict[str, Any]:
         "current_version": fields["current_version"],
         "approved_sha256": fields["approved_sha256"],
         "approved_version": fields["approved_version"],
-        "confidence": fields["confidence"] or {"level": "unknown", "score": None},
+        "confidence": fields["confidence"] or {"level": "unknown", "risk": None},
     }
 
 

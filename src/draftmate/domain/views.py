@@ -10,10 +10,10 @@ from typing import Any, TypedDict
 
 
 class ConfidenceView(TypedDict):
-    """The draft's confidence: a level, and the risk score behind it (None when never scored)."""
+    """The draft's confidence: a level, and the draft-level risk behind it, higher is worse (None when never scored)."""
 
     level: str
-    score: float | None
+    risk: float | None
 
 
 class DraftView(TypedDict):

@@ -432,6 +432,7 @@ class FakeChat:
         stream: Iterable[Queued] | None = None,
         complete: Iterable[Queued] | None = None,
         structured: Iterable[Queued] | None = None,
+        by_schema: dict[str, Iterable[Queued]] | None = None,
         model: str = "fake-model",
     ) -> None:
         self.queue: list[Queued] = list(replies)
@@ -441,6 +442,8 @@ class FakeChat:
             for kind, items in (("stream", stream), ("complete", complete), ("structured", structured))
             if items is not None
         }
+        # structured calls running side by side (weak spots, the claim check) each take from their schema's queue
+        self.queues |= {f"structured:{name}": list(items) for name, items in (by_schema or {}).items()}
         self.calls: list[dict[str, Any]] = []
         self.provider = "fake"
         self.model = model
@@ -450,7 +453,7 @@ class FakeChat:
     def _next(self, kind: str, messages: list[Message], **info: Any) -> Reply:
         with self._lock:
             self.calls.append({"kind": kind, "messages": messages, **info})
-            queue = self.queues.get(kind, self.queue)
+            queue = self.queues.get(f"{kind}:{info.get('schema')}", self.queues.get(kind, self.queue))
             if not queue:
                 raise AssertionError(f"FakeChat: no reply queued for this {kind} call")
             item = queue.pop(0)

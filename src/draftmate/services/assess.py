@@ -169,11 +169,11 @@ def _predict(
 
     confidence, calibrator = assessment.confidence, assessment.calibrator
     # The raw score stays in the features so later fits learn from it, whichever calibrator scored the draft.
-    features = {**assessment.features, **(extra or {}), "raw_risk": confidence.score, "raw_level": confidence.level}
+    features = {**assessment.features, **(extra or {}), "raw_risk": confidence.risk, "raw_level": confidence.level}
     active = active_calibrator(store)
-    calibrated = calibrate(active, confidence.score, hard=bool(features.get("hard_failures")))
+    calibrated = calibrate(active, confidence.risk, hard=bool(features.get("hard_failures")))
     if active is not None and calibrated is not None:
-        confidence = Confidence(level=calibrated[1], score=calibrated[0])
+        confidence = Confidence(level=calibrated[1], risk=calibrated[0])
         calibrator = active.version
     store.set_confidence(draft.id, confidence)
     store.add_prediction(
@@ -182,7 +182,7 @@ def _predict(
         model=model or str(draft.request.get("model", "")),
         kind=draft.kind.value,
         features=features,
-        risk=confidence.score,
+        risk=confidence.risk,
         level=confidence.level,
         calibrator=calibrator,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from draftmate.domain.views import DraftView
 
 # File suffix -> language of code; anything not listed is text.
+ClaimCheck = Callable[[str], "list[dict[str, object]] | None"]  # the model's claim check of a text (`--check-claims`)
+
 CODE_LANGS = {
     ".py": "python",
     ".pyi": "python",
@@ -73,8 +76,10 @@ def import_draft(
     author: str = "",
     context: list[tuple[str, str]] | None = None,
     check_links: bool | None = None,
+    check_claims: ClaimCheck | None = None,
 ) -> Draft:
-    """Store an existing file (or stdin) as a draft awaiting review, with its deterministic notes."""
+    """Store an existing file (or stdin) as a draft awaiting review, with its deterministic notes (and, given
+    `check_claims`, the model's claim check, run before the store is locked)."""
     # imported here, not at the top: `show` and `list` load this module and need neither (tempfile, the checks)
     from draftmate.fileio import read_input
     from draftmate.services.assess import annotate
@@ -84,9 +89,10 @@ def import_draft(
     kind = kind or guessed_kind
     lang = (lang if lang is not None else (guessed_lang if kind is guessed_kind else "")).lower()
     meta: dict[str, Any] = {"source": name, "imported": True}
+    extra = {"claims": check_claims(content)} if check_claims is not None and kind is Kind.TEXT else None
     with store.transaction():
         draft = store.create_draft(content, kind=kind, lang=lang, origin=Origin.IMPORTED, author=author, meta=meta)
-        annotate(store, draft, content, context or [], check_links=check_links)
+        annotate(store, draft, content, context or [], check_links=check_links, extra=extra)
     return store.get_draft(draft.id)
 
 
@@ -98,12 +104,15 @@ def import_version(
     author: str = "",
     context: list[tuple[str, str]] | None = None,
     check_links: bool | None = None,
+    check_claims: ClaimCheck | None = None,
 ) -> Draft:
     """Store a file as the next version of an existing draft (after changes were asked, or to change final work)."""
     from draftmate.fileio import read_input
     from draftmate.services.assess import annotate
 
     content, name = read_input(path)
+    text = store.get_draft(draft_id).kind is Kind.TEXT  # the claim check reads prose only
+    claims = check_claims(content) if check_claims is not None and text else None
     with store.transaction():
         draft = store.get_draft(draft_id)
         state = next_state(draft.status, Action.NEW_VERSION)
@@ -121,7 +130,8 @@ def import_version(
         if previous is None or draft.title == title_of(previous):
             # the title was the old content's heading: it follows the content, as a draft's first title did
             store.set_title(draft.id, title_of(content))
-        annotate(store, store.get_draft(draft.id), content, context or [], check_links=check_links)
+        extra = {"claims": claims} if check_claims is not None and text else None
+        annotate(store, store.get_draft(draft.id), content, context or [], check_links=check_links, extra=extra)
     return store.get_draft(draft_id)
 
 

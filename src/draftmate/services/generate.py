@@ -20,6 +20,8 @@ from draftmate.errors import ModelError, UsageError
 from draftmate.services.model_calls import background, chat_for, format_context, reply_meta, strip_fences
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from draftmate.llm.chat import ChatSeam, OnChunk, Reply
     from draftmate.llm.prompts import Template
     from draftmate.settings.config import Settings
@@ -62,6 +64,7 @@ class Generated:
     weak_spots: list[dict[str, str]] | None
     error: str | None
     signal_errors: dict[str, str]
+    claims: list[dict[str, object]] | None = None
 
 
 def resolve_spec(store: Store, spec: str | None, idea_ref: str | None) -> tuple[str, str | None]:
@@ -269,8 +272,10 @@ def generate(
     signal_errors: dict[str, str] = {}
     weak: list[dict[str, str]] | None = None
     extra: list[str] | None = None
+    claims: list[dict[str, object]] | None = None
     if reply.complete and reply.text.strip():
         try:
+            checking = _claims_beside(seam, kind, context, reply.text, prompts_dir, signal_errors)
             weak_template = prompts.load("weak-spots", prompts_dir)
             weak = weak_spots(seam, weak_template, reply.text, spec, signal_errors)
             if pending is not None:
@@ -278,10 +283,26 @@ def generate(
                     extra = [r.text for r in pending.result()]
                 except ModelError as e:
                     signal_errors["samples"] = str(e)
+            claims = checking.result() if checking is not None else None
         except KeyboardInterrupt:  # the draft itself is whole: keep it, without the checks still running
             weak, extra = None, None
             signal_errors["model checks"] = "interrupted (Ctrl-C) before they finished"
-    return Generated(reply=reply, samples=extra, weak_spots=weak, error=error, signal_errors=signal_errors)
+    return Generated(
+        reply=reply, samples=extra, weak_spots=weak, error=error, signal_errors=signal_errors, claims=claims
+    )
+
+
+def _claims_beside(
+    seam: ChatSeam, kind: Kind, context: list[tuple[str, str]], text: str, prompts_dir: str | None, errors: Any
+) -> Future[Any] | None:
+    """The claim check of a prose draft with sources, started beside the other requests; None when it does not apply."""
+    if kind is not Kind.TEXT or not context:
+        return None
+    from draftmate.llm import prompts
+    from draftmate.services.claims import check_claims
+
+    template = prompts.load("check-claims", prompts_dir)
+    return background(lambda: check_claims(seam, template, text, context, errors))
 
 
 def weak_spots(
@@ -325,7 +346,8 @@ def version_meta(
 
 
 def _signals(made: Generated) -> dict[str, Any]:
-    return {"logprobs": made.reply.logprobs, "samples": made.samples, "weak_spots": made.weak_spots}
+    signals = {"logprobs": made.reply.logprobs, "samples": made.samples, "weak_spots": made.weak_spots}
+    return signals | {"claims": made.claims}
 
 
 def _note_incomplete(store: Store, current: Draft, made: Generated) -> None:

@@ -411,7 +411,7 @@ class SQLiteStore(DraftRecords):
         with self.transaction():
             self.conn.execute(
                 "UPDATE drafts SET confidence_level = ?, confidence_score = ? WHERE id = ?",
-                (confidence.level, confidence.score, draft_id),
+                (confidence.level, confidence.risk, draft_id),
             )
 
     def set_title(self, draft_id: str, title: str) -> None:

@@ -7,14 +7,16 @@ Signals (each `unavailable` when it cannot be computed, never scored as zero):
   logprobs   token log-probabilities from the drafting call: per-line minimum probability and top-k entropy
   samples    agreement across extra samples on the fact-bearing spans the checks found
   self       the model's own list of weak spots, which may only lower confidence
+  claims     with sources and a model: the model's verdict on each sentence against its source passages, quotes
+             verified word for word (claim_signal.py; services/claims.py asks)
 
 Merging, with the stated weights in signals.py and signals_model.py:
   - a model signal's evidence raises the risk of the notes already on the span it is about (noisy-or: a sample
     disagreeing on '42%' marks the note quoting '42%', not a date note on the same line) and joins their why; it
     makes a note of its own only where no check did;
   - one note per line and kind; adjacent lines with the same kind and severity become one note;
-  - the draft's raw risk is the noisy-or of its notes' risks, of unmatched weak spots, and of the grounding
-    residual (UNSUPPORTED_TERMS_WEIGHT x the uncovered share of each sentence too well supported for a note);
+  - the draft's raw risk is the noisy-or of its notes' risks, of unmatched weak spots, and of the grounding model's
+    draft risk (uncertainty/grounding.py: every sentence against the sources; its own notes are not counted again);
     fact-bearing spans that only a pattern found count UNCHECKED_FACT_WEIGHT each, UNCHECKED_FACTS_CAP together;
   - level: low if any blocking note (a failed hard check) or raw risk >= LOW_AT; medium if >= MEDIUM_AT; else high.
 """
@@ -29,7 +31,9 @@ from typing import Any
 from draftmate.domain.records import Confidence
 from draftmate.domain.sections import display_spans
 from draftmate.uncertainty.calibration import Thresholds
+from draftmate.uncertainty.claim_signal import SUPPORTED_FACTOR, claims_signal, lower_supported
 from draftmate.uncertainty.code_checks import code_checks as _code_checks
+from draftmate.uncertainty.grounding import risk_with_support
 from draftmate.uncertainty.links import LinkCheck, rule_resolution
 from draftmate.uncertainty.model_signals import (
     SAMPLES_AGREE_FACTOR,
@@ -52,7 +56,7 @@ BUILTIN_THRESHOLDS = Thresholds(medium_at=MEDIUM_AT, low_at=LOW_AT)  # what scor
 UNCHECKED_FACT_WEIGHT = 0.05  # draft-level weight of one fact-bearing span that only a pattern found
 UNCHECKED_FACTS_CAP = 0.35  # all such spans together: below LOW_AT, so facts alone never make a draft low
 FACT_KINDS = frozenset({"number", "date", "url", "doi", "citation", "quote", "entity"})
-SIGNALS = ("checks", "logprobs", "samples", "self")
+SIGNALS = ("checks", "logprobs", "samples", "self", "claims")
 # Each note costs a reviewer an answer and a row: past this many of one kind, one summary note stands for the rest
 # (a pathological draft of 100,000 numbers on separate lines would otherwise ask 100,000 questions).
 NOTES_PER_KIND = 100
@@ -89,6 +93,7 @@ def assess(
     logprobs: list[dict[str, Any]] | None = None,
     samples: list[str] | None = None,
     weak_spots: list[dict[str, Any]] | None = None,
+    claims: list[dict[str, Any]] | None = None,
     project: str | Path | None = None,
     online: OnlineCheck | None = None,
     links: LinkCheck | None = None,
@@ -107,9 +112,15 @@ def assess(
         # is told the checks could not run and checks by hand.
         checks = [unchecked_note(f"the {kind} checks failed on this draft ({type(exc).__name__})")]
         features = {"grounding": None, "checks.failed": 1}
+    scored = features.pop("grounding.sentence_logits", None)
     lp_notes, lp_evidence, lp_features = logprob_signal(content, kind, logprobs)
     s_notes, s_evidence, s_features = samples_signal(content, kind, samples)
     w_notes, w_evidence, w_features = weak_spots_signal(content, weak_spots)
+    c_notes, c_evidence, c_support, c_features = claims_signal(claims)
+    checks = lower_supported(checks, c_support)
+    if scored and c_support:
+        # A sentence the model backed with a quote found in the sources counts for less in the draft's risk too.
+        features["grounding.risk"] = risk_with_support(scored, set(c_support), SUPPORTED_FACTOR)
     spans = display_spans(content)
     if spans is not None:
         # ast, the logprobs and the weak spots count lines by "\n"; the review (and the text checks, which the
@@ -124,12 +135,17 @@ def assess(
         "logprobs": "ok" if logprobs else UNAVAILABLE,
         "samples": "ok" if samples else UNAVAILABLE,
         "self": "ok" if weak_spots is not None else UNAVAILABLE,
+        "claims": "ok" if claims is not None else UNAVAILABLE,
     }
-    notes = attach(checks, lp_evidence + s_evidence + w_evidence)
-    notes = add_uncovered(notes, lp_notes + s_notes + w_notes)
+    notes = attach(checks, lp_evidence + s_evidence + w_evidence + c_evidence)
+    notes = add_uncovered(notes, lp_notes + s_notes + w_notes + c_notes)
     extra_risk = [SELF_UNMATCHED_RISK] * int(w_features.get("self.unmatched") or 0)
-    extra_risk.append(float(features.get("grounding.residual") or 0.0))
-    features |= lp_features | s_features | w_features
+    # The grounding model's draft risk stands for all its sentences, noted or not (its notes are not counted again).
+    extra_risk.append(float(features.get("grounding.risk") or features.get("grounding.residual") or 0.0))
+    # A claim verdict raising a grounding note's risk counts here, as that note's own risk is not counted again.
+    grounded_lines = {n.lines[0] for n in checks if _grounding_note(n) and n.lines}
+    extra_risk += [e.risk for e in c_evidence if e.line in grounded_lines]
+    features |= lp_features | s_features | w_features | c_features
     features |= {"lines": len(content.splitlines()), "grounding": features.get("grounding")}
     return merge(notes, signals=available, features=features, extra_risk=extra_risk)
 
@@ -268,6 +284,12 @@ def _adds_nothing(a: SpanNote, b: SpanNote) -> bool:
     )
 
 
+def _grounding_note(note: SpanNote) -> bool:
+    """A note of the fitted grounding model, whose risk the draft already counts through `grounding.risk`."""
+    checks = note.signals.get("checks")
+    return isinstance(checks, dict) and "grounding_model" in checks
+
+
 def _unchecked_fact(note: SpanNote) -> bool:
     """A fact-bearing span found by a pattern and backed by no other signal, or a code finding the code expects."""
     if note.kind in FACT_KINDS and note.severity == "verify" and set(note.signals) <= {"checks"}:
@@ -290,7 +312,7 @@ def merge(
     # a note a rule resolved (every link live) is evidence of no error: it adds no risk
     open_notes = [n for n in notes if not _resolved(n)]
     unchecked = [n.risk for n in open_notes if _unchecked_fact(n) and n.risk is not None]
-    evidenced = [n.risk for n in open_notes if not _unchecked_fact(n) and n.risk is not None]
+    evidenced = [n.risk for n in open_notes if not _unchecked_fact(n) and not _grounding_note(n) and n.risk is not None]
     # A fact nobody has checked is a reason to look, not evidence of an error: alone, such facts can make a draft
     # medium at most, however many there are; only a signal that backs a doubt can make it low.
     unchecked_risk = min(noisy_or([min(r, UNCHECKED_FACT_WEIGHT) for r in unchecked]), UNCHECKED_FACTS_CAP)
@@ -311,7 +333,7 @@ def merge(
     if len(listed) < len(notes):
         summaries = sum(count > NOTES_PER_KIND for count in Counter(n.kind for n in notes).values())
         flat["notes.not_listed"] = len(notes) - len(listed) + summaries
-    return Assessment(notes=listed, confidence=Confidence(level=level, score=score), features=flat)
+    return Assessment(notes=listed, confidence=Confidence(level=level, risk=score), features=flat)
 
 
 def capped(notes: list[SpanNote], per_kind: int = NOTES_PER_KIND) -> list[SpanNote]:

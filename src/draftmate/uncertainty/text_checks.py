@@ -1,11 +1,10 @@
-"""Deterministic checks of prose: fact-bearing spans to verify, and grounding against `--context` sources.
+"""Deterministic checks of prose: fact-bearing spans to verify, and the pieces grounding against sources uses.
 
 Without sources the draft's prose (markup blanked, markup.py) is scanned and the claims among its facts are spans to
 verify (claims.py: no acronyms, versions or headings; each fact once; links per site, fetched with `--check-links`).
-With sources a
-fact found in them needs no note; a sentence whose facts or key terms are missing from every source gets a
-"not supported" note; and a fact whose matching source sentence gives a different value of the same type (another
-number, year or name) gets a higher-risk "contradicts the source" note.
+With `--context` sources, uncertainty/grounding.py scores each sentence against them (a fitted model) and notes what
+is not supported or contradicts them; this module supplies the facts, the indexed sources and the changed-value test
+it uses.
 """
 
 from __future__ import annotations
@@ -17,14 +16,10 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from draftmate.uncertainty.spans import (
-    CONTRADICTION_RISK,
     STOPWORDS,
-    UNSUPPORTED_FACT_RISK,
-    UNSUPPORTED_TERMS_WEIGHT,
     VERIFY_RISK,
     SpanNote,
     key_terms,
-    noisy_or,
     norm_number,
     numbers_in,
     stem,
@@ -383,8 +378,10 @@ def text_checks(
         notes = claim_notes(content, view, found, links)
         features: dict[str, Any] = {"grounding": None}
     else:
+        from draftmate.uncertainty.grounding import grounded
+
         found, stopped_at = facts_within(content, all_numbers=True, budget=FACT_BUDGET)
-        notes, features = _grounded(content, found, Sources(context), stop_line=stopped_at)
+        notes, features = grounded(content, found, Sources(context), stop_line=stopped_at)
     if stopped_at is not None:
         last = content.count("\n") + (not content.endswith("\n"))
         reason = f"over {FACT_BUDGET:,} fact-bearing spans; from line {stopped_at} on they were not listed one by one"
@@ -400,60 +397,6 @@ def _fact_features(found: list[Fact]) -> dict[str, Any]:
         "checks.fact_entities": sum(f.kind == "entity" for f in found),
         "checks.fact_refs": sum(f.kind in ("url", "doi", "citation", "quote") for f in found),
     }
-
-
-def _grounded(
-    content: str, found: list[Fact], sources: Sources, stop_line: int | None = None
-) -> tuple[list[SpanNote], dict[str, Any]]:
-    """Grounding notes: contradictions first, then unsupported sentences; supported facts need no note. Sentences
-    from `stop_line` on, where the fact scan stopped, are left to its "not listed" note."""
-    notes: list[SpanNote] = []
-    sents = [s for s in sentences(content) if stop_line is None or s.line < stop_line]
-    coverages: list[float] = []
-    residual: list[float] = []
-    unsupported_sentences = contradictions = unsupported_facts = 0
-    by_sentence: dict[int, list[Fact]] = {}
-    for f in found:
-        by_sentence.setdefault(f.sentence, []).append(f)
-    for index, sent in enumerate(sents):
-        mine = by_sentence.get(index, [])
-        missing = [f for f in mine if not sources.has(f)]
-        terms = key_terms(sent.text)
-        covered = len({t for t in terms if t in sources.stems}) / len(terms) if terms else 1.0
-        coverages.append(covered)
-        unsupported_facts += len(missing)
-        fact_words = {stem(v) for f in mine for v in f.values}
-        best, overlap = sources.best_sentence(terms - fact_words)
-        clash = _contradiction(missing, sent.text, best) if overlap >= 0.3 else []
-        if clash:
-            contradictions += 1
-            notes.append(_contradiction_note(sent, clash, best))
-            continue
-        term_risk = UNSUPPORTED_TERMS_WEIGHT * (1.0 - covered) if len(terms) >= 3 else 0.0
-        if missing or term_risk >= UNSUPPORTED_TERMS_WEIGHT * 0.5:
-            unsupported_sentences += 1
-            notes.append(_unsupported_note(sent, missing, covered, term_risk))
-        elif terms:
-            # Below the note threshold the doubt still counts toward the draft, just without a note.
-            residual.append(UNSUPPORTED_TERMS_WEIGHT * (1.0 - covered))
-    features = {
-        "grounding": 1,
-        "grounding.sources": len(sources.names),
-        "grounding.sentences": len(sents),
-        "grounding.unsupported_sentences": unsupported_sentences,
-        "grounding.unsupported_share": unsupported_sentences / len(sents) if sents else 0.0,
-        "grounding.contradictions": contradictions,
-        "grounding.unsupported_facts": unsupported_facts,
-        "grounding.min_coverage": min(coverages, default=1.0),
-        "grounding.mean_coverage": sum(coverages) / len(coverages) if coverages else 1.0,
-        "grounding.residual": round(noisy_or(residual), 4),
-    }
-    if sources.unchecked:
-        features["grounding.unchecked"] = sources.unchecked
-        notes.append(
-            unchecked_note(f"{sources.unchecked:,} facts or sentences were too costly to check against the sources")
-        )
-    return notes, features | _fact_features(found)
 
 
 def unchecked_note(reason: str) -> SpanNote:
@@ -522,36 +465,3 @@ def _contradiction(missing: list[Fact], sentence: str, source_sentence: str) -> 
         if others:
             out.append((fact, others[:3]))
     return out
-
-
-def _contradiction_note(sent: Sentence, clash: list[tuple[Fact, list[str]]], best: str) -> SpanNote:
-    said = "; ".join(f"{f.text!r} where the source has {', '.join(repr(o) for o in others)}" for f, others in clash)
-    return SpanNote(
-        kind="contradiction",
-        severity="verify",
-        why=f"contradicts the source: {said}",
-        source="check",
-        lines=(sent.line, sent.line),
-        quote=", ".join(f.text for f, _ in clash)[:200],
-        risk=CONTRADICTION_RISK,
-        signals={"checks": {"grounding": "contradiction", "source_sentence": best[:300]}},
-    )
-
-
-def _unsupported_note(sent: Sentence, missing: list[Fact], covered: float, term_risk: float) -> SpanNote:
-    if missing:
-        why = "not supported by the sources given: " + ", ".join(repr(f.text) for f in missing[:4]) + " not found"
-        quote = ", ".join(f.text for f in missing)[:200]
-    else:
-        why = f"not supported by the sources given: only {covered:.0%} of its key terms appear in them"
-        quote = sent.text.strip()[:200]
-    return SpanNote(
-        kind="unsupported",
-        severity="verify",
-        why=why,
-        source="check",
-        lines=(sent.line, sent.line),
-        quote=quote,
-        risk=round(noisy_or([UNSUPPORTED_FACT_RISK if missing else 0.0, term_risk]), 4),
-        signals={"checks": {"grounding": "unsupported", "coverage": round(covered, 3)}},
-    )
