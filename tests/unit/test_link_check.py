@@ -119,7 +119,7 @@ def test_a_site_resolved_by_the_rule_adds_no_risk() -> None:
     fake = FakeLinkCheck(answers={url: LinkResult(url, 200, url)})
     checked = assess(f"Read {url} today.\n", kind="text", links=fake)
     unchecked = assess(f"Read {url} today.\n", kind="text")
-    assert checked.confidence.score == 0.0 < (unchecked.confidence.score or 0.0)
+    assert checked.confidence.risk == 0.0 < (unchecked.confidence.risk or 0.0)
 
 
 def test_past_the_cap_links_are_not_fetched_and_stay_to_verify(monkeypatch: pytest.MonkeyPatch) -> None:
