@@ -126,12 +126,20 @@ def _draft_with_model(
                 printer, output_error = None, e
                 ui.silence_stdout()
 
+    def on_retry(message: str) -> None:
+        if printer is not None and arrived and not "".join(arrived).endswith("\n"):
+            on_chunk("\n")  # the new answer starts on a line of its own
+        arrived.clear()
+        echo(f"warning: {message}", err=True)
+
     if retry is not None:
         if spec or idea or sources or kind or lang:
             raise UsageError(
                 "--retry runs the stored request again; give it no SPEC, --idea, --context, --kind or --lang"
             )
-        outcome = generation.retry(store, settings, store.resolve_id(retry), on_chunk=on_chunk, samples=samples)
+        outcome = generation.retry(
+            store, settings, store.resolve_id(retry), on_chunk=on_chunk, samples=samples, on_retry=on_retry
+        )
     else:
         if spec is None and idea is None or spec == "-":
             if sys.stdin.isatty():
@@ -149,6 +157,7 @@ def _draft_with_model(
             context=sources,
             samples=samples,
             on_chunk=on_chunk,
+            on_retry=on_retry,
         )
     if printer is not None and arrived and not "".join(arrived).endswith("\n"):
         out.file.write("\n")
