@@ -56,13 +56,16 @@ def draft(
 
     if kind is not None and kind not in ("text", "code"):
         raise UsageError(f"--kind {kind!r}: use text or code")
+    settings = None
+    if from_file is None:
+        settings = read_settings(model=model, base_url=base_url)
+        _warm_up(settings)
     sources = [(name, read_input(name)[0]) for name in context or []]
     store = open_store()
     if from_file is None:
         if version_of is not None:
             raise UsageError("--version-of goes with --from-file FILE")
-        model_flags = {"model": model, "base_url": base_url}
-        _draft_with_model(store, spec, kind, lang, sources, idea, samples, retry, model_flags, as_json)
+        _draft_with_model(store, spec, kind, lang, sources, idea, samples, retry, settings, as_json)
         return
     if version_of is not None:
         if kind or lang:
@@ -86,6 +89,14 @@ def draft(
 # ---- drafting with a model ---------------------------------------------------------------------------------
 
 
+def _warm_up(settings: Any) -> None:
+    """Start importing the model stack in the background when a model will be asked."""
+    if settings.has_endpoint():
+        from draftmate.services.model_calls import warm_up
+
+        warm_up()
+
+
 def _draft_with_model(
     store: Any,
     spec: str | None,
@@ -95,7 +106,7 @@ def _draft_with_model(
     idea: str | None,
     samples: int | None,
     retry: str | None,
-    flags: dict[str, Any],
+    settings: Any,
     as_json: bool,
 ) -> None:
     """The model path of `draft`: stream, store, show the notes; a failure keeps the request for --retry."""
@@ -106,7 +117,6 @@ def _draft_with_model(
     from draftmate.services import generate as generation
     from draftmate.services.drafts import draft_record
 
-    settings = read_settings(**flags)
     out = ui.console()
     printer = None if as_json else ui.stream_printer(out)
     arrived: list[str] = []
@@ -217,8 +227,9 @@ def brainstorm(
     from draftmate.fileio import read_input
     from draftmate.services import brainstorm as brainstorming
 
-    sources = [(name, read_input(name)[0]) for name in context or []]
     settings = read_settings(model=model, base_url=base_url)
+    _warm_up(settings)
+    sources = [(name, read_input(name)[0]) for name in context or []]
     result = brainstorming.brainstorm(open_store(), settings, topic, n=n, context=sources)
     for problem in result.skipped:
         echo(f"warning: a brainstorm request gave nothing usable: {ui.visible(problem)}", err=True)

@@ -423,6 +423,13 @@ def _reply(message: Any, latency_ms: int) -> Reply:
     )
 
 
+def preload() -> None:
+    """Import what a request through ChatOpenAI needs (the costly part of a model command's start), and no more."""
+    import httpx2  # noqa: F401
+    import langchain_core.messages  # noqa: F401
+    import langchain_openai  # noqa: F401
+
+
 def build_chat(settings: Settings, **kwargs: Any) -> ChatSeam:
     """The chat seam for these settings; ConfigError when no endpoint is configured."""
     return OpenAIChat(settings, **kwargs)

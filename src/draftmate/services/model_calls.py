@@ -61,6 +61,20 @@ def background(fn: Callable[[], Any]) -> Future[Any]:
     return future
 
 
+def warm_up() -> None:
+    """Start importing the model stack, then what checks a draft, in the background: the imports overlap reading
+    the inputs and the store, and the wait for the model's first token, instead of following them."""
+
+    def load() -> None:
+        from draftmate.llm.chat import preload
+
+        preload()
+        import draftmate.services.assess
+        import draftmate.uncertainty.assessment  # noqa: F401
+
+    background(load)
+
+
 class Beside:
     """Model requests running while the draft streams, each under a name; a new signal adds one with `start`."""
 
