@@ -94,7 +94,7 @@ def _warm_up(settings: Any) -> None:
     if settings.has_endpoint():
         from draftmate.services.model_calls import warm_up
 
-        warm_up()
+        warm_up(settings)
 
 
 def _draft_with_model(

@@ -423,11 +423,14 @@ def _reply(message: Any, latency_ms: int) -> Reply:
     )
 
 
-def preload() -> None:
-    """Import what a request through ChatOpenAI needs (the costly part of a model command's start), and no more."""
+def preload(settings: Settings) -> None:
+    """Import what a request through ChatOpenAI needs (the costly part of a model command's start), and no more;
+    then build one: the first in a process sets up the HTTP clients langchain-openai shares between them."""
     import httpx2  # noqa: F401
     import langchain_core.messages  # noqa: F401
     import langchain_openai  # noqa: F401
+
+    OpenAIChat(settings).runnable(logprobs=settings.logprobs)
 
 
 def build_chat(settings: Settings, **kwargs: Any) -> ChatSeam:

@@ -61,14 +61,14 @@ def background(fn: Callable[[], Any]) -> Future[Any]:
     return future
 
 
-def warm_up() -> None:
+def warm_up(settings: Settings) -> None:
     """Start importing the model stack, then what checks a draft, in the background: the imports overlap reading
     the inputs and the store, and the wait for the model's first token, instead of following them."""
 
     def load() -> None:
         from draftmate.llm.chat import preload
 
-        preload()
+        preload(settings)
         import draftmate.services.assess
         import draftmate.uncertainty.assessment  # noqa: F401
 
