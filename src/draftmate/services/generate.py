@@ -53,6 +53,7 @@ class Generated:
     weak_spots: list[dict[str, str]] | None
     error: str | None
     signal_errors: dict[str, str]
+    beside: dict[str, Any] = field(default_factory=dict)  # each request run beside the stream: its answer, by name
 
 
 def resolve_spec(store: Store, spec: str | None, idea_ref: str | None) -> tuple[str, str | None]:
@@ -265,7 +266,12 @@ def generate(
         except KeyboardInterrupt:  # the draft itself is whole: keep it, without the checks still running
             signal_errors["model checks"] = "interrupted (Ctrl-C) before they finished"
     return Generated(
-        reply=reply, samples=answers.get("samples"), weak_spots=weak, error=error, signal_errors=signal_errors
+        reply=reply,
+        samples=answers.get("samples"),
+        weak_spots=weak,
+        error=error,
+        signal_errors=signal_errors,
+        beside=answers,
     )
 
 
