@@ -117,8 +117,8 @@ def _draft_with_model(
     from draftmate.services import generate as generation
     from draftmate.services.drafts import draft_record
 
-    out = ui.console()
-    printer = None if as_json else ui.stream_printer(out)
+    # rich is loaded after the stream: before it, its import would only slow the model stack's in the background
+    printer = None if as_json else ui.stream_printer(sys.stdout)
     arrived: list[str] = []
     reader_left = False
     output_error: OSError | None = None
@@ -170,7 +170,7 @@ def _draft_with_model(
             on_retry=on_retry,
         )
     if printer is not None and arrived and not "".join(arrived).endswith("\n"):
-        out.file.write("\n")
+        sys.stdout.write("\n")
     short = short_id(outcome.draft.id)
     if reader_left:
         echo(f"note: the output was closed early; the draft is stored whole: draftmate show {short}", err=True)
@@ -204,6 +204,7 @@ def _draft_with_model(
     if as_json:
         print_json(record)
         return
+    out = ui.console()
     ui.render_notes([n for n in record["notes"] if n["version"] == record["current_version"]], out)
     state = "INCOMPLETE draft" if record["incomplete"] else "draft"
     level = record["confidence"]["level"]
