@@ -4,7 +4,8 @@
     timed alone, saying so), same server, fresh processes run pair by pair: at 0 s and 1 s of server latency per
     request, with the default samples and with `--samples 0`. Each figure is the median of the pair-by-pair ratios
     (targets: <= 1.3 at 0 s, <= 1.15 at 1 s, default settings). Time to first token is the time from starting the
-    process to the first byte of the answer on its stdout (target: within 0.15 s of llm's).
+    process to the first byte of the answer on its stdout (target: within 0.15 s of llm's). CPU seconds per process
+    are printed beside: on a busy machine they vary far less than wall time.
 (b) `brainstorm -n 8` at 1 s of server latency per request: wall time divided by one request's time
     (target <= 1.3), measured in-process after warm-up, plus the whole CLI command for reference.
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -35,18 +37,21 @@ PROMPT = "Write one sentence about rivers."
 BIN = Path(sys.executable).parent
 TARGETS = {0.0: 1.3, 1.0: 1.15}  # default draft / llm, by server latency
 TTFT_TARGET = 0.15
+WIDTHS = (24, 6, 11, 6, 14, 9, 15, 8)  # the columns of (a)
 
 
 @dataclass
 class Run:
-    """One process: its wall time and when its first byte of output came."""
+    """One process: its wall time, when its first byte of output came, and the CPU time it used."""
 
     wall: float
     first_byte: float
+    cpu: float
 
 
 def run(argv: list[str], env: dict[str, str]) -> Run:
     """A fresh process, timed to its first stdout byte and to its end; it must succeed."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert process.stdout is not None
@@ -54,9 +59,21 @@ def run(argv: list[str], env: dict[str, str]) -> Run:
     first_byte = time.perf_counter() - started
     rest, errors = process.communicate()
     wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     if process.returncode != 0 or not first:
         raise SystemExit(f"{' '.join(argv[:3])} failed ({process.returncode}): {errors.decode()[-400:]}")
-    return Run(wall, first_byte)
+    return Run(wall, first_byte, cpu)
+
+
+def median(runs: list[Run], what: str) -> float:
+    """The median of one measure over runs."""
+    return statistics.median(getattr(r, what) for r in runs)
+
+
+def row(cells: list[str] | tuple[str, ...]) -> None:
+    """One line of (a)'s table: the setting left-aligned, figures right-aligned."""
+    print("    " + "  ".join(f"{c:>{WIDTHS[i]}}" if i else f"{c:<{WIDTHS[0]}}" for i, c in enumerate(cells)))
 
 
 def environment(port: int, home: Path) -> dict[str, str]:
@@ -80,7 +97,8 @@ def versus_llm(pairs: int) -> None:
         print("(a) llm is not installed, so draftmate is timed alone; for the comparison:")
         print("    .venv/bin/pip install -c constraints.txt -e '.[bench]'")
     print(f"(a) `draftmate draft` vs `llm -m local`, {pairs} pairs per setting, fresh processes, same server")
-    print("    setting                      llm s   draftmate s   ratio (median of pairs)   target")
+    columns = ("setting", "llm s", "draftmate s", "ratio", "requests/draft", "CPU s llm", "CPU s draftmate", "target")
+    row(columns)
     ttft: dict[float, tuple[list[float], list[float]]] = {}
     for latency in (0.0, 1.0):
         server = oai_server.start(latency=latency)
@@ -98,19 +116,13 @@ def versus_llm(pairs: int) -> None:
                     if theirs_argv:
                         theirs.append(run(theirs_argv, env))
                 per_draft = (server.requests - requests - (pairs if theirs_argv else 0)) / pairs
-                wall = statistics.median(r.wall for r in ours)
+                cells = [f"{latency:g} s latency, {label}", "-", f"{median(ours, 'wall'):.2f}", "-"]
+                cells += [f"{per_draft:.0f}", "-", f"{median(ours, 'cpu'):.2f}", ""]
                 if theirs:
-                    ratio = statistics.median(o.wall / t.wall for o, t in zip(ours, theirs, strict=True))
-                    their_wall = f"{statistics.median(t.wall for t in theirs):6.2f}"
-                    target = f"<= {TARGETS[latency]}" if label == "default" else ""
-                    verdict = f"{ratio:5.2f}x"
-                else:
-                    their_wall, verdict, target = "     -", "    -", ""
-                setting = f"{latency:g} s latency, {label}"
-                print(
-                    f"    {setting:<26} {their_wall}   {wall:9.2f}     {verdict}   ({per_draft:.0f} requests/draft)"
-                    f"       {target}"
-                )
+                    cells[1], cells[5] = f"{median(theirs, 'wall'):.2f}", f"{median(theirs, 'cpu'):.2f}"
+                    cells[3] = f"{statistics.median(o.wall / t.wall for o, t in zip(ours, theirs, strict=True)):.2f}x"
+                    cells[7] = f"<= {TARGETS[latency]}x" if label == "default" else ""
+                row(cells)
                 if label == "default":
                     ttft[latency] = ([r.first_byte for r in ours], [r.first_byte for r in theirs])
         server.shutdown()
