@@ -1,22 +1,30 @@
-"""Drafting against a local OpenAI-compatible server started here (bench/oai_server.py), with baselines.
+"""Drafting against a local OpenAI-compatible server started here (bench/oai_server.py), beside simonw/llm.
 
-(a) one `draftmate draft` round trip at zero server latency, beside a minimal script making the same streamed
-    request with the openai SDK alone; both are fresh processes, run alternately, best of RUNS.
+(a) `draftmate draft PROMPT` against `llm -m local PROMPT` (the `bench` extra installs llm; without it draftmate is
+    timed alone, saying so), same server, fresh processes run pair by pair: at 0 s and 1 s of server latency per
+    request, with the default samples and with `--samples 0`. Each figure is the median of the pair-by-pair ratios
+    (targets: <= 1.3 at 0 s, <= 1.15 at 1 s, default settings). Time to first token is the time from starting the
+    process to the first byte of the answer on its stdout (target: within 0.15 s of llm's). CPU seconds per process
+    are printed beside: on a busy machine they vary far less than wall time.
 (b) `brainstorm -n 8` at 1 s of server latency per request: wall time divided by one request's time
     (target <= 1.3), measured in-process after warm-up, plus the whole CLI command for reference.
 
-    .venv/bin/python bench/drafting.py
+    .venv/bin/python bench/drafting.py            # 3 pairs per setting, about two minutes
+    .venv/bin/python bench/drafting.py --long     # 9 pairs per setting
 """
 
 from __future__ import annotations
 
-import json
+import argparse
 import os
+import resource
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -25,70 +33,106 @@ sys.path[:0] = [str(HERE), str(REPO / "src")]
 
 import oai_server  # noqa: E402
 
-RUNS = 5
-SPEC = "Write release notes for version 2 of the widget service"
-
-# The same streamed request draftmate makes (its rendered draft-text prompt, logprobs, usage), with the SDK alone.
-SDK_ONLY = """
-import json, os, openai
-client = openai.OpenAI(base_url=os.environ["DRAFTMATE_BASE_URL"], api_key="not-needed")
-stream = client.chat.completions.create(
-    model="test-model", messages=json.loads(os.environ["BENCH_MESSAGES"]), temperature=0.4,
-    stream=True, stream_options={"include_usage": True}, logprobs=True, top_logprobs=3,
-)
-print("".join(c.choices[0].delta.content or "" for c in stream if c.choices))
-"""
+PROMPT = "Write one sentence about rivers."
+BIN = Path(sys.executable).parent
+TARGETS = {0.0: 1.3, 1.0: 1.15}  # default draft / llm, by server latency
+TTFT_TARGET = 0.15
+WIDTHS = (24, 6, 11, 6, 14, 9, 15, 8)  # the columns of (a)
 
 
-def timed(argv: list[str], env: dict[str, str]) -> float:
-    """Seconds a fresh process takes; it must succeed."""
+@dataclass
+class Run:
+    """One process: its wall time, when its first byte of output came, and the CPU time it used."""
+
+    wall: float
+    first_byte: float
+    cpu: float
+
+
+def run(argv: list[str], env: dict[str, str]) -> Run:
+    """A fresh process, timed to its first stdout byte and to its end; it must succeed."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - started
+    process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None
+    first = os.read(process.stdout.fileno(), 1)
+    first_byte = time.perf_counter() - started
+    rest, errors = process.communicate()
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    if process.returncode != 0 or not first:
+        raise SystemExit(f"{' '.join(argv[:3])} failed ({process.returncode}): {errors.decode()[-400:]}")
+    return Run(wall, first_byte, cpu)
 
 
-def environment(port: int, home: str) -> dict[str, str]:
-    """The settings a run sees: the local server, no key, a scratch store."""
-    from draftmate.llm import prompts
+def median(runs: list[Run], what: str) -> float:
+    """The median of one measure over runs."""
+    return statistics.median(getattr(r, what) for r in runs)
 
-    messages = [{"role": r, "content": c} for r, c in prompts.load("draft-text").render(spec=SPEC, context="")]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DRAFTMATE_", "OPENAI_"))}
-    env.update(DRAFTMATE_HOME=home, DRAFTMATE_BASE_URL=f"http://127.0.0.1:{port}/v1", DRAFTMATE_MODEL="test-model")
-    env["BENCH_MESSAGES"] = json.dumps(messages)
+
+def row(cells: list[str] | tuple[str, ...]) -> None:
+    """One line of (a)'s table: the setting left-aligned, figures right-aligned."""
+    print("    " + "  ".join(f"{c:>{WIDTHS[i]}}" if i else f"{c:<{WIDTHS[0]}}" for i, c in enumerate(cells)))
+
+
+def environment(port: int, home: Path) -> dict[str, str]:
+    """Both tools pointed at the local server, with scratch homes and no keys."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DRAFTMATE_", "OPENAI_", "LLM_"))}
+    url = f"http://127.0.0.1:{port}/v1"
+    env.update(DRAFTMATE_HOME=str(home / "draftmate"), DRAFTMATE_BASE_URL=url, DRAFTMATE_MODEL="test-model")
+    llm_home = home / "llm"
+    llm_home.mkdir(parents=True, exist_ok=True)
+    (llm_home / "extra-openai-models.yaml").write_text(
+        f'- model_id: local\n  model_name: test-model\n  api_base: "{url}"\n', encoding="utf-8"
+    )
+    env["LLM_USER_PATH"] = str(llm_home)
     return env
 
 
-def round_trip() -> None:
-    """(a): draftmate draft vs the openai SDK alone, same server, same run."""
-    server = oai_server.start(latency=0.0)
-    port = server.server_address[1]
-    draftmate = [sys.executable, "-m", "draftmate", "draft", SPEC, "--samples", "0", "--json"]
-    sdk = [sys.executable, "-c", SDK_ONLY]
-    ours, theirs = [], []
-    with tempfile.TemporaryDirectory() as home:
-        env = environment(port, home)
-        timed(draftmate, env)  # warm the file cache and create the store
-        before = server.requests
-        for _ in range(RUNS):
-            ours.append(timed(draftmate, env))
-            theirs.append(timed(sdk, env))
-        per_run = (server.requests - before) / RUNS - 1
-        imports = {
-            name: min(timed([sys.executable, "-c", f"import {name}"], env) for _ in range(3))
-            for name in ("openai", "langchain_openai")
-        }
-    server.shutdown()
-    best_ours, best_sdk = min(ours), min(theirs)
-    print("(a) one draft round trip, zero server latency, fresh process each, best of", RUNS)
-    print(f"    openai SDK alone, 1 streamed request    {best_sdk:6.3f} s  (median {statistics.median(theirs):.3f})")
-    print(f"    draftmate draft --samples 0              {best_ours:6.3f} s  (median {statistics.median(ours):.3f})")
-    print(f"    difference                               {best_ours - best_sdk:+6.3f} s")
-    print(f"    draftmate made {per_run:.0f} requests per draft (the stream, then the weak-spots check)")
-    extra = imports["langchain_openai"] - imports["openai"]
-    print(
-        f"    import langchain_openai {imports['langchain_openai']:.3f} s vs openai {imports['openai']:.3f} s: "
-        f"{extra:+.3f} s of the difference is the ChatOpenAI layer's import"
-    )
+def versus_llm(pairs: int) -> None:
+    """(a): the four settings and the time to first token."""
+    llm = shutil.which("llm", path=str(BIN))
+    if llm is None:
+        print("(a) llm is not installed, so draftmate is timed alone; for the comparison:")
+        print("    .venv/bin/pip install -c constraints.txt -e '.[bench]'")
+    print(f"(a) `draftmate draft` vs `llm -m local`, {pairs} pairs per setting, fresh processes, same server")
+    columns = ("setting", "llm s", "draftmate s", "ratio", "requests/draft", "CPU s llm", "CPU s draftmate", "target")
+    row(columns)
+    ttft: dict[float, tuple[list[float], list[float]]] = {}
+    for latency in (0.0, 1.0):
+        server = oai_server.start(latency=latency)
+        with tempfile.TemporaryDirectory() as tmp:
+            env = environment(server.server_address[1], Path(tmp))
+            for label, extra in (("default", []), ("--samples 0", ["--samples", "0"])):
+                ours_argv = [str(BIN / "draftmate"), "draft", PROMPT, *extra]
+                theirs_argv = [llm, "-m", "local", PROMPT] if llm else None
+                run(ours_argv, env)  # warm the file cache, create the store
+                if theirs_argv:
+                    run(theirs_argv, env)
+                ours, theirs, requests = [], [], server.requests
+                for _ in range(pairs):
+                    ours.append(run(ours_argv, env))
+                    if theirs_argv:
+                        theirs.append(run(theirs_argv, env))
+                per_draft = (server.requests - requests - (pairs if theirs_argv else 0)) / pairs
+                cells = [f"{latency:g} s latency, {label}", "-", f"{median(ours, 'wall'):.2f}", "-"]
+                cells += [f"{per_draft:.0f}", "-", f"{median(ours, 'cpu'):.2f}", ""]
+                if theirs:
+                    cells[1], cells[5] = f"{median(theirs, 'wall'):.2f}", f"{median(theirs, 'cpu'):.2f}"
+                    cells[3] = f"{statistics.median(o.wall / t.wall for o, t in zip(ours, theirs, strict=True)):.2f}x"
+                    cells[7] = f"<= {TARGETS[latency]}x" if label == "default" else ""
+                row(cells)
+                if label == "default":
+                    ttft[latency] = ([r.first_byte for r in ours], [r.first_byte for r in theirs])
+        server.shutdown()
+    print("    time to first token (process start to the first byte of the answer), median")
+    for latency, (ours_ttft, theirs_ttft) in ttft.items():
+        line = f"      {latency:g} s latency: draftmate {statistics.median(ours_ttft):.2f} s"
+        if theirs_ttft:
+            gap = statistics.median(o - t for o, t in zip(ours_ttft, theirs_ttft, strict=True))
+            line += f", llm {statistics.median(theirs_ttft):.2f} s, gap {gap:+.2f} s (target <= {TTFT_TARGET})"
+        print(line)
 
 
 def brainstorm_fan_out() -> None:
@@ -113,18 +157,20 @@ def brainstorm_fan_out() -> None:
     result = brainstorming.brainstorm(store, settings, "faster onboarding for new contributors", n=8, chat=chat)
     wall = time.perf_counter() - started
     requests = server.requests - before
-    with tempfile.TemporaryDirectory() as home:
-        env = environment(port, home)
-        cli = timed([sys.executable, "-m", "draftmate", "brainstorm", "faster onboarding", "-n", "8", "--json"], env)
-        startup = timed([sys.executable, "-c", "import langchain_openai, draftmate.cli.commands"], env)
+    with tempfile.TemporaryDirectory() as tmp:
+        env = environment(port, Path(tmp))
+        cli = run([str(BIN / "draftmate"), "brainstorm", "faster onboarding", "-n", "8", "--json"], env).wall
     server.shutdown()
     print("(b) brainstorm -n 8, 1 s server latency per request")
     print(f"    one request                              {one:6.3f} s")
     print(f"    brainstorm ({requests} concurrent requests)     {wall:6.3f} s  -> {len(result.ideas)} ideas")
     print(f"    wall / one request                       {wall / one:6.2f}   (target <= 1.3)")
-    print(f"    the whole CLI command, fresh process     {cli:6.3f} s  (of which importing the stack {startup:.3f} s)")
+    print(f"    the whole CLI command, fresh process     {cli:6.3f} s")
 
 
 if __name__ == "__main__":
-    round_trip()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--long", action="store_true", help="9 pairs per setting instead of 3")
+    args = parser.parse_args()
+    versus_llm(9 if args.long else 3)
     brainstorm_fan_out()

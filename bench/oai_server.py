@@ -48,8 +48,19 @@ def topic_words(text: str, count: int = 6) -> str:
     return " ".join(found[:count]) or "the request"
 
 
+TAIL_MARKER = "<<<WEAK SPOTS>>>"  # draftmate's draft templates ask for a weak-spots list after this line
+
+
 def prose(messages: list[dict[str, Any]]) -> str:
-    """A markdown or code draft about the request."""
+    """A markdown or code draft about the request, with the weak-spots tail when the prompt asks for one."""
+    text = draft_text(messages)
+    if TAIL_MARKER not in system_text(messages):
+        return text
+    return f"{text.rstrip()}\n\n{TAIL_MARKER}\n{json.dumps(weak_spots(text))}\n"
+
+
+def draft_text(messages: list[dict[str, Any]]) -> str:
+    """The draft itself."""
     user, system = last_user(messages), system_text(messages)
     if "single word" in user:
         return "ready"
@@ -84,10 +95,9 @@ def ideas(user: str) -> dict[str, Any]:
     }
 
 
-def weak_spots(user: str) -> dict[str, Any]:
+def weak_spots(draft: str) -> dict[str, Any]:
     """The first line of the draft holding a digit, as the weak spot."""
-    body = user.split("<<<DRAFT", 1)[-1].split("DRAFT>>>", 1)[0]
-    lines = [line.strip() for line in body.splitlines() if re.search(r"\d", line)]
+    lines = [line.strip() for line in draft.splitlines() if re.search(r"\d", line)]
     return {"weak_spots": [{"quote": lines[0][:80], "why": "the figure is not in any source given"}] if lines else []}
 
 
@@ -127,8 +137,6 @@ def structured(name: str, schema: dict[str, Any], messages: list[dict[str, Any]]
     user = last_user(messages)
     if name == "IdeasOut":
         return json.dumps(ideas(user))
-    if name == "WeakSpots":
-        return json.dumps(weak_spots(user))
     if name == "ClaimVerdicts":
         answer = claims(user)
         return answer if isinstance(answer, str) else json.dumps(answer)

@@ -22,13 +22,13 @@ from draftmate.store.sqlite import SQLiteStore
 
 DRAFT = "# Widget 2\n\nWidget 2 is 30% faster than version 1.\n"
 WEAK = json.dumps({"weak_spots": [{"quote": "30% faster", "why": "no benchmark was given"}]})
+ANSWER = f"{DRAFT}\n<<<WEAK SPOTS>>>\n{WEAK}\n"  # the draft and the weak-spots list after it, in one answer
 
 
 def fake(stream: list[Any] | None = None, **queues: list[Any]) -> FakeChat:
-    """A FakeChat with a good draft, weak spots and samples queued unless told otherwise."""
+    """A FakeChat with a good draft and its weak spots, and samples, queued unless told otherwise."""
     return FakeChat(
-        stream=stream if stream is not None else [DRAFT],
-        structured=queues.get("structured", [WEAK]),
+        stream=stream if stream is not None else [ANSWER],
         complete=queues.get("complete", [DRAFT.replace("30%", "25%"), DRAFT]),
         by_schema={"ClaimVerdicts": ['{"claims": []}'] * 2},  # drafts with --context are claim-checked too
     )
@@ -54,7 +54,7 @@ def test_a_model_draft_records_provenance_and_the_request(store: SQLiteStore) ->
     assert version.origin.value == "model" and outcome.draft.status is State.DRAFT
     meta = version.meta
     assert meta["provider"] == "fake" and meta["model"] == "fake-model" and meta["requested_model"] == "llama3.2"
-    assert meta["template"]["name"] == "draft-text" and meta["template"]["version"] == "1"
+    assert meta["template"]["name"] == "draft-text" and meta["template"]["version"] == "2"
     assert meta["finish_reason"] == "stop" and meta["usage"] == {"prompt_tokens": 1, "completion_tokens": 1}
     assert meta["params"]["samples"] == 2 and "latency_ms" in meta
     request = outcome.draft.request
@@ -75,7 +75,7 @@ def test_the_signals_reach_annotate(store: SQLiteStore, monkeypatch: pytest.Monk
 
     monkeypatch.setattr(uncertainty, "assess", spy)
     tokens = [{"token": "30%", "logprob": -2.3, "top_logprobs": [{"token": "30%", "logprob": -2.3}]}]
-    chat = fake(stream=[Reply(text=DRAFT, model="m", finish_reason="stop", logprobs=tokens)])
+    chat = fake(stream=[Reply(text=ANSWER, model="m", finish_reason="stop", logprobs=tokens)])
     generation.draft(store, settings(), spec="Announce widget 2", chat=chat)
     assert seen["logprobs"] == tokens
     assert seen["samples"] == [DRAFT.replace("30%", "25%"), DRAFT]
@@ -88,10 +88,10 @@ def test_unavailable_signals_are_none_not_empty(store: SQLiteStore, monkeypatch:
     seen: dict[str, Any] = {}
     real = uncertainty.assess
     monkeypatch.setattr(uncertainty, "assess", lambda content, **kw: seen.update(kw) or real(content, **kw))
-    chat = fake(structured=[ModelError("endpoint down")])
+    chat = fake(stream=[DRAFT])
     outcome = generation.draft(store, settings(), spec="x", samples=0, chat=chat)
     assert seen["logprobs"] is None and seen["samples"] is None and seen["weak_spots"] is None
-    assert outcome.warnings == ["weak spots unavailable: endpoint down"]
+    assert outcome.warnings == ["weak spots unavailable: the answer carried no weak-spots list after the draft"]
 
 
 def test_context_files_are_delimited_as_untrusted_material(store: SQLiteStore) -> None:
@@ -108,7 +108,7 @@ def test_context_files_are_delimited_as_untrusted_material(store: SQLiteStore) -
 
 def test_code_drafts_use_the_code_template_and_lose_a_wrapping_fence(store: SQLiteStore) -> None:
     chat = fake(
-        stream=["```python\ndef half(xs):\n    return xs[: len(xs) // 2]\n```\n"], structured=['{"weak_spots": []}']
+        stream=['```python\ndef half(xs):\n    return xs[: len(xs) // 2]\n```\n<<<WEAK SPOTS>>>\n{"weak_spots": []}']
     )
     outcome = generation.draft(
         store, settings(), spec="half a list", kind=Kind.CODE, lang="python", samples=0, chat=chat
@@ -241,7 +241,7 @@ def test_cli_without_an_endpoint_exits_2_naming_how_to_configure_one(runner: Cli
 
 
 def test_ctrl_c_during_the_model_checks_still_stores_the_whole_draft(store: SQLiteStore) -> None:
-    chat = fake(structured=[KeyboardInterrupt()])
-    outcome = generation.draft(store, settings(), spec="x", samples=0, chat=chat)
+    chat = fake(complete=[KeyboardInterrupt()])
+    outcome = generation.draft(store, settings(), spec="x", samples=1, chat=chat)
     assert not outcome.draft.incomplete and store.get_version(outcome.draft.id).content == DRAFT
     assert outcome.warnings == ["model checks unavailable: interrupted (Ctrl-C) before they finished"]

@@ -205,8 +205,11 @@ def test_finish_reason_length_is_stored_incomplete(store: SQLiteStore) -> None:
 
 def test_malformed_weak_spots_leave_the_signal_unavailable_not_the_draft_lost(store: SQLiteStore) -> None:
     def garbage(request: httpx2.Request, body: dict[str, Any]) -> httpx2.Response | None:
-        if body.get("response_format"):
-            return httpx2.Response(200, json=completion(body["model"], '{"weak_spots": [{"quote": 3'))
+        if body.get("stream"):
+            answer = DRAFT + '\n<<<WEAK SPOTS>>>\n{"weak_spots": [{"quote": 3'
+            return httpx2.Response(
+                200, text=sse(chunks(body["model"], answer)), headers={"content-type": "text/event-stream"}
+            )
         return None
 
     outcome = draft(store, Endpoint(garbage))

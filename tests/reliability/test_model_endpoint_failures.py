@@ -295,15 +295,15 @@ def test_a_template_with_a_single_brace_json_example_is_refused_when_loaded_not_
 ) -> None:
     from draftmate.settings.paths import config_dir
 
-    shipped = (REPO / "prompts" / "weak-spots.md").read_text(encoding="utf-8")
+    shipped = (REPO / "prompts" / "draft-text.md").read_text(encoding="utf-8")
     mine = config_dir() / "prompts"
     mine.mkdir(parents=True)
-    (mine / "weak-spots.md").write_text(shipped.replace("{{", "{").replace("}}", "}"), encoding="utf-8")
+    (mine / "draft-text.md").write_text(shipped.replace("{{", "{").replace("}}", "}"), encoding="utf-8")
     for args in (["prompts", "list"], ["draft", "Release notes", "--samples", "0"]):
         result = runner.invoke(app, args)
         assert result.exit_code == 2, (args, result.exception)
         [line] = result.stderr.strip().splitlines()
-        assert "weak-spots.md" in line and "write a literal brace twice" in line
+        assert "draft-text.md" in line and "write a literal brace twice" in line
     kept, rows = stored(hermetic)
     kept.close()
     assert rows == [], "nothing is stored when the templates cannot be rendered"

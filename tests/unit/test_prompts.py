@@ -17,7 +17,7 @@ from draftmate.errors import ConfigError, NotFound
 from draftmate.llm import prompts
 
 REPO = Path(__file__).resolve().parents[2]
-SHIPPED = {"brainstorm", "draft-text", "draft-code", "revise", "weak-spots", "check-claims"}
+SHIPPED = {"brainstorm", "draft-text", "draft-code", "revise", "check-claims"}
 
 OVERRIDE = """---
 name: draft-text
@@ -105,7 +105,7 @@ def test_cli_prompts_list_and_show(runner: CliRunner, hermetic: Path) -> None:
     rows = {r["name"]: r for r in json.loads(listed.stdout)}
     assert set(rows) == SHIPPED and rows["draft-text"]["origin"] == "user" and rows["revise"]["origin"] == "builtin"
     table = runner.invoke(app, ["prompts", "list"])
-    assert "weak-spots" in table.stdout and "user" in table.stdout
+    assert "draft-code" in table.stdout and "user" in table.stdout
     shown = runner.invoke(app, ["prompts", "show", "draft-text"])
     assert shown.exit_code == 0
     assert "[bold]\\x1b[31m" in shown.stdout and "\x1b" not in shown.stdout

@@ -70,13 +70,16 @@ def draft(
     if check_claims and not context:
         raise UsageError("--check-claims checks sentences against sources: give at least one --context FILE")
     checker = _claim_checker(model, base_url) if check_claims else None
+    settings = None
+    if from_file is None:
+        settings = read_settings(model=model, base_url=base_url, check_links=check_links)
+        _warm_up(settings)
     sources = [(name, read_input(name)[0]) for name in context or []]
     store = open_store()
     if from_file is None:
         if version_of is not None:
             raise UsageError("--version-of goes with --from-file FILE")
-        model_flags = {"model": model, "base_url": base_url, "check_links": check_links}
-        _draft_with_model(store, spec, kind, lang, sources, idea, samples, retry, model_flags, as_json)
+        _draft_with_model(store, spec, kind, lang, sources, idea, samples, retry, settings, as_json)
         return
     if version_of is not None:
         if kind or lang:
@@ -135,6 +138,14 @@ def _claim_checker(model: str | None, base_url: str | None) -> Any:
 # ---- drafting with a model ---------------------------------------------------------------------------------
 
 
+def _warm_up(settings: Any) -> None:
+    """Start importing the model stack in the background when a model will be asked."""
+    if settings.has_endpoint():
+        from draftmate.services.model_calls import warm_up
+
+        warm_up(settings)
+
+
 def _draft_with_model(
     store: Any,
     spec: str | None,
@@ -144,7 +155,7 @@ def _draft_with_model(
     idea: str | None,
     samples: int | None,
     retry: str | None,
-    flags: dict[str, Any],
+    settings: Any,
     as_json: bool,
 ) -> None:
     """The model path of `draft`: stream, store, show the notes; a failure keeps the request for --retry."""
@@ -155,9 +166,8 @@ def _draft_with_model(
     from draftmate.services import generate as generation
     from draftmate.services.drafts import draft_record
 
-    settings = read_settings(**flags)
-    out = ui.console()
-    printer = None if as_json else ui.stream_printer(out)
+    # rich is loaded after the stream: before it, its import would only slow the model stack's in the background
+    printer = None if as_json else ui.stream_printer(sys.stdout)
     arrived: list[str] = []
     reader_left = False
     output_error: OSError | None = None
@@ -175,12 +185,20 @@ def _draft_with_model(
                 printer, output_error = None, e
                 ui.silence_stdout()
 
+    def on_retry(message: str) -> None:
+        if printer is not None and arrived and not "".join(arrived).endswith("\n"):
+            on_chunk("\n")  # the new answer starts on a line of its own
+        arrived.clear()
+        echo(f"warning: {message}", err=True)
+
     if retry is not None:
         if spec or idea or sources or kind or lang:
             raise UsageError(
                 "--retry runs the stored request again; give it no SPEC, --idea, --context, --kind or --lang"
             )
-        outcome = generation.retry(store, settings, store.resolve_id(retry), on_chunk=on_chunk, samples=samples)
+        outcome = generation.retry(
+            store, settings, store.resolve_id(retry), on_chunk=on_chunk, samples=samples, on_retry=on_retry
+        )
     else:
         if spec is None and idea is None or spec == "-":
             if sys.stdin.isatty():
@@ -198,9 +216,10 @@ def _draft_with_model(
             context=sources,
             samples=samples,
             on_chunk=on_chunk,
+            on_retry=on_retry,
         )
     if printer is not None and arrived and not "".join(arrived).endswith("\n"):
-        out.file.write("\n")
+        sys.stdout.write("\n")
     short = short_id(outcome.draft.id)
     if reader_left:
         echo(f"note: the output was closed early; the draft is stored whole: draftmate show {short}", err=True)
@@ -234,6 +253,7 @@ def _draft_with_model(
     if as_json:
         print_json(record)
         return
+    out = ui.console()
     ui.render_notes([n for n in record["notes"] if n["version"] == record["current_version"]], out)
     state = "INCOMPLETE draft" if record["incomplete"] else "draft"
     level = record["confidence"]["level"]
@@ -257,8 +277,9 @@ def brainstorm(
     from draftmate.fileio import read_input
     from draftmate.services import brainstorm as brainstorming
 
-    sources = [(name, read_input(name)[0]) for name in context or []]
     settings = read_settings(model=model, base_url=base_url)
+    _warm_up(settings)
+    sources = [(name, read_input(name)[0]) for name in context or []]
     result = brainstorming.brainstorm(open_store(), settings, topic, n=n, context=sources)
     for problem in result.skipped:
         echo(f"warning: a brainstorm request gave nothing usable: {ui.visible(problem)}", err=True)

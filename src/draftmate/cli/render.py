@@ -549,12 +549,12 @@ def silence_stream(stream: TextIO) -> None:
         os.close(devnull)
 
 
-def stream_printer(out: Console) -> Any:
+def stream_printer(out: TextIO) -> Any:
     """A callback writing model text to the terminal as it arrives, literally (no markup, controls made visible)."""
 
     def write(chunk: str) -> None:
-        out.file.write(visible(chunk))
-        out.file.flush()
+        out.write(visible(chunk))
+        out.flush()
 
     return write
 

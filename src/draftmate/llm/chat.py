@@ -51,6 +51,7 @@ class Reply:
     logprobs: list[dict[str, Any]] | None = None  # content tokens; None when the endpoint gave none
     latency_ms: int = 0
     interrupted: bool = False  # Ctrl-C arrived; text is what had come by then
+    chunks: int = 0  # streamed chunks received (text, role or usage), to say where a stream was cut
 
     @property
     def complete(self) -> bool:
@@ -223,6 +224,8 @@ class OpenAIChat:
             for chunk in self.runnable(logprobs=logprobs).stream(
                 self._lc_messages(messages), **self._kwargs(temperature)
             ):
+                if not _closing_marker(chunk):
+                    reply.chunks += 1
                 text = chunk.content if isinstance(chunk.content, str) else ""
                 if text:
                     parts.append(text)
@@ -372,6 +375,12 @@ def answer_errors() -> tuple[type[BaseException], ...]:
     return (*model_errors(), *ANSWER_FAULTS)
 
 
+def _closing_marker(chunk: Any) -> bool:
+    """langchain's own empty chunk ending every stream: not something the endpoint sent."""
+    empty = not (chunk.content or chunk.response_metadata or chunk.usage_metadata)
+    return empty and getattr(chunk, "chunk_position", None) == "last"
+
+
 def _first_line(error: BaseException) -> str:
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
@@ -412,6 +421,16 @@ def _reply(message: Any, latency_ms: int) -> Reply:
         logprobs=_tokens(meta.get("logprobs")) or None,
         latency_ms=latency_ms,
     )
+
+
+def preload(settings: Settings) -> None:
+    """Import what a request through ChatOpenAI needs (the costly part of a model command's start), and no more;
+    then build one: the first in a process sets up the HTTP clients langchain-openai shares between them."""
+    import httpx2  # noqa: F401
+    import langchain_core.messages  # noqa: F401
+    import langchain_openai  # noqa: F401
+
+    OpenAIChat(settings).runnable(logprobs=settings.logprobs)
 
 
 def build_chat(settings: Settings, **kwargs: Any) -> ChatSeam:
@@ -470,10 +489,11 @@ class FakeChat:
     ) -> Reply:
         """The next queued reply, handed to on_chunk word by word."""
         reply = self._next("stream", messages, temperature=temperature)
+        pieces = re.findall(r"\S+\s*|\s+", reply.text)
         if on_chunk is not None:
-            for piece in re.findall(r"\S+\s*|\s+", reply.text):
+            for piece in pieces:
                 on_chunk(piece)
-        return reply
+        return replace(reply, chunks=len(pieces))
 
     def complete(self, messages: list[Message], *, temperature: float | None = None, n: int = 1) -> list[Reply]:
         """The next `n` queued replies."""

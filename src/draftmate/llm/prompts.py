@@ -13,7 +13,8 @@ A template file looks like this (variables use f-string syntax; a literal brace 
     ## user
     ... {spec} ...
 
-Rendering uses langchain's PromptTemplate, imported only when a template is rendered, so `prompts list` stays fast.
+Rendering is str.format on sections whose fields `parse` has checked are plain variable names (what langchain's
+f-string PromptTemplate does), so a prompt is ready before langchain has finished importing.
 """
 
 from __future__ import annotations
@@ -49,18 +50,11 @@ class Template:
         return {"name": self.name, "version": self.version, "sha256": self.sha256}
 
     def render(self, **values: str) -> list[tuple[str, str]]:
-        """The chat messages, each section's variables filled in with langchain's PromptTemplate."""
+        """The chat messages, each section's variables filled in."""
         missing = set(self.variables) - set(values)
         if missing:
             raise ValueError(f"template {self.name} needs {', '.join(sorted(missing))}")
-        from langchain_core.prompts import PromptTemplate
-
-        messages = []
-        for role, text in self.sections:
-            template = PromptTemplate.from_template(text, template_format="f-string")
-            used = {k: values[k] for k in template.input_variables}
-            messages.append((role, template.format(**used).strip()))
-        return messages
+        return [(role, text.format_map(values).strip()) for role, text in self.sections]
 
 
 def builtin_dir() -> Path:

@@ -60,7 +60,7 @@ def doctor(settings_factory: Callable[[], Settings], *, chat: ChatSeam | None = 
     try:
         templates = prompts.load_all(settings.prompts_dir)
         overridden = [t.name for t in templates.values() if t.origin == "user"]
-        needed = {"brainstorm", "draft-text", "draft-code", "revise", "weak-spots"} - set(templates)
+        needed = {"brainstorm", "draft-text", "draft-code", "revise"} - set(templates)
         status = "fail" if needed else "ok"
         detail = f"{len(templates)} templates" + (f", yours: {', '.join(overridden)}" if overridden else "")
         checks.append(Check("prompts", status, detail + (f"; missing {', '.join(sorted(needed))}" if needed else "")))

@@ -6,43 +6,32 @@ Text arriving from the model is handed to an `on_chunk` callback; printing it is
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import random
+import time
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from draftmate.domain.digests import sha256_hex
 from draftmate.domain.ids import short_id
 from draftmate.domain.lifecycle import Action, next_state
 from draftmate.domain.records import Draft, Kind, Origin, Severity
 from draftmate.errors import ModelError, UsageError
-from draftmate.services.model_calls import background, chat_for, format_context, reply_meta, strip_fences
+from draftmate.services.draft_tail import TailFilter, parse_weak_spots, without_tail
+from draftmate.services.model_calls import Beside, chat_for, format_context, reply_meta, strip_fences
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
+    from collections.abc import Callable
 
-    from draftmate.llm.chat import ChatSeam, OnChunk, Reply
+    from draftmate.llm.chat import ChatSeam, Message, OnChunk, Reply
     from draftmate.llm.prompts import Template
     from draftmate.settings.config import Settings
     from draftmate.store.protocol import Store
 
-
-class WeakSpot(BaseModel):
-    """A span the model is unsure of, and why."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    quote: str = Field(min_length=1)
-    why: str = ""
+    OnNotice = Callable[[str], None]
 
 
-class WeakSpots(BaseModel):
-    """The weak-spots answer."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    weak_spots: list[WeakSpot]
+RETRY_DELAY = 0.5  # seconds before the first retry of a cut stream; llmock flags retries with no back-off
 
 
 @dataclass
@@ -64,7 +53,7 @@ class Generated:
     weak_spots: list[dict[str, str]] | None
     error: str | None
     signal_errors: dict[str, str]
-    claims: list[dict[str, object]] | None = None
+    beside: dict[str, Any] = field(default_factory=dict)  # each request run beside the stream: its answer, by name
 
 
 def resolve_spec(store: Store, spec: str | None, idea_ref: str | None) -> tuple[str, str | None]:
@@ -104,6 +93,7 @@ def draft(
     samples: int | None = None,
     chat: ChatSeam | None = None,
     on_chunk: OnChunk | None = None,
+    on_retry: OnNotice | None = None,
 ) -> DraftOutcome:
     """Draft with the model and store it with its notes; a failure still stores the request for `--retry`."""
     context = context or []
@@ -138,6 +128,8 @@ def draft(
         context=context,
         samples=k,
         on_chunk=on_chunk,
+        retries=settings.max_retries,
+        on_retry=on_retry,
         prompts_dir=settings.prompts_dir,
     )
     content, incomplete = finished_content(made, kind)
@@ -170,6 +162,7 @@ def retry(
     chat: ChatSeam | None = None,
     on_chunk: OnChunk | None = None,
     samples: int | None = None,
+    on_retry: OnNotice | None = None,
 ) -> DraftOutcome:
     """Run a draft's stored request again (with `samples` extra samples if given) as its next version."""
     from draftmate.fileio import read_input
@@ -209,6 +202,8 @@ def retry(
         context=context,
         samples=k,
         on_chunk=on_chunk,
+        retries=settings.max_retries,
+        on_retry=on_retry,
         prompts_dir=settings.prompts_dir,
     )
     content, incomplete = finished_content(made, kind)
@@ -249,72 +244,101 @@ def generate(
     context: list[tuple[str, str]],
     samples: int,
     on_chunk: OnChunk | None,
+    retries: int = 0,
+    on_retry: OnNotice | None = None,
     prompts_dir: str | None = None,
 ) -> Generated:
-    """Stream the draft while extra samples are drawn beside it; then ask for its weak spots."""
-    from draftmate.llm import prompts
-    from draftmate.llm.chat import Reply, StreamFailed
-
+    """Stream the draft, its weak spots in the same answer, while the requests beside it run."""
     values = {"spec": spec, "context": format_context(context)}
     if kind is Kind.CODE:
         values["lang"] = lang or "python"
     messages = template.render(**values)
-    pending = background(lambda: seam.complete(messages, n=samples)) if samples > 0 else None
-    error = None
-    try:
-        reply = seam.stream(messages, on_chunk=on_chunk)
-    except StreamFailed as e:
-        reply, error = e.partial, str(e)
-    except ModelError as e:
-        reply, error = Reply(text=""), str(e)
+    beside = requests_beside(seam, messages, samples=samples)
+    reply, error, tail = stream_draft(seam, messages, on_chunk, retries=retries, on_retry=on_retry)
     if error is None and reply.complete and not reply.text.strip():
         error = "the model returned an empty answer (it may have refused the request); rephrase it or try another model"
     signal_errors: dict[str, str] = {}
     weak: list[dict[str, str]] | None = None
-    extra: list[str] | None = None
-    claims: list[dict[str, object]] | None = None
+    answers: dict[str, Any] = {}
     if reply.complete and reply.text.strip():
+        weak, problem = parse_weak_spots(tail)
+        if problem is not None:
+            signal_errors["weak_spots"] = problem
         try:
-            checking = _claims_beside(seam, kind, context, reply.text, prompts_dir, signal_errors)
-            weak_template = prompts.load("weak-spots", prompts_dir)
-            weak = weak_spots(seam, weak_template, reply.text, spec, signal_errors)
-            if pending is not None:
-                try:
-                    extra = [r.text for r in pending.result()]
-                except ModelError as e:
-                    signal_errors["samples"] = str(e)
-            claims = checking.result() if checking is not None else None
+            if kind is Kind.TEXT and context:  # the claim check needs the whole draft: the one request after it
+                _check_claims_beside(beside, seam, reply.text, context, prompts_dir, signal_errors)
+            answers = beside.results(signal_errors)
         except KeyboardInterrupt:  # the draft itself is whole: keep it, without the checks still running
-            weak, extra = None, None
             signal_errors["model checks"] = "interrupted (Ctrl-C) before they finished"
     return Generated(
-        reply=reply, samples=extra, weak_spots=weak, error=error, signal_errors=signal_errors, claims=claims
+        reply=reply,
+        samples=answers.get("samples"),
+        weak_spots=weak,
+        error=error,
+        signal_errors=signal_errors,
+        beside=answers,
     )
 
 
-def _claims_beside(
-    seam: ChatSeam, kind: Kind, context: list[tuple[str, str]], text: str, prompts_dir: str | None, errors: Any
-) -> Future[Any] | None:
-    """The claim check of a prose draft with sources, started beside the other requests; None when it does not apply."""
-    if kind is not Kind.TEXT or not context:
-        return None
+def _check_claims_beside(
+    beside: Beside,
+    seam: ChatSeam,
+    text: str,
+    context: list[tuple[str, str]],
+    prompts_dir: str | None,
+    errors: dict[str, str],
+) -> None:
+    """Start the claim check of a prose draft against its sources, beside the requests still running."""
     from draftmate.llm import prompts
     from draftmate.services.claims import check_claims
 
     template = prompts.load("check-claims", prompts_dir)
-    return background(lambda: check_claims(seam, template, text, context, errors))
+    beside.start("claims", lambda: check_claims(seam, template, text, context, errors))
 
 
-def weak_spots(
-    seam: ChatSeam, template: Template, text: str, spec: str, errors: dict[str, str]
-) -> list[dict[str, str]] | None:
-    """The spans the model says it is least sure of; None (unavailable) when it cannot say."""
-    try:
-        found, _ = seam.structured(template.render(draft=text, spec=spec), WeakSpots, temperature=0.0)
-    except ModelError as e:
-        errors["weak_spots"] = str(e)
-        return None
-    return [{"quote": w.quote, "why": w.why} for w in found.weak_spots]
+def requests_beside(seam: ChatSeam, messages: list[Message], *, samples: int) -> Beside:
+    """The model requests that run while the draft streams; a signal needing one more starts it here."""
+    beside = Beside()
+    if samples > 0:
+        beside.start("samples", lambda: [without_tail(r)[0].text for r in seam.complete(messages, n=samples)])
+    return beside
+
+
+def stream_draft(
+    seam: ChatSeam, messages: list[Message], on_chunk: OnChunk | None, *, retries: int, on_retry: OnNotice | None
+) -> tuple[Reply, str | None, str | None]:
+    """The streamed draft, its error and its weak-spots tail; a stream cut without a finish reason is asked again."""
+    from draftmate.llm.chat import Reply, StreamFailed
+
+    attempt = 0
+    while True:
+        shown = TailFilter(on_chunk)
+        error = None
+        try:
+            reply = seam.stream(messages, on_chunk=shown)
+        except StreamFailed as e:
+            reply, error = e.partial, str(e)
+        except ModelError as e:
+            reply, error = Reply(text=""), str(e)
+        cut = error is None and not reply.interrupted and reply.finish_reason is None
+        if not cut or attempt >= retries:
+            break
+        attempt += 1
+        if on_retry is not None:
+            on_retry(f"the stream was cut after {reply.chunks} chunks; retrying ({attempt}/{retries})")
+        try:
+            time.sleep(retry_delay(attempt))
+        except KeyboardInterrupt:  # keep what the cut stream brought, as any interrupted draft
+            reply = replace(reply, interrupted=True)
+            break
+    shown.flush()
+    reply, tail = without_tail(reply)
+    return reply, error, tail
+
+
+def retry_delay(attempt: int) -> float:
+    """Seconds before retry `attempt`: exponential with jitter, as the openai SDK waits between its own retries."""
+    return min(RETRY_DELAY * 2.0 ** (attempt - 1), 8.0) * (1 - 0.25 * random.random())
 
 
 def finished_content(made: Generated, kind: Kind) -> tuple[str, bool]:
@@ -347,7 +371,7 @@ def version_meta(
 
 def _signals(made: Generated) -> dict[str, Any]:
     signals = {"logprobs": made.reply.logprobs, "samples": made.samples, "weak_spots": made.weak_spots}
-    return signals | {"claims": made.claims}
+    return signals | {"claims": made.beside.get("claims")}
 
 
 def _note_incomplete(store: Store, current: Draft, made: Generated) -> None:

@@ -61,6 +61,43 @@ def background(fn: Callable[[], Any]) -> Future[Any]:
     return future
 
 
+def warm_up(settings: Settings) -> None:
+    """Start importing the model stack, then what checks a draft, in the background: the imports overlap reading
+    the inputs and the store, and the wait for the model's first token, instead of following them."""
+
+    def load() -> None:
+        from draftmate.llm.chat import preload
+
+        preload(settings)
+        import draftmate.services.assess
+        import draftmate.uncertainty.assessment  # noqa: F401
+
+    background(load)
+
+
+class Beside:
+    """Model requests running while the draft streams, each under a name; a new signal adds one with `start`."""
+
+    def __init__(self) -> None:
+        self.pending: dict[str, Future[Any]] = {}
+
+    def start(self, name: str, fn: Callable[[], Any]) -> None:
+        """Run `fn` in the background as request `name`."""
+        self.pending[name] = background(fn)
+
+    def results(self, errors: dict[str, str]) -> dict[str, Any]:
+        """Each request's answer, waited for; one that failed is left out, its error kept in `errors` by name."""
+        from draftmate.errors import ModelError
+
+        answers = {}
+        for name, future in self.pending.items():
+            try:
+                answers[name] = future.result()
+            except ModelError as e:
+                errors[name] = str(e)
+        return answers
+
+
 def reply_meta(seam: ChatSeam, settings: Settings, template: Template, reply: Reply) -> dict[str, Any]:
     """Which endpoint, model and template made a reply, with its usage: the provenance every model version keeps."""
     return {
