@@ -11,6 +11,8 @@ from typing import Any
 
 import jsonschema
 import pytest
+
+pytestmark = pytest.mark.usefixtures("backend")  # on SQLite and on PostgreSQL
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -564,6 +566,7 @@ TAMPERING = {
 }
 
 
+@pytest.mark.sqlite_only  # tampers through SQLite's own SQL (PRAGMA, :named parameters)
 @pytest.mark.parametrize("what", sorted(TAMPERING))
 def test_export_all_refuses_what_a_single_export_refuses(
     runner: CliRunner, tmp_path: Path, out: Path, store: SQLiteStore, what: str
@@ -760,6 +763,7 @@ WRITES = {
 }
 
 
+@pytest.mark.sqlite_only  # tampers through SQLite's own SQL (PRAGMA, :named parameters)
 @pytest.mark.parametrize("what", sorted(WRITES))
 def test_every_write_to_a_drafts_rows_is_counted(
     runner: CliRunner, tmp_path: Path, out: Path, store: SQLiteStore, what: str
@@ -802,12 +806,14 @@ def test_sqlite_json_quote_writes_what_json_writes(text: str) -> None:
     assert quoted == json.dumps(text, ensure_ascii=False)
 
 
+@pytest.mark.sqlite_only  # tampers through SQLite's own SQL (PRAGMA, :named parameters)
 def test_the_write_count_only_grows(runner: CliRunner, tmp_path: Path, out: Path, store: SQLiteStore) -> None:
     draft_id = final_import(runner, tmp_path)
     with pytest.raises(sqlite3.IntegrityError, match="only grows"):
         store.conn.execute("UPDATE drafts SET writes = writes - 1 WHERE id = ?", (draft_id,))
 
 
+@pytest.mark.sqlite_only  # SQLite's migration from before 0003
 def test_an_upgraded_store_exports_its_old_finals_and_seals_new_ones(
     runner: CliRunner, tmp_path: Path, out: Path, hermetic: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 
 from draftmate.errors import ConfigError
+from draftmate.settings.config_file import read_config_file
 from draftmate.settings.paths import config_dir, config_path, data_dir, home_override
 
-__all__ = ["Settings", "config_dir", "config_path", "data_dir", "home_override", "resolve", "set_value"]
+__all__ = [
+    "Settings",
+    "config_dir",
+    "config_path",
+    "data_dir",
+    "home_override",
+    "read_config_file",
+    "resolve",
+    "set_value",
+]
 
 # Environment variables, in order of preference, for each setting that has one.
 ENV_VARS: dict[str, tuple[str, ...]] = {
@@ -188,23 +197,6 @@ def display_url(url: str) -> str:
 def mask(secret: str) -> str:
     """A secret reduced to a hint of which one it is."""
     return "****" + secret[-4:] if len(secret) >= 12 else "****"
-
-
-def read_config_file(path: Path) -> dict[str, Any]:
-    """The config file's values; a malformed file is a ConfigError naming the line."""
-    try:
-        with path.open("rb") as f:
-            return tomllib.load(f)
-    except FileNotFoundError:
-        return {}
-    except UnicodeDecodeError as e:  # TOML is UTF-8 only; tomllib decodes before it parses
-        source = "utf-16" if e.object[:2] in (b"\xff\xfe", b"\xfe\xff") else "latin1"
-        fix = f"convert it, e.g. `iconv -f {source} -t utf-8`, or remove it"
-        raise ConfigError(f"{path} is not UTF-8 text (byte {e.start + 1}); {fix}") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path} is not valid TOML ({e}); fix it or remove it") from None
-    except OSError as e:
-        raise ConfigError(f"cannot read {path}: {e.strerror}") from None
 
 
 def resolve(flags: dict[str, Any] | None = None, env: dict[str, str] | None = None) -> tuple[Settings, dict[str, str]]:

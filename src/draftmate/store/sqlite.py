@@ -339,11 +339,9 @@ class SQLiteStore(DraftRecords):
         where, params = [], []
         source, order = "drafts d", "d.rowid"
         if search:
-            # ordering by the FTS table's own rowid lets FTS5 hand matches over newest first and stop at the
-            # limit; ordering by d.rowid sorted every match first (75 ms for a common word in 100k drafts)
-            source, order = "drafts_fts f JOIN drafts d ON d.rowid = f.rowid", "f.rowid"
-            where.append("drafts_fts MATCH ?")
-            params.append(fts_query(search))
+            source, order, match, terms = self._search_clause(search)
+            where.append(match)
+            params.extend(terms)
         if status is not None:
             where.append("d.status = ?")
             params.append(status.value)
@@ -355,7 +353,7 @@ class SQLiteStore(DraftRecords):
         )
         try:
             rows = self.conn.execute(sql, (*params, limit, offset)).fetchall()
-        except sqlite3.OperationalError as e:
+        except self._search_errors as e:
             raise UsageError(f"cannot search for {search!r}: {e}") from None
         # a plain dataclass: `list` must not pay for importing pydantic
         summaries: list[DraftSummary] = []
@@ -379,6 +377,14 @@ class SQLiteStore(DraftRecords):
                 )
             )
         return summaries
+
+    _search_errors: tuple[type[Exception], ...] = (sqlite3.OperationalError,)
+
+    def _search_clause(self, search: str) -> tuple[str, str, str, list[Any]]:
+        """How `list --search` finds drafts here: (FROM source, ORDER BY key, WHERE clause, its parameters)."""
+        # ordering by the FTS table's own rowid lets FTS5 hand matches over newest first and stop at the
+        # limit; ordering by d.rowid sorted every match first (75 ms for a common word in 100k drafts)
+        return "drafts_fts f JOIN drafts d ON d.rowid = f.rowid", "f.rowid", "drafts_fts MATCH ?", [fts_query(search)]
 
     def iter_drafts(self, *, status: State | None = None) -> Iterator[Draft]:
         """Every draft, oldest first, one at a time (constant memory)."""
