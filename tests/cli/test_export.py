@@ -11,8 +11,6 @@ from typing import Any
 
 import jsonschema
 import pytest
-
-pytestmark = pytest.mark.usefixtures("backend")  # on SQLite and on PostgreSQL
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -37,6 +35,8 @@ from draftmate.services.reviews import begin_review
 from draftmate.store import sqlite as store_module
 from draftmate.store.migrations import MIGRATIONS
 from draftmate.store.sqlite import SQLiteStore, sha256_hex
+
+pytestmark = pytest.mark.usefixtures("backend")  # on SQLite and on PostgreSQL
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((REPO / "docs" / "provenance.schema.json").read_text())

@@ -6,8 +6,6 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.usefixtures("backend")  # on SQLite and on PostgreSQL
-
 from conftest import EXAMPLES
 from draftmate.domain.records import Decision, Kind, Origin, Resolution, State
 from draftmate.errors import DraftmateError, GateRefused
@@ -15,6 +13,8 @@ from draftmate.services.drafts import import_draft, import_version
 from draftmate.services.reviews import begin_review, review_non_interactive
 from draftmate.store.backend import open_store
 from draftmate.store.sqlite import SQLiteStore
+
+pytestmark = pytest.mark.usefixtures("backend")  # on SQLite and on PostgreSQL
 
 
 def resolve_all(session) -> None:  # type: ignore[no-untyped-def]

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.usefixtures("backend")  # on SQLite and on PostgreSQL
-
 from draftmate.domain.records import Kind, Origin, State
 from draftmate.errors import AmbiguousId, NotFound, UsageError
 from draftmate.store import rows as store_module  # new_id: the one ID maker the store calls
 from draftmate.store.sqlite import BUSY_TIMEOUT_MS, SQLiteStore, fts_query
+
+pytestmark = pytest.mark.usefixtures("backend")  # on SQLite and on PostgreSQL
 
 
 def add(store: SQLiteStore, content: str, kind: Kind = Kind.TEXT) -> str:

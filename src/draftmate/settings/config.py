@@ -32,6 +32,7 @@ ENV_VARS: dict[str, tuple[str, ...]] = {
     "fallback_model": ("DRAFTMATE_FALLBACK_MODEL",),
     "reviewer": ("DRAFTMATE_REVIEWER",),
     "check_packages_online": ("DRAFTMATE_CHECK_PACKAGES_ONLINE",),
+    "database_url": ("DRAFTMATE_DATABASE_URL",),
 }
 SECRET_FIELDS = ("api_key",)
 EXAMPLE_URL = "http://localhost:11434/v1"
@@ -80,6 +81,22 @@ class Settings(BaseModel):
     check_packages_online: bool = Field(
         False, description="ask PyPI whether an import found nowhere here exists (cached; off: no network)"
     )
+    database_url: str | None = Field(
+        None, max_length=URL_LIMIT, description="postgresql://USER@HOST/DB of a shared store (else the SQLite file)"
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """A postgresql:// URL naming a database; the message shows it with its password masked."""
+        if value is None:
+            return value
+        from draftmate.settings.database import check_url
+
+        try:
+            return check_url(value, "the setting")
+        except ConfigError as e:
+            raise ValueError(str(e).replace(" (from the setting)", "")) from None
 
     @field_validator("model", "base_url", "api_key", "fallback_model", mode="before")
     @classmethod
@@ -150,6 +167,10 @@ class Settings(BaseModel):
         values = self.model_dump()
         if self.base_url:
             values["base_url"] = display_url(self.base_url)
+        if self.database_url:
+            from draftmate.settings.database import mask_url
+
+            values["database_url"] = mask_url(self.database_url)
         for name in SECRET_FIELDS:
             secret = getattr(self, name)
             values[name] = None if secret is None else mask(secret.get_secret_value())
@@ -273,6 +294,10 @@ def set_value(key: str, raw: str, env: dict[str, str] | None = None) -> Path:
         checked = Settings(**current)
     except ValidationError as e:
         raise ConfigError(describe_errors(e, {key: "config set"})) from None
+    if key == "database_url" and raw:
+        from draftmate.settings.database import refuse_stored_password
+
+        refuse_stored_password(raw)
     if key in current:
         value = getattr(checked, key)
         current[key] = value.get_secret_value() if isinstance(value, SecretStr) else value

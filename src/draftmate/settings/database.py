@@ -86,3 +86,14 @@ def host_of(url: str) -> str:
         return f"{host}:{parts.port or 5432}"
     except ValueError:
         return "?"
+
+
+def refuse_stored_password(url: str) -> None:
+    """config.toml never holds a database password: libpq reads it from ~/.pgpass or PGPASSWORD."""
+    from urllib.parse import urlsplit
+
+    if urlsplit(url).password is not None or re.search(r"(?i)(^|&)password=", urlsplit(url).query):
+        raise ConfigError(
+            "database_url holds a password, and draftmate never writes one to a file; put it in ~/.pgpass or "
+            f"PGPASSWORD and set the URL without it ({mask_url(url)})"
+        )
