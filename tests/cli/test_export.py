@@ -824,7 +824,7 @@ def test_an_upgraded_store_exports_its_old_finals_and_seals_new_ones(
         finals = varied_finals(runner, tmp_path, old)
         old.close()
     store = SQLiteStore(hermetic / "draftmate.db")
-    assert store.applied_migrations()[-1] == "0003_seals" and store.verify() == []
+    assert "0003_seals" in store.applied_migrations() and store.verify() == []
     lines, report = bulk_lines(store)
     assert report.sealed == 0 and lines == [model_path_line(store, d) for d in finals]
     finals.append(final_import(runner, tmp_path, "# New\n\nApproved after the upgrade.\n", "new.md"))

@@ -12,7 +12,7 @@ import typer
 import typer.core
 
 from draftmate import __version__
-from draftmate.cli import browsing, calibrating, configuring, drafting, exporting, reviewing
+from draftmate.cli import browsing, calibrating, configuring, drafting, exporting, reviewing, team
 from draftmate.cli.output import echo, echo_error, output_failed, stdout_failed
 
 # The order --help lists commands in: the flow, then the tools around it.
@@ -23,11 +23,14 @@ COMMAND_ORDER = [
     "show",
     "note",
     "review",
+    "queue",
+    "assign",
     "export",
     "verify",
     "calibration",
     "doctor",
     "config",
+    "policy",
     "prompts",
 ]
 
@@ -118,6 +121,11 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 config_app = typer.Typer(help="Show and change settings.", no_args_is_help=True, rich_markup_mode=None)
+policy_app = typer.Typer(
+    help="The review policy: approvals by confidence level, authors, who accepts risk.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 prompts_app = typer.Typer(
     help="The prompt templates drafts are made with.", no_args_is_help=True, rich_markup_mode=None
 )
@@ -157,6 +165,11 @@ app.command()(configuring.doctor)
 app.add_typer(prompts_app, name="prompts")
 prompts_app.command("list")(configuring.prompts_list)
 prompts_app.command("show")(configuring.prompts_show)
+app.command()(team.queue)
+app.command()(team.assign)
+app.add_typer(policy_app, name="policy")
+policy_app.command("show")(team.policy_show)
+policy_app.command("set")(team.policy_set)
 
 
 def main() -> None:

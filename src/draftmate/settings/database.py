@@ -21,13 +21,13 @@ _BLANK_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 
 def configured_url(env: dict[str, str] | None = None, config_file: Path | None = None) -> tuple[str, str] | None:
     """(URL, where it was set) when a database server is configured, else None (the SQLite file)."""
-    env = os.environ if env is None else env
-    if env.get(DATABASE_URL_VAR):
-        return env[DATABASE_URL_VAR], DATABASE_URL_VAR
+    found = dict(os.environ) if env is None else env
+    if found.get(DATABASE_URL_VAR):
+        return found[DATABASE_URL_VAR], DATABASE_URL_VAR
     if config_file is None:
         from draftmate.settings.paths import config_path
 
-        config_file = config_path(dict(env))
+        config_file = config_path(found)
     if not config_file.exists():  # the common case: no file, nothing to parse
         return None
     from draftmate.settings.config_file import read_config_file

@@ -217,4 +217,20 @@ MIGRATIONS_PG: list[tuple[str, str]] = [
         {_counting_triggers()}
         """,
     ),
+    (
+        "0004_team",
+        f"""
+        CREATE TABLE policies (
+            name TEXT PRIMARY KEY,
+            value_json TEXT NOT NULL,
+            audit_seq BIGINT NOT NULL
+        );
+        CREATE TABLE assignments (
+            draft_id {_KEY} PRIMARY KEY REFERENCES drafts (id),
+            assignee TEXT NOT NULL,
+            assigned_by TEXT NOT NULL,
+            assigned_at TEXT NOT NULL
+        );
+        """,
+    ),
 ]

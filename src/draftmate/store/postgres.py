@@ -17,7 +17,7 @@ import functools
 import hashlib
 import re
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg import pq
@@ -30,6 +30,9 @@ from draftmate.store.audit import SEALED, seal_digest
 from draftmate.store.migrations_pg import MIGRATIONS_PG
 from draftmate.store.rows import now
 from draftmate.store.sqlite import SQLiteStore
+
+if TYPE_CHECKING:
+    from draftmate.domain.records import AuditEvent
 
 # pg_advisory_xact_lock's first key: draftmate's writers (the second is the schema, so stores in one database
 # do not wait for each other)
@@ -246,6 +249,11 @@ class PostgresStore(SQLiteStore):
         self.skipped_drafts: list[str] = []
         self.conn = PgConnection(url, source)  # type: ignore[assignment]  # speaks the part of sqlite3 the store uses
         self._migrate()
+        self.db_role = str(self.conn.execute("SELECT current_user").fetchone()[0])
+
+    def audit(self, event: str, *, actor: str, draft_id: str | None, payload: dict[str, Any]) -> AuditEvent:
+        """Append an event, recording beside the name given the database role that vouches for who acted."""
+        return super().audit(event, actor=actor, draft_id=draft_id, payload={**payload, "db_role": self.db_role})
 
     def _store_error(self, e: Any) -> StoreError:
         return StoreError(f"store error at {self.url}: {' '.join(str(e).split())[:160]}")

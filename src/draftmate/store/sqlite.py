@@ -6,7 +6,8 @@ records it are written in one transaction, so a crash leaves either both or neit
 
 `SQLiteStore` is built in layers, each declaring its methods once: `connection.Connected` (the connection, its
 transactions, new IDs) <- `audit.AuditChain` (the audit chain, its tamper checks, the bulk reads) <-
-`records.DraftRecords` (notes, reviews, predictions, seals, calibrators, ideas) <- `SQLiteStore` here (opening,
+`records.DraftRecords` (notes, reviews, predictions, seals, calibrators, ideas) <- `team.TeamRecords` (policy,
+approvals, assignments) <- `SQLiteStore` here (opening,
 migrations, drafts and versions); `rows` holds the row converters and helpers. Tests and benchmarks import from
 here: `draftmate.store.sqlite` is their import surface.
 """
@@ -27,7 +28,6 @@ from draftmate.store.audit import GENESIS, SEALED, DraftBundle, RowBundle, bundl
 from draftmate.store.audit import _event_hash as _event_hash  # the private names re-exported: tests and bench use them
 from draftmate.store.audit import _loads as _loads
 from draftmate.store.migrations import MIGRATIONS
-from draftmate.store.records import DraftRecords
 from draftmate.store.rows import (
     BUSY_TIMEOUT_MS,
     DRAFT_COLUMNS,
@@ -40,6 +40,7 @@ from draftmate.store.rows import (
     title_of,
 )
 from draftmate.store.rows import _note as _note  # (test_export compares it with the bulk export)
+from draftmate.store.team import TeamRecords
 
 # The pydantic records are imported inside the functions that build them, so that `list` never loads pydantic.
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ __all__ = [
 MIN_PREFIX = 4
 
 
-class SQLiteStore(DraftRecords):
+class SQLiteStore(TeamRecords):
     """The SQLite store: WAL, a busy timeout, file mode 0600, migrations applied on open."""
 
     def __init__(self, path: Path | str, *, _conn: sqlite3.Connection | None = None) -> None:
