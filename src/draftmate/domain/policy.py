@@ -92,25 +92,24 @@ class ReviewPolicy:
         return ReviewPolicy.from_dict(base)
 
     def missing(self, level: str | None, approvers: list[Approver], authors: list[Approver]) -> str | None:
-        """What the approvals so far still lack under this policy (None: enough)."""
-        people = {a.person() for a in approvers}
-        needed = self.needed(level)
-        if len(people) < needed:
-            more = needed - len(people)
-            return (
-                f"approval {len(people)} of {needed}: a {level or 'unknown'}-confidence draft needs {needed} "
-                f"different reviewers; {more} more must approve"
-            )
+        """What the approvals so far still lack under this policy (None: enough).
+
+        Approvals count by person (one database role is one person, whatever names it gives). When the author may
+        not approve alone, an author's approval does not count at all: it never makes up one of the reviewers.
+        """
+        counted = approvers
         if not self.author_may_approve_alone:
-            author_people = {a.person() for a in authors} | {f"name:{a.name.casefold()}" for a in authors}
-            others = [
-                a
-                for a in approvers
-                if a.person() not in author_people and f"name:{a.name.casefold()}" not in author_people
-            ]
-            if not others:
-                return "the draft's author may not approve it alone: a reviewer who did not write it must approve"
-        return None
+            counted = [a for a in approvers if not _is_author(a, authors)]
+        people = {a.person() for a in counted}
+        needed = self.needed(level)
+        if len(people) >= needed:
+            return None
+        more = needed - len(people)
+        reason = f"approval {len(people)} of {needed}: a {level or 'unknown'}-confidence draft needs {needed} "
+        reason += f"different reviewer{'s' if needed > 1 else ''}; {more} more must approve"
+        if len(counted) < len(approvers):
+            reason += " (the draft's author may not approve it: their approval does not count)"
+        return reason
 
     def may_accept_risk(self, name: str) -> bool:
         """Whether `name` may accept the risk of a blocking note."""
@@ -128,3 +127,13 @@ class ReviewPolicy:
         if owners:
             return f"the name {name} belongs to database role {owners[0]}, not to {role}"
         return None
+
+
+def _is_author(approver: Approver, authors: list[Approver]) -> bool:
+    """Whether `approver` wrote or imported the draft: the same database role, or the same name."""
+    for author in authors:
+        if approver.role and author.role and approver.role == author.role:
+            return True
+        if author.name and approver.name.casefold() == author.name.casefold():
+            return True
+    return False
