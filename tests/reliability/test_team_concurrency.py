@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
-from backends import fresh_database_url, with_schema
+from backends import fresh_database_url
 from draftmate.cli.commands import app
 from draftmate.store.backend import open_store
 from draftmate.store.roles_pg import roles_sql
