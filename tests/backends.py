@@ -89,3 +89,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def _param(item: pytest.Item, name: str) -> object:
     callspec = getattr(item, "callspec", None)
     return None if callspec is None else callspec.params.get(name)
+
+
+def login_as(role: str, url: str) -> str:
+    """`url` (a test store's, as the superuser) logged in as `role`, made a member of draftmate_reviewer first."""
+    import psycopg
+
+    from draftmate.store.roles_pg import roles_sql
+
+    schema = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))["options"].partition("=")[2]
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(roles_sql(schema).encode())
+        conn.execute(
+            f"DO $$ BEGIN CREATE ROLE {role} LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$".encode()
+        )
+        conn.execute(f"GRANT draftmate_reviewer TO {role}".encode())
+    return url.replace("://postgres@", f"://{role}@", 1)
