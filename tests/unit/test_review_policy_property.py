@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from backends import login_as
 from draftmate.cli.app import app
 from draftmate.domain.policy import Approver, ReviewPolicy
 from draftmate.domain.records import State
@@ -19,7 +20,6 @@ from draftmate.errors import DraftmateError
 from draftmate.services.drafts import import_draft, import_version
 from draftmate.services.reviews import review_non_interactive, set_policy
 from draftmate.store.sqlite import SQLiteStore
-from backends import login_as
 from reliability_support import one_line_error
 
 PEOPLE = ["Ann", "ann", "Bob", "Cy"]  # "ann" is Ann under another spelling: one person
