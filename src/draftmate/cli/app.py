@@ -31,6 +31,7 @@ COMMAND_ORDER = [
     "doctor",
     "config",
     "policy",
+    "store",
     "prompts",
 ]
 
@@ -126,6 +127,11 @@ policy_app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
 )
+store_app = typer.Typer(
+    help="The store itself: copy it to another database, the roles of a shared one.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 prompts_app = typer.Typer(
     help="The prompt templates drafts are made with.", no_args_is_help=True, rich_markup_mode=None
 )
@@ -170,6 +176,9 @@ app.command()(team.assign)
 app.add_typer(policy_app, name="policy")
 policy_app.command("show")(team.policy_show)
 policy_app.command("set")(team.policy_set)
+app.add_typer(store_app, name="store")
+store_app.command("copy")(team.store_copy)
+store_app.command("roles")(team.store_roles)
 
 
 def main() -> None:

@@ -103,3 +103,43 @@ def assign(
     actor = by or read_settings().reviewer or name
     store.assign(full_id, name, actor=actor)
     echo(f"draft {short_id(full_id)} assigned to {one_line(name)}")
+
+
+def store_copy(
+    to: Annotated[str, typer.Option("--to", metavar="URL", help="postgresql://... or a SQLite file path.")],
+) -> None:
+    """Copy this store into another (SQLite into PostgreSQL, or back), verified before and after; run it again
+    after an interruption to finish the copy."""
+    from draftmate.settings.database import check_url, mask_url
+    from draftmate.store.backend import open_url
+    from draftmate.store.copying import copy_store
+
+    source = open_store()
+    if to.startswith(("postgresql://", "postgres://")):
+        target = open_url(check_url(to, "--to"), "--to")
+        shown = mask_url(to)
+    else:
+        from pathlib import Path
+
+        from draftmate.store.sqlite import SQLiteStore
+
+        target = SQLiteStore(Path(to.removeprefix("sqlite://")).expanduser())
+        shown = to
+    report = copy_store(source, target, progress=lambda text: echo(text, err=True))  # type: ignore[arg-type]
+    echo(
+        f"copied {report.drafts_copied} drafts ({report.drafts_already_there} already there) and "
+        f"{report.events_copied} audit events to {shown}; its audit chain verifies"
+    )
+
+
+def store_roles(
+    schema: Annotated[str, typer.Option(metavar="NAME", help="The schema draftmate's tables are in.")] = "public",
+) -> None:
+    """Print the SQL that creates the drafter, reviewer and admin roles of a shared PostgreSQL store."""
+    from draftmate.errors import UsageError
+    from draftmate.store.roles_pg import roles_sql
+
+    try:
+        typer.echo(roles_sql(schema), nl=False)  # our own SQL, many lines: not escaped line by line
+    except ValueError as e:
+        raise UsageError(str(e)) from None

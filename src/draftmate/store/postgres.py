@@ -261,7 +261,9 @@ class PostgresStore(SQLiteStore):
     # ---- migrations ----------------------------------------------------------------------------------------
 
     def _migrate(self) -> None:
-        if self._applied() == [name for name, _ in MIGRATIONS_PG]:  # the common case, read without the writers' lock or any DDL privilege
+        if self._applied() == [
+            name for name, _ in MIGRATIONS_PG
+        ]:  # the common case, read without the writers' lock or any DDL privilege
             return
         with self.transaction():  # under the writers' lock: two first openers do not both migrate
             if self.conn.execute("SELECT to_regclass('_migrations')").fetchone()[0] is None:
