@@ -110,21 +110,11 @@ def store_copy(
 ) -> None:
     """Copy this store into another (SQLite into PostgreSQL, or back), verified before and after; run it again
     after an interruption to finish the copy."""
-    from draftmate.settings.database import check_url, mask_url
-    from draftmate.store.backend import open_url
+    from draftmate.store.backend import open_target
     from draftmate.store.copying import copy_store
 
     source = open_store()
-    if to.startswith(("postgresql://", "postgres://")):
-        target = open_url(check_url(to, "--to"), "--to")
-        shown = mask_url(to)
-    else:
-        from pathlib import Path
-
-        from draftmate.store.sqlite import SQLiteStore
-
-        target = SQLiteStore(Path(to.removeprefix("sqlite://")).expanduser())
-        shown = to
+    target, shown = open_target(to)
     report = copy_store(source, target, progress=lambda text: echo(text, err=True))  # type: ignore[arg-type]
     echo(
         f"copied {report.drafts_copied} drafts ({report.drafts_already_there} already there) and "

@@ -40,3 +40,14 @@ def open_url(url: str, source: str = "DRAFTMATE_DATABASE_URL") -> Store:
             "`pip install 'draftmate[postgres]'`, or unset it to use the SQLite file"
         ) from None
     return PostgresStore(url, source)
+
+
+def open_target(to: str) -> tuple[Store, str]:
+    """The store `store copy --to` names: a postgresql:// URL, or a SQLite file path; with how to show it."""
+    if to.startswith(("postgresql://", "postgres://")):
+        from draftmate.settings.database import check_url, mask_url
+
+        return open_url(check_url(to, "--to"), "--to"), mask_url(to)
+    from draftmate.store.sqlite import SQLiteStore
+
+    return SQLiteStore(Path(to.removeprefix("sqlite://")).expanduser()), to
