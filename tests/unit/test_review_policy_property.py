@@ -145,3 +145,22 @@ def test_the_bad_input_table_has_the_policy_rows() -> None:
     table = (Path(__file__).resolve().parents[2] / "docs" / "bad-input.md").read_text()
     assert "| a bad review-policy setting" in table
     assert "| a second approval by the same person" in table
+
+
+def test_the_interactive_review_shows_approval_1_of_2(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from draftmate.cli import reviewing as cli
+
+    monkeypatch.setattr(cli, "is_terminal", lambda: True)
+    monkeypatch.setenv("COLUMNS", "200")
+    assert runner.invoke(app, ["policy", "set", "approvals=2", "--by", "Lead"]).exit_code == 0
+    source = tmp_path / "d.md"
+    source.write_text(TEXTS[0])
+    draft_id = json.loads(runner.invoke(app, ["draft", "--from-file", str(source), "--json"]).stdout)["id"]
+    first = runner.invoke(app, ["review", draft_id[:8], "--reviewer", "Ann"], input="y\na\nyes\n")
+    assert first.exit_code == 0, first.output
+    assert "yours would be approval 1 of 2" in first.stdout
+    assert "approval recorded: approval 1 of 2" in first.stdout
+    second = runner.invoke(app, ["review", draft_id[:8], "--reviewer", "Bob"], input="y\na\nyes\n")
+    assert "yours would be approval 2 of 2" in second.stdout and "is final" in second.stdout
