@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from draftmate.store.backend import open_store
-from draftmate.store.protocol import Store
 from draftmate.store.postgres import PostgresStore
+from draftmate.store.protocol import Store
 from draftmate.store.sqlite import SQLiteStore
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "draftmate"
