@@ -35,6 +35,7 @@ from draftmate.services.reviews import begin_review
 from draftmate.store import sqlite as store_module
 from draftmate.store.migrations import MIGRATIONS
 from draftmate.store.sqlite import SQLiteStore, sha256_hex
+from draftmate.store.team import TeamRecords
 
 pytestmark = pytest.mark.usefixtures("backend")  # on SQLite and on PostgreSQL
 
@@ -820,6 +821,7 @@ def test_an_upgraded_store_exports_its_old_finals_and_seals_new_ones(
     with monkeypatch.context() as before:  # draftmate as it was before migration 0003: no seals
         before.setattr(store_module, "MIGRATIONS", MIGRATIONS[:2])
         before.setattr(reviewing, "seal", lambda *args, **kwargs: False)
+        before.setattr(TeamRecords, "review_policy", lambda self: {})  # no policies table then: today's gate
         old = SQLiteStore(hermetic / "draftmate.db")
         finals = varied_finals(runner, tmp_path, old)
         old.close()
