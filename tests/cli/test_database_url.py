@@ -101,3 +101,11 @@ def test_the_bad_input_table_has_the_database_rows() -> None:
     table = (REPO / "docs" / "bad-input.md").read_text()
     for case in ("malformed database URL", "a database URL with a password", "the PostgreSQL server is down"):
         assert f"| {case}" in table
+
+
+def test_a_broken_config_toml_that_may_name_a_database_stops_store_commands(runner: CliRunner, hermetic: Path) -> None:
+    hermetic.mkdir(parents=True, exist_ok=True)
+    (hermetic / "config.toml").write_text('database_url = "postgresql://ann@db/x\n')  # unclosed: which store?
+    one_line_error(runner.invoke(app, ["list"]), 2, "is not valid TOML")
+    (hermetic / "config.toml").write_text("model = [unclosed\n")  # names no database: the SQLite file it is
+    assert runner.invoke(app, ["list"]).exit_code == 0

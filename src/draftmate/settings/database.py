@@ -32,7 +32,18 @@ def configured_url(env: dict[str, str] | None = None, config_file: Path | None =
         return None
     from draftmate.settings.config_file import read_config_file
 
-    value = read_config_file(config_file).get(SETTING)
+    try:
+        value = read_config_file(config_file).get(SETTING)
+    except ConfigError:
+        # a broken config.toml stops what needs settings; a store command goes on with the SQLite file, unless
+        # the broken file may be naming a database (then which store is meant is unknown)
+        try:
+            mentions = SETTING.encode() in config_file.read_bytes()
+        except OSError:
+            mentions = True
+        if mentions:
+            raise
+        return None
     return (str(value), f"{SETTING} in {config_file}") if value else None
 
 
