@@ -26,7 +26,7 @@ def columns() -> int:
 
 
 # Commands that only group subcommands: alone, like a bare `draftmate`, they ask for their help.
-GROUPS = ("config", "prompts")
+GROUPS = ("config", "policy", "store", "prompts")
 
 
 def sturdy_streams() -> None:
