@@ -308,10 +308,15 @@ class PostgresStore(SQLiteStore):
     # ---- sealed finals -----------------------------------------------------------------------------------
 
     def iter_sealed_finals(self) -> Iterator[tuple[str, tuple[bytes, bytes, bytes] | None]]:
-        """As `SQLiteStore.iter_sealed_finals`: each final draft with its sealed line, or None to rebuild it."""
+        """As `SQLiteStore.iter_sealed_finals`: each final draft with its sealed line, or None to rebuild it.
+
+        Read through a server-side cursor in binary, a batch at a time (the export's memory stays flat however many
+        drafts there are), the texts as the UTF-8 bytes the line is written in, the content already JSON-quoted by
+        the server where its quoting is json.dumps's (checked once, as for SQLite's json_quote).
+        """
         sql = f"""
-            SELECT d.id, d.approved_sha256, v.content, s.version, s.tool_version, s.writes, s.head, s.tail,
-                a.payload_json::json ->> 'row'
+            SELECT d.id, d.approved_sha256, convert_to(v.content, 'UTF8'), {{quoted}}, s.version, s.tool_version,
+                s.writes, convert_to(s.head, 'UTF8'), convert_to(s.tail, 'UTF8'), a.payload_json::json ->> 'row'
             FROM drafts d
             LEFT JOIN seals s ON s.draft_id = d.id AND s.version = d.approved_version AND s.writes = d.writes
                 AND d.current_version = d.approved_version AND s.content_sha256 = d.approved_sha256
@@ -320,19 +325,37 @@ class PostgresStore(SQLiteStore):
             WHERE d.status = '{State.FINAL.value}' ORDER BY d.rowid
         """
         sha256 = hashlib.sha256
+        connection: PgConnection = self.conn  # type: ignore[assignment]
         with self.snapshot():
             counted = self._counting_triggers_in_place()
-            for row in self.conn.execute(sql):
-                draft_id, pinned, text, version, tool_version, writes, head_text, tail_text, recorded = row
-                if not counted or head_text is None or text is None:
-                    yield draft_id, None
-                    continue
-                content, head, tail = text.encode("utf-8"), head_text.encode("utf-8"), tail_text.encode("utf-8")
-                holds = (
-                    recorded == seal_digest(draft_id, version, pinned, tool_version, writes, head, tail)
-                    and sha256(content).hexdigest() == pinned
-                )
-                yield (draft_id, (head, canonical(text).encode("utf-8"), tail)) if holds else (draft_id, None)
+            quoted = "convert_to(to_json(v.content)::text, 'UTF8')" if self._json_quote_matches() else "NULL"
+            cursor = connection.raw.cursor(name="draftmate_sealed_finals", binary=True)
+            cursor.itersize = 2000
+            try:
+                cursor.execute(sql.format(quoted=quoted).encode())
+                for row in cursor:
+                    draft_id, pinned, content, as_json, version, tool_version, writes, head, tail, recorded = row
+                    holds = (
+                        counted
+                        and head is not None
+                        and content is not None
+                        and recorded == seal_digest(draft_id, version, pinned, tool_version, writes, head, tail)
+                        and sha256(content).hexdigest() == pinned
+                    )
+                    if not holds:
+                        yield draft_id, None
+                        continue
+                    if as_json is None:
+                        as_json = canonical(bytes(content).decode("utf-8")).encode("utf-8")
+                    yield draft_id, (bytes(head), bytes(as_json), bytes(tail))
+            finally:
+                cursor.close()
+
+    def _json_quote_matches(self) -> bool:
+        """Whether the server's to_json of a text writes, for every kind of character, what json.dumps writes."""
+        probe = "".join(map(chr, range(1, 0xA1))) + '\u2028\u2029\ufeff\u200b\U0001f600 é \\ / "'
+        (quoted,) = self.conn.execute("SELECT to_json(?::text)::text", (probe,)).fetchone()
+        return bool(quoted == canonical(probe))
 
     def _counting_triggers_in_place(self) -> bool:
         """Whether every trigger that counts writes to a draft is there, in this schema."""
