@@ -150,13 +150,13 @@ def main() -> None:
             if label.startswith("draftmate list") or label.startswith("draftmate show"):
                 TARGETS_MS["postgresql: " + label] = TARGETS_MS[label]
     print(f"store: {total:,} drafts; median of {args.runs} interleaved runs after a warm-up; {os.cpu_count()} CPUs")
-    print(f"{'command':40} {'median ms':>10} {'target ms':>10}  result")
+    print(f"{'command':48} {'median ms':>10} {'target ms':>10}  result")
     failed = False
     for label, ms in medians_ms(cases, env, args.runs, pg_env).items():
         target = TARGETS_MS.get(label)
         verdict = "" if target is None else ("pass" if ms <= target else "FAIL")
         failed |= verdict == "FAIL"
-        print(f"{label:40} {ms:10.1f} {'' if target is None else f'{target:.0f}':>10}  {verdict}")
+        print(f"{label:48} {ms:10.1f} {'' if target is None else f'{target:.0f}':>10}  {verdict}")
     print("for scale: simonw/llm takes about 640 ms for --help and for `llm logs -n 10` on 100k responses")
     if failed:
         print("some targets missed: profile with `python -X importtime -m draftmate list` (see the floor row)")
