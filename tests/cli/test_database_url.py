@@ -109,3 +109,10 @@ def test_a_broken_config_toml_that_may_name_a_database_stops_store_commands(runn
     one_line_error(runner.invoke(app, ["list"]), 2, "is not valid TOML")
     (hermetic / "config.toml").write_text("model = [unclosed\n")  # names no database: the SQLite file it is
     assert runner.invoke(app, ["list"]).exit_code == 0
+
+
+def test_a_socket_url_names_its_directory_and_port() -> None:
+    from draftmate.settings.database import host_of
+
+    assert host_of("postgresql:///drafts?host=/var/run/postgresql&port=5433") == "/var/run/postgresql:5433"
+    assert host_of("postgresql://db.example/drafts") == "db.example:5432"

@@ -93,8 +93,9 @@ def host_of(url: str) -> str:
 
     try:
         parts = urlsplit(url)
-        host = parts.hostname or parse_qs(parts.query).get("host", ["localhost"])[0]
-        return f"{host}:{parts.port or 5432}"
+        query = parse_qs(parts.query)
+        host = parts.hostname or query.get("host", ["localhost"])[0]
+        return f"{host}:{parts.port or query.get('port', ['5432'])[0]}"
     except ValueError:
         return "?"
 
