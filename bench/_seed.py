@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from draftmate.domain.records import Kind, Origin, Severity
+from draftmate.store.protocol import Store
 from draftmate.store.sqlite import SQLiteStore
 
 WORDS = (
@@ -31,10 +32,10 @@ def content_for(i: int, rng: random.Random) -> tuple[str, Kind, str]:
     return f"# {title} {i}\n\n{' '.join(words[5:25])}.\n\n{' '.join(words[25:])}.\n", Kind.TEXT, "markdown"
 
 
-def seed(path: Path, count: int, *, seed_value: int = 7, batch: int = 5000) -> None:
-    """Create `count` drafts (every 20th with a note) in `path`, in batched transactions."""
+def seed(path: Path, count: int, *, seed_value: int = 7, batch: int = 5000, store: Store | None = None) -> None:
+    """Create `count` drafts (every 20th with a note) in `path` (or in `store`), in batched transactions."""
     rng = random.Random(seed_value)
-    store = SQLiteStore(path)
+    store = store if store is not None else SQLiteStore(path)
     try:
         started = time.perf_counter()
         for lo in range(0, count, batch):

@@ -6,7 +6,11 @@ run on the same store, is the naive way: read every final draft into a list, the
 exports the same store once more with every seal void (each draft rebuilt from its rows, as for drafts approved
 before seals existed or written to since), checks that both ways wrote the same bytes, and prints that time too.
 
-    .venv/bin/python bench/export.py [N]        (N defaults to 100000)
+    .venv/bin/python bench/export.py [N] [--database-url URL]        (N defaults to 100000)
+
+With --database-url (an empty PostgreSQL database or schema) the seeded store is copied there with
+`draftmate store copy` and the same export is timed on PostgreSQL, checked to write the same bytes, and printed
+beside the SQLite figure with their ratio (target: at most 1.5x).
 
 With N below 100,000 it also projects the 100,000-draft wall time: the start-up of the same command on an empty
 store, plus N's time per draft times 100,000 (time per draft is flat: the export streams in batches).
@@ -200,8 +204,17 @@ with open(sys.argv[1], "w") as f:
 """
 
 
+PG_TARGET_RATIO = 1.5
+
+
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    argv = sys.argv[1:]
+    database_url = None
+    if "--database-url" in argv:
+        at = argv.index("--database-url")
+        database_url = argv[at + 1]
+        del argv[at : at + 2]
+    n = int(argv[0]) if argv else 100_000
     with tempfile.TemporaryDirectory(prefix="draftmate-bench-") as tmp:
         home = Path(tmp) / "home"
         home.mkdir()
@@ -238,6 +251,28 @@ def main() -> None:
                     assert sha256_hex(record["content"]) == record["provenance"]["content_sha256"]
         assert lines == n, f"exported {lines} of {n} drafts: {stderr}"
         size_mb = out.stat().st_size / 1e6
+        pg_line = ""
+        if database_url:
+            copy_started = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "draftmate", "store", "copy", "--to", database_url],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+            copy_s = time.perf_counter() - copy_started
+            pg_env = env | {"DRAFTMATE_DATABASE_URL": database_url}
+            pg_runs = [measure([*cmd[:-1], str(Path(tmp) / f"pg-{k}.jsonl")], pg_env) for k in range(RUNS)]
+            assert (Path(tmp) / "pg-0.jsonl").read_bytes() == out.read_bytes(), "PostgreSQL wrote different bytes"
+            pg_wall, pg_cpu, _, _ = sorted(pg_runs)[RUNS // 2]
+            pg_peak = max(r[2] for r in pg_runs)
+            ratio = pg_wall / wall
+            verdict = "within" if ratio <= PG_TARGET_RATIO else "NOT within"
+            pg_line = (
+                f"{'export --all on PostgreSQL':34} {pg_wall:8.2f} {pg_cpu:8.2f} {pg_peak:8.1f}   "
+                f"{ratio:.2f}x SQLite's {wall:.2f} s ({verdict} {PG_TARGET_RATIO}x); same bytes; "
+                f"store copy took {copy_s:.1f} s"
+            )
         naive_out = Path(tmp) / "naive.json"
         naive_wall, naive_cpu, naive_peak, _ = measure([sys.executable, "-c", NAIVE, str(naive_out)], env)
         store = SQLiteStore(home / "draftmate.db")
@@ -269,6 +304,8 @@ def main() -> None:
         print(f"{'  the same, every seal void':34} {rows}")
         naive = f"{naive_wall:8.2f} {naive_cpu:8.2f} {naive_peak:8.1f} {per_draft(naive_wall):9.0f}"
         print(f"{'baseline: load all, json.dumps':34} {naive} {at_100k(naive_wall)}")
+        if pg_line:
+            print(pg_line)
         if n != 100_000:
             print(f"* projected from {n:,} drafts (peak MB not projected: the export streams, the baseline does not)")
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())

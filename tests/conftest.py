@@ -49,11 +49,19 @@ def clean_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+pytest_plugins = ["backends"]  # the `backend` fixture: SQLite and PostgreSQL
+
+
 @pytest.fixture
-def store(hermetic: Path) -> Iterator[SQLiteStore]:
-    """The store the CLI would use, in the temp home."""
-    s = SQLiteStore(hermetic / "draftmate.db")
-    yield s
+def store(hermetic: Path, request: pytest.FixtureRequest) -> Iterator[SQLiteStore]:
+    """The store the CLI would use, in the temp home (or the PostgreSQL schema of a `backend` test)."""
+    if "backend" in request.fixturenames and request.getfixturevalue("backend") == "postgres":
+        from draftmate.store.backend import open_store
+
+        s = open_store()
+    else:
+        s = SQLiteStore(hermetic / "draftmate.db")
+    yield s  # type: ignore[misc]
     s.close()
 
 

@@ -54,7 +54,8 @@ COMMANDS = dict(leaves(typer.main.get_command(app)))
 def argv(path: tuple[str, ...]) -> list[str]:
     """The command's words and a placeholder for each required argument, so it parses and runs."""
     required = [p for p in COMMANDS[path].params if isinstance(p, typer.core.TyperArgument) and p.required]
-    return [*path, *("x" for _ in required)]
+    options = [p for p in COMMANDS[path].params if isinstance(p, typer.core.TyperOption) and p.required]
+    return [*path, *("x" for _ in required), *(word for p in options for word in (p.opts[0], "x"))]
 
 
 @pytest.fixture
@@ -84,6 +85,7 @@ def test_the_walk_finds_every_command() -> None:
     expected = {"brainstorm", "draft", "list", "show", "note", "review", "export", "verify", "calibration", "doctor"}
     expected |= {"config show", "config set", "config path", "prompts list", "prompts show"}
     expected |= {"check", "key show", "key rotate"}
+    expected |= {"queue", "assign", "policy show", "policy set", "store copy", "store roles"}  # teams (issue 17)
     assert names == expected
     assert len(list(command_infos(app))) == len(COMMANDS)  # one registration behind each command
 

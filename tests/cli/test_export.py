@@ -36,6 +36,9 @@ from draftmate.services.reviews import begin_review
 from draftmate.store import sqlite as store_module
 from draftmate.store.migrations import MIGRATIONS
 from draftmate.store.sqlite import SQLiteStore, sha256_hex
+from draftmate.store.team import TeamRecords
+
+pytestmark = pytest.mark.usefixtures("backend")  # on SQLite and on PostgreSQL
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((REPO / "docs" / "provenance.schema.json").read_text())
@@ -566,6 +569,7 @@ TAMPERING = {
 }
 
 
+@pytest.mark.sqlite_only  # tampers through SQLite's own SQL (PRAGMA, :named parameters)
 @pytest.mark.parametrize("what", sorted(TAMPERING))
 def test_export_all_refuses_what_a_single_export_refuses(
     runner: CliRunner, tmp_path: Path, out: Path, store: SQLiteStore, what: str
@@ -763,6 +767,7 @@ WRITES = {
 }
 
 
+@pytest.mark.sqlite_only  # tampers through SQLite's own SQL (PRAGMA, :named parameters)
 @pytest.mark.parametrize("what", sorted(WRITES))
 def test_every_write_to_a_drafts_rows_is_counted(
     runner: CliRunner, tmp_path: Path, out: Path, store: SQLiteStore, what: str
@@ -805,23 +810,26 @@ def test_sqlite_json_quote_writes_what_json_writes(text: str) -> None:
     assert quoted == json.dumps(text, ensure_ascii=False)
 
 
+@pytest.mark.sqlite_only  # tampers through SQLite's own SQL (PRAGMA, :named parameters)
 def test_the_write_count_only_grows(runner: CliRunner, tmp_path: Path, out: Path, store: SQLiteStore) -> None:
     draft_id = final_import(runner, tmp_path)
     with pytest.raises(sqlite3.IntegrityError, match="only grows"):
         store.conn.execute("UPDATE drafts SET writes = writes - 1 WHERE id = ?", (draft_id,))
 
 
+@pytest.mark.sqlite_only  # SQLite's migration from before 0003
 def test_an_upgraded_store_exports_its_old_finals_and_seals_new_ones(
     runner: CliRunner, tmp_path: Path, out: Path, hermetic: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with monkeypatch.context() as before:  # draftmate as it was before migration 0003: no seals
         before.setattr(store_module, "MIGRATIONS", MIGRATIONS[:2])
         before.setattr(reviewing, "seal", lambda *args, **kwargs: False)
+        before.setattr(TeamRecords, "review_policy", lambda self: {})  # no policies table then: today's gate
         old = SQLiteStore(hermetic / "draftmate.db")
         finals = varied_finals(runner, tmp_path, old)
         old.close()
     store = SQLiteStore(hermetic / "draftmate.db")
-    assert store.applied_migrations()[-1] == "0003_seals" and store.verify() == []
+    assert "0003_seals" in store.applied_migrations() and store.verify() == []
     lines, report = bulk_lines(store)
     assert report.sealed == 0 and lines == [model_path_line(store, d) for d in finals]
     finals.append(final_import(runner, tmp_path, "# New\n\nApproved after the upgrade.\n", "new.md"))

@@ -11,7 +11,10 @@ from draftmate.domain.records import Decision, Kind, Origin, Resolution, State
 from draftmate.errors import DraftmateError, GateRefused
 from draftmate.services.drafts import import_draft, import_version
 from draftmate.services.reviews import begin_review, review_non_interactive
+from draftmate.store.backend import open_store
 from draftmate.store.sqlite import SQLiteStore
+
+pytestmark = pytest.mark.usefixtures("backend")  # on SQLite and on PostgreSQL
 
 
 def resolve_all(session) -> None:  # type: ignore[no-untyped-def]
@@ -22,7 +25,7 @@ def resolve_all(session) -> None:  # type: ignore[no-untyped-def]
 def test_the_previous_reviewers_session_cannot_act_after_a_takeover(hermetic, store: SQLiteStore) -> None:  # type: ignore[no-untyped-def]
     draft_id = import_draft(store, str(EXAMPLES / "release-notes.md")).id
     alice = begin_review(store, draft_id, reviewer="alice")
-    other = SQLiteStore(hermetic / "draftmate.db")
+    other = open_store()  # the same store again, on either backend
     begin_review(other, draft_id, reviewer="bob")  # bob takes the open review over in another terminal
     # alice's terminal is still open: nothing she does now may count as bob's, and she cannot finish bob's review
     for section in alice.sections:
@@ -173,7 +176,7 @@ def test_a_code_note_points_at_its_line_past_a_form_feed(tmp_path: Path, store: 
 
 def _replace_elsewhere(hermetic: Path, tmp_path: Path, draft_id: str, content: str) -> None:
     """Another terminal stores a new version while a review is open."""
-    other = SQLiteStore(hermetic / "draftmate.db")
+    other = open_store()  # the same store again, on either backend
     import_version(other, draft_id, write(tmp_path / "elsewhere.md", content))
     other.close()
 

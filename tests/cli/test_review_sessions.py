@@ -9,7 +9,10 @@ from draftmate.domain.records import Decision, Resolution, State
 from draftmate.errors import GateRefused
 from draftmate.services.drafts import import_draft
 from draftmate.services.reviews import begin_review
+from draftmate.store.backend import open_store
 from draftmate.store.sqlite import SQLiteStore
+
+pytestmark = pytest.mark.usefixtures("backend")  # on SQLite and on PostgreSQL
 
 
 def accept_everything(store: SQLiteStore, draft_id: str, reviewer: str, upto: int | None = None) -> None:
@@ -40,7 +43,7 @@ def test_a_decision_made_in_another_terminal_is_not_overwritten(hermetic, store:
     draft_id = import_draft(store, str(EXAMPLES / "release-notes.md")).id
     accept_everything(store, draft_id, "ann")
     first = begin_review(store, draft_id, reviewer="ann")
-    other_store = SQLiteStore(hermetic / "draftmate.db")
+    other_store = open_store()  # the same store again, on either backend
     second = begin_review(other_store, draft_id, reviewer="ann")
     second.decide(2, Decision.REJECT, "the dates are wrong")
     first.decide(0, Decision.ACCEPT)  # a stale copy in the first terminal must not write back section 3's accept
@@ -56,7 +59,7 @@ def test_a_review_finished_elsewhere_is_not_reopened_by_a_stale_session(hermetic
     draft_id = import_draft(store, str(EXAMPLES / "release-notes.md")).id
     accept_everything(store, draft_id, "ann")
     first = begin_review(store, draft_id, reviewer="ann")
-    other_store = SQLiteStore(hermetic / "draftmate.db")
+    other_store = open_store()  # the same store again, on either backend
     begin_review(other_store, draft_id, reviewer="ann").reject("not needed any more")
     with pytest.raises(GateRefused, match="rejected in another session"):
         first.decide(0, Decision.ACCEPT)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -10,6 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from draftmate.cli.commands import app
+
+pytestmark = pytest.mark.usefixtures("backend")  # on SQLite and on PostgreSQL
 
 SOURCE = "# Plan\n\nShip on 3 March 2025 to 40 sites.\n\n## Risks\n\nThe vendor may be late.\n"
 
@@ -31,11 +34,19 @@ def approved(runner: CliRunner, hermetic: Path, tmp_path: Path) -> dict[str, str
 
 
 def raw(home: Path, sql: str, *params: object) -> None:
-    """Change the database behind draftmate's back, as someone with the file and the sqlite3 shell could."""
-    conn = sqlite3.connect(home / "draftmate.db")
-    with conn:
-        changed = conn.execute(sql, params).rowcount
-    conn.close()
+    """Change the database behind draftmate's back, as someone with the file and the sqlite3 shell (or psql as the
+    database's owner) could."""
+    url = os.environ.get("DRAFTMATE_DATABASE_URL")
+    if url:
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as pg:
+            changed = pg.execute(sql.replace("?", "%s"), params).rowcount
+    else:
+        conn = sqlite3.connect(home / "draftmate.db")
+        with conn:
+            changed = conn.execute(sql, params).rowcount
+        conn.close()
     assert changed >= 1, f"the tamper changed nothing: {sql}"
 
 

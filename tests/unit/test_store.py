@@ -15,17 +15,21 @@ from draftmate.errors import AmbiguousId, NotFound, UsageError
 from draftmate.store import rows as store_module  # new_id: the one ID maker the store calls
 from draftmate.store.sqlite import BUSY_TIMEOUT_MS, SQLiteStore, fts_query
 
+pytestmark = pytest.mark.usefixtures("backend")  # on SQLite and on PostgreSQL
+
 
 def add(store: SQLiteStore, content: str, kind: Kind = Kind.TEXT) -> str:
     return store.create_draft(content, kind=kind, lang="", origin=Origin.IMPORTED, author="t").id
 
 
+@pytest.mark.sqlite_only
 def test_opens_in_wal_mode_with_busy_timeout(store: SQLiteStore) -> None:
     assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] == BUSY_TIMEOUT_MS
     assert BUSY_TIMEOUT_MS >= 1000
 
 
+@pytest.mark.sqlite_only
 def test_file_is_private(hermetic: Path) -> None:
     path = hermetic / "sub" / "draftmate.db"
     s = SQLiteStore(path)
@@ -34,6 +38,7 @@ def test_file_is_private(hermetic: Path) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
+@pytest.mark.sqlite_only
 def test_a_writer_waits_for_another_writer_instead_of_failing(hermetic: Path) -> None:
     path = hermetic / "draftmate.db"
     s = SQLiteStore(path)
@@ -191,6 +196,7 @@ def test_search_treats_fts_syntax_as_words(store: SQLiteStore, query: str, expec
     assert [d.id for d in store.list_drafts(search=query)] == [ids[i] for i in expected][::-1]
 
 
+@pytest.mark.sqlite_only
 def test_fts_query_quotes_every_word() -> None:
     assert fts_query('a "b" AND c*') == '"a" """b""" "AND" "c*"'
     assert fts_query("   ") == '""'
@@ -208,6 +214,7 @@ def test_list_summaries_carry_what_a_row_needs(store: SQLiteStore) -> None:
     )
 
 
+@pytest.mark.sqlite_only
 def test_memory_store_works_like_a_file_store() -> None:
     s = SQLiteStore.memory()
     draft_id = add(s, "in memory")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from draftmate.store.backend import open_store
+from draftmate.store.postgres import PostgresStore
 from draftmate.store.protocol import Store
 from draftmate.store.sqlite import SQLiteStore
 
@@ -17,6 +18,11 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "draftmate"
 
 def _conforms(store: SQLiteStore) -> Store:
     """mypy checks this file (pyproject's mypy `files`): it fails here if SQLiteStore stops matching Store."""
+    return store
+
+
+def _postgres_conforms(store: PostgresStore) -> Store:
+    """The same static check for the PostgreSQL store."""
     return store
 
 

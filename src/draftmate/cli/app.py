@@ -16,7 +16,7 @@ from typer._click.exceptions import NoArgsIsHelpError
 from typer._click.exceptions import UsageError as CommandLineError
 
 from draftmate import __version__
-from draftmate.cli import browsing, calibrating, checking, configuring, drafting, exporting, reviewing
+from draftmate.cli import browsing, calibrating, checking, configuring, drafting, exporting, reviewing, team
 from draftmate.cli.output import echo, echo_error, output_failed, stdout_failed
 
 # The order --help lists commands in: the flow, then the tools around it.
@@ -27,6 +27,8 @@ COMMAND_ORDER = [
     "show",
     "note",
     "review",
+    "queue",
+    "assign",
     "export",
     "verify",
     "check",
@@ -34,6 +36,8 @@ COMMAND_ORDER = [
     "calibration",
     "doctor",
     "config",
+    "policy",
+    "store",
     "prompts",
 ]
 
@@ -156,6 +160,16 @@ config_app = typer.Typer(help="Show and change settings.", no_args_is_help=True,
 key_app = typer.Typer(
     help="The store's signing key, for `draftmate check`.", no_args_is_help=True, rich_markup_mode=None
 )
+policy_app = typer.Typer(
+    help="The review policy: approvals by confidence level, authors, who accepts risk.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+store_app = typer.Typer(
+    help="The store itself: copy it to another database, the roles of a shared one.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 prompts_app = typer.Typer(
     help="The prompt templates drafts are made with.", no_args_is_help=True, rich_markup_mode=None
 )
@@ -199,6 +213,14 @@ app.command()(checking.check)
 app.add_typer(key_app, name="key")
 key_app.command("show")(checking.key_show)
 key_app.command("rotate")(checking.key_rotate)
+app.command()(team.queue)
+app.command()(team.assign)
+app.add_typer(policy_app, name="policy")
+policy_app.command("show")(team.policy_show)
+policy_app.command("set")(team.policy_set)
+app.add_typer(store_app, name="store")
+store_app.command("copy")(team.store_copy)
+store_app.command("roles")(team.store_roles)
 
 
 def main() -> None:

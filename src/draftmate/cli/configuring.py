@@ -59,10 +59,12 @@ def config_set(
 
 def config_path_command() -> None:
     """Where config.toml and the store live."""
+    from draftmate.settings.database import configured_url, mask_url
     from draftmate.settings.paths import config_path, data_dir
 
     echo(f"config: {config_path()}")
-    echo(f"store:  {data_dir() / 'draftmate.db'}")
+    database = configured_url()
+    echo(f"store:  {mask_url(database[0]) if database else data_dir() / 'draftmate.db'}")
 
 
 def prompts_list(

@@ -33,7 +33,7 @@ def columns() -> int:
 MODEL_COMMANDS = ("draft", "brainstorm")
 
 # Commands that only group subcommands: alone, like a bare `draftmate`, they ask for their help.
-GROUPS = ("config", "prompts", "key")
+GROUPS = ("config", "policy", "store", "prompts", "key")
 COMPLETE_VAR = "_DRAFTMATE_COMPLETE"  # typer's name for the command `draftmate`
 
 

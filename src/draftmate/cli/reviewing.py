@@ -159,6 +159,11 @@ def review(
             f"decision{'s' if dropped != 1 else ''} did not carry over",
             err=True,
         )
+    if decision == "approve" and result.status.value == "in_review":
+        from draftmate.services.reviews import policy_missing
+
+        echo(f"draft {short_id(result.id)}: approval recorded; {policy_missing(store, result) or 'ready'}")
+        return
     echo(f"draft {short_id(result.id)} is now {result.status.value}")
 
 

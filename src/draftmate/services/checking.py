@@ -396,7 +396,9 @@ def judge(path: str, exported: Exported, keys: dict[str, signing.PublicKey], key
         )
     if changed:
         return _verdict(checked, CHANGED, changed)
-    return _verdict(checked, APPROVED, f"draft {checked.draft_id[:8] if checked.draft_id else '?'}")
+    from draftmate.domain.ids import short_id
+
+    return _verdict(checked, APPROVED, f"draft {short_id(checked.draft_id) if checked.draft_id else '?'}")
 
 
 def _changes(checked: Checked, exported: Exported) -> str:

@@ -19,6 +19,7 @@ from draftmate.domain.lifecycle import (
     section_states,
 )
 from draftmate.domain.outcomes import review_outcome
+from draftmate.domain.policy import Approver, ReviewPolicy
 from draftmate.domain.records import (
     Decision,
     Draft,
@@ -189,6 +190,13 @@ class ReviewSession:
             note = find_note(self.notes(), ref)
             if needs_comment(note.severity, status) and not comment.strip():
                 raise UsageError(f"note {note.number} is blocking: say why it is {status.value} (add :COMMENT)")
+            if note.severity is Severity.BLOCKING and status is Resolution.ACCEPTED_RISK:
+                policy = self._policy()
+                if not policy.may_accept_risk(self.actor):
+                    raise GateRefused(
+                        f"{self.actor} may not accept the risk of blocking note {note.number}: the review policy "
+                        f"lets only {', '.join(policy.risk_acceptors)} do that; ask one of them, or fix the text"
+                    )
             resolution = NoteResolution(status=status, by=self.actor, at=now(), comment=comment)
             return self.store.resolve_note(note.id, resolution)
 
@@ -204,12 +212,45 @@ class ReviewSession:
             return [self.resolve(n.id, status, comment) for n in notes]
 
     def approve(self) -> Draft:
-        """Make the draft final, pinned to the sha256 of the content reviewed; GateRefused if anything is missing."""
+        """Approve: the draft becomes final, pinned to the sha256 of the content reviewed, once the review policy's
+        approvals are all there; before that the approval is recorded and the draft stays in review.
+        GateRefused if anything is missing from this review, or this person already approved this version."""
         with self.store.transaction():
             self._refresh()
             next_state(self.draft.status, Action.APPROVE)
             check_gate(self.sections, self.review, self.notes())
-            return self._finish(ReviewStatus.APPROVED, State.FINAL, "", Action.APPROVE)
+            policy, before = self._policy(), self._approvers()
+            me = Approver(self.actor, self.store.db_role)
+            if any(a.person() == me.person() for a in before):
+                raise GateRefused(
+                    f"{self.actor} already approved version {self.version.number} of this draft"
+                    + (f" (as database role {me.role})" if me.role else "")
+                    + f"; {policy_missing(self.store, self.draft) or 'it needs no more approvals'}"
+                )
+            level = self.draft.confidence.level if self.draft.confidence else None
+            missing = policy.missing(level, [*before, me], self._authors())
+            if missing is None:
+                return self._finish(ReviewStatus.APPROVED, State.FINAL, "", Action.APPROVE)
+            # recorded, not final: the next reviewer starts a review of their own
+            self.review.status, self.review.finished_at = ReviewStatus.APPROVED, now()
+            self._save("review.approved", {"pending": missing})
+            self.draft = self.store.get_draft(self.draft.id)
+            return self.draft
+
+    def approval_progress(self) -> str:
+        """`approval N of M` for this draft's current version under the review policy."""
+        level = self.draft.confidence.level if self.draft.confidence else None
+        people = {a.person() for a in self._approvers()}
+        return f"approval {len(people) + 1} of {max(self._policy().needed(level), len(people) + 1)}"
+
+    def _policy(self) -> ReviewPolicy:
+        return ReviewPolicy.from_dict(self.store.review_policy())
+
+    def _approvers(self) -> list[Approver]:
+        return [Approver(n, r) for n, r in self.store.approvals(self.draft.id, self.version.number)]
+
+    def _authors(self) -> list[Approver]:
+        return [Approver(n, r) for n, r in self.store.draft_authors(self.draft.id)]
 
     def reject(self, reason: str) -> Draft:
         """Reject the draft, with a reason."""
@@ -372,6 +413,9 @@ def begin_review(
     responsibility = _plain_name(editorial_responsibility or reviewer, "the name holding editorial responsibility")
     taken_over = None
     with store.transaction():
+        refused = ReviewPolicy.from_dict(store.review_policy()).name_refused(reviewer, store.db_role)
+        if refused:
+            raise GateRefused(f"{refused}; review under your own name")
         draft = store.get_draft(draft_id)
         _refuse_unreviewable(draft)
         review = store.current_review(draft.id) if draft.status is State.IN_REVIEW else None
@@ -487,3 +531,27 @@ def review_non_interactive(
         if decision == "changes":
             return session.request_changes(reason)
         raise UsageError(f"unknown decision {decision!r}: use approve, reject or changes")
+
+
+def policy_missing(store: Store, draft: Draft) -> str | None:
+    """What the review policy still needs before `draft`'s current version can be final (None: nothing)."""
+    policy = ReviewPolicy.from_dict(store.review_policy())
+    approvers = [Approver(n, r) for n, r in store.approvals(draft.id, draft.current_version)]
+    authors = [Approver(n, r) for n, r in store.draft_authors(draft.id)]
+    return policy.missing(draft.confidence.level if draft.confidence else None, approvers, authors)
+
+
+def set_policy(store: Store, settings: list[tuple[str, str]], *, actor: str) -> dict[str, Any]:
+    """Change review-policy settings (KEY, VALUE) all at once, audited; the new policy. UsageError on a bad one."""
+    policy = ReviewPolicy.from_dict(store.review_policy())
+    for key, raw in settings:
+        try:
+            policy = policy.with_setting(key, raw)
+        except ValueError as e:
+            raise UsageError(str(e)) from None
+    for names in (policy.risk_acceptors, *policy.role_names.values()):
+        for name in names:
+            _plain_name(name, "a name in the policy")
+    value = policy.as_dict()
+    store.set_review_policy(value, actor=_plain_name(actor, "who sets the policy"))
+    return value

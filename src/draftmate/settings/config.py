@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 
 from draftmate.errors import ConfigError
+from draftmate.settings.config_file import read_config_file
 from draftmate.settings.paths import config_dir, config_path, data_dir, home_override
 
-__all__ = ["Settings", "config_dir", "config_path", "data_dir", "home_override", "resolve", "set_value"]
+__all__ = [
+    "Settings",
+    "config_dir",
+    "config_path",
+    "data_dir",
+    "home_override",
+    "read_config_file",
+    "resolve",
+    "set_value",
+]
 
 # Environment variables, in order of preference, for each setting that has one.
 ENV_VARS: dict[str, tuple[str, ...]] = {
@@ -24,6 +33,7 @@ ENV_VARS: dict[str, tuple[str, ...]] = {
     "reviewer": ("DRAFTMATE_REVIEWER",),
     "check_packages_online": ("DRAFTMATE_CHECK_PACKAGES_ONLINE",),
     "check_links": ("DRAFTMATE_CHECK_LINKS",),
+    "database_url": ("DRAFTMATE_DATABASE_URL",),
 }
 SECRET_FIELDS = ("api_key",)
 EXAMPLE_URL = "http://localhost:11434/v1"
@@ -73,6 +83,22 @@ class Settings(BaseModel):
         False, description="ask PyPI whether an import found nowhere here exists (cached; off: no network)"
     )
     check_links: bool = Field(False, description="fetch each link of a text draft; dead ones block (off: no network)")
+    database_url: str | None = Field(
+        None, max_length=URL_LIMIT, description="postgresql://USER@HOST/DB of a shared store (else the SQLite file)"
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """A postgresql:// URL naming a database; the message shows it with its password masked."""
+        if value is None:
+            return value
+        from draftmate.settings.database import check_url
+
+        try:
+            return check_url(value, "the setting")
+        except ConfigError as e:
+            raise ValueError(str(e).replace(" (from the setting)", "")) from None
 
     @field_validator("model", "base_url", "api_key", "fallback_model", mode="before")
     @classmethod
@@ -143,6 +169,10 @@ class Settings(BaseModel):
         values = self.model_dump()
         if self.base_url:
             values["base_url"] = display_url(self.base_url)
+        if self.database_url:
+            from draftmate.settings.database import mask_url
+
+            values["database_url"] = mask_url(self.database_url)
         for name in SECRET_FIELDS:
             secret = getattr(self, name)
             values[name] = None if secret is None else mask(secret.get_secret_value())
@@ -190,23 +220,6 @@ def display_url(url: str) -> str:
 def mask(secret: str) -> str:
     """A secret reduced to a hint of which one it is."""
     return "****" + secret[-4:] if len(secret) >= 12 else "****"
-
-
-def read_config_file(path: Path) -> dict[str, Any]:
-    """The config file's values; a malformed file is a ConfigError naming the line."""
-    try:
-        with path.open("rb") as f:
-            return tomllib.load(f)
-    except FileNotFoundError:
-        return {}
-    except UnicodeDecodeError as e:  # TOML is UTF-8 only; tomllib decodes before it parses
-        source = "utf-16" if e.object[:2] in (b"\xff\xfe", b"\xfe\xff") else "latin1"
-        fix = f"convert it, e.g. `iconv -f {source} -t utf-8`, or remove it"
-        raise ConfigError(f"{path} is not UTF-8 text (byte {e.start + 1}); {fix}") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path} is not valid TOML ({e}); fix it or remove it") from None
-    except OSError as e:
-        raise ConfigError(f"cannot read {path}: {e.strerror}") from None
 
 
 def resolve(flags: dict[str, Any] | None = None, env: dict[str, str] | None = None) -> tuple[Settings, dict[str, str]]:
@@ -283,6 +296,10 @@ def set_value(key: str, raw: str, env: dict[str, str] | None = None) -> Path:
         checked = Settings(**current)
     except ValidationError as e:
         raise ConfigError(describe_errors(e, {key: "config set"})) from None
+    if key == "database_url" and raw:
+        from draftmate.settings.database import refuse_stored_password
+
+        refuse_stored_password(raw)
     if key in current:
         value = getattr(checked, key)
         current[key] = value.get_secret_value() if isinstance(value, SecretStr) else value

@@ -175,5 +175,26 @@ MIGRATIONS: list[tuple[str, str]] = [
     ),
 ]
 
+MIGRATIONS.append(
+    (
+        # Teams (issue 17): the review policy, written only with its audit event (`audit_seq` holds the policy it
+        # recorded), and who is asked to review a draft.
+        "0004_team",
+        """
+        CREATE TABLE policies (
+            name TEXT PRIMARY KEY,
+            value_json TEXT NOT NULL,
+            audit_seq INTEGER NOT NULL
+        );
+        CREATE TABLE assignments (
+            draft_id TEXT PRIMARY KEY REFERENCES drafts (id),
+            assignee TEXT NOT NULL,
+            assigned_by TEXT NOT NULL,
+            assigned_at TEXT NOT NULL
+        );
+        """,
+    )
+)
+
 # The triggers a seal's write count relies on: where one is missing (dropped by hand), no seal is trusted.
 COUNTING_TRIGGERS = frozenset(re.findall(r"CREATE TRIGGER (?:IF NOT EXISTS )?(\w+)", dict(MIGRATIONS)["0003_seals"]))

@@ -204,12 +204,13 @@ class DraftRecords(AuditChain):
     ) -> int:
         """Log a confidence prediction with the features behind it."""
         with self.transaction():
-            cursor = self.conn.execute(
+            # RETURNING, not lastrowid: both SQLite and PostgreSQL answer it
+            (prediction_id,) = self.conn.execute(
                 "INSERT INTO predictions (draft_id, version, created_at, model, kind, calibrator, features_json, "
-                "risk, level) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "risk, level) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (draft_id, version, now(), model, kind, calibrator, canonical(features), risk, level),
-            )
-            return int(cursor.lastrowid or 0)
+            ).fetchone()
+            return int(prediction_id)
 
     def set_outcome(self, draft_id: str, outcome: dict[str, Any], *, version: int | None = None) -> int:
         """Attach a review outcome to the draft's predictions (of one version, if given) still without one."""
@@ -256,8 +257,10 @@ class DraftRecords(AuditChain):
             event = self.audit(SEALED, actor=actor, draft_id=draft_id, payload={"version": version, "row": digest})
             # a version is approved once; were it ever approved again, the newer record is the one to export
             self.conn.execute(
-                "INSERT OR REPLACE INTO seals (draft_id, version, content_sha256, tool_version, writes, audit_seq, "
-                "head, tail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO seals (draft_id, version, content_sha256, tool_version, writes, audit_seq, "
+                "head, tail) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (draft_id, version) DO UPDATE SET "
+                "content_sha256 = excluded.content_sha256, tool_version = excluded.tool_version, "
+                "writes = excluded.writes, audit_seq = excluded.audit_seq, head = excluded.head, tail = excluded.tail",
                 (*key, event.seq, head, tail),
             )
 

@@ -6,7 +6,8 @@ records it are written in one transaction, so a crash leaves either both or neit
 
 `SQLiteStore` is built in layers, each declaring its methods once: `connection.Connected` (the connection, its
 transactions, new IDs) <- `audit.AuditChain` (the audit chain, its tamper checks, the bulk reads) <-
-`records.DraftRecords` (notes, reviews, predictions, seals, calibrators, ideas) <- `SQLiteStore` here (opening,
+`records.DraftRecords` (notes, reviews, predictions, seals, calibrators, ideas) <- `team.TeamRecords` (policy,
+approvals, assignments) <- `SQLiteStore` here (opening,
 migrations, drafts and versions); `rows` holds the row converters and helpers. Tests and benchmarks import from
 here: `draftmate.store.sqlite` is their import surface.
 """
@@ -27,7 +28,6 @@ from draftmate.store.audit import GENESIS, SEALED, DraftBundle, RowBundle, bundl
 from draftmate.store.audit import _event_hash as _event_hash  # the private names re-exported: tests and bench use them
 from draftmate.store.audit import _loads as _loads
 from draftmate.store.migrations import MIGRATIONS
-from draftmate.store.records import DraftRecords
 from draftmate.store.rows import (
     BUSY_TIMEOUT_MS,
     DRAFT_COLUMNS,
@@ -40,6 +40,7 @@ from draftmate.store.rows import (
     title_of,
 )
 from draftmate.store.rows import _note as _note  # (test_export compares it with the bulk export)
+from draftmate.store.team import TeamRecords
 
 # The pydantic records are imported inside the functions that build them, so that `list` never loads pydantic.
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ __all__ = [
 MIN_PREFIX = 4
 
 
-class SQLiteStore(DraftRecords):
+class SQLiteStore(TeamRecords):
     """The SQLite store: WAL, a busy timeout, file mode 0600, migrations applied on open."""
 
     def __init__(self, path: Path | str, *, _conn: sqlite3.Connection | None = None) -> None:
@@ -339,11 +340,9 @@ class SQLiteStore(DraftRecords):
         where, params = [], []
         source, order = "drafts d", "d.rowid"
         if search:
-            # ordering by the FTS table's own rowid lets FTS5 hand matches over newest first and stop at the
-            # limit; ordering by d.rowid sorted every match first (75 ms for a common word in 100k drafts)
-            source, order = "drafts_fts f JOIN drafts d ON d.rowid = f.rowid", "f.rowid"
-            where.append("drafts_fts MATCH ?")
-            params.append(fts_query(search))
+            source, order, match, terms = self._search_clause(search)
+            where.append(match)
+            params.extend(terms)
         if status is not None:
             where.append("d.status = ?")
             params.append(status.value)
@@ -355,7 +354,7 @@ class SQLiteStore(DraftRecords):
         )
         try:
             rows = self.conn.execute(sql, (*params, limit, offset)).fetchall()
-        except sqlite3.OperationalError as e:
+        except self._search_errors as e:
             raise UsageError(f"cannot search for {search!r}: {e}") from None
         # a plain dataclass: `list` must not pay for importing pydantic
         summaries: list[DraftSummary] = []
@@ -379,6 +378,14 @@ class SQLiteStore(DraftRecords):
                 )
             )
         return summaries
+
+    _search_errors: tuple[type[Exception], ...] = (sqlite3.OperationalError,)
+
+    def _search_clause(self, search: str) -> tuple[str, str, str, list[Any]]:
+        """How `list --search` finds drafts here: (FROM source, ORDER BY key, WHERE clause, its parameters)."""
+        # ordering by the FTS table's own rowid lets FTS5 hand matches over newest first and stop at the
+        # limit; ordering by d.rowid sorted every match first (75 ms for a common word in 100k drafts)
+        return "drafts_fts f JOIN drafts d ON d.rowid = f.rowid", "f.rowid", "drafts_fts MATCH ?", [fts_query(search)]
 
     def iter_drafts(self, *, status: State | None = None) -> Iterator[Draft]:
         """Every draft, oldest first, one at a time (constant memory)."""

@@ -45,6 +45,9 @@ def decide(screen: ReviewScreen, rejected: bool) -> None:
     # approval is not offered after a rejected section: this version cannot pass the gate
     if not rejected:
         choices = "[a]pprove  " + choices
+    progress = s.approval_progress()
+    if not progress.endswith(" of 1"):  # the policy asks for more than one reviewer: say where this one stands
+        screen.say(f"the review policy asks for several reviewers: yours would be {progress}")
     while True:
         answer = screen.ask(f"decision: {choices}? ").lower()
         if answer in ("a", "approve"):
@@ -52,6 +55,11 @@ def decide(screen: ReviewScreen, rejected: bool) -> None:
                 screen.say("a section was rejected: request changes or reject the draft", "yellow")
             elif attested(screen):
                 draft = s.approve()
+                if draft.approved_version is None:  # recorded; the policy waits for more reviewers
+                    from draftmate.services.reviews import policy_missing
+
+                    screen.say(f"approval recorded: {policy_missing(s.store, draft) or 'ready'}", "green")
+                    return
                 screen.say(f"approved: draft {short_id(draft.id)} v{draft.approved_version} is final", "green")
                 screen.say(f"pinned to sha256 {draft.approved_sha256}")
                 return

@@ -1,0 +1,146 @@
+"""Copying a whole store to another (SQLite into PostgreSQL and back), checked before and after, resumable.
+
+Drafts go over in batches, each draft with all its rows in one transaction, so an interrupted copy leaves whole
+drafts; a second run skips the drafts already there and appends the audit events the target lacks, after checking
+that the target's chain is the start of the source's. Rows are written as read, so every digest the audit chain
+recorded still matches; each draft's write count is set so that its seal (the fast export path) still holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from draftmate.errors import StoreError
+from draftmate.store.sqlite import SQLiteStore
+
+BATCH = 200
+AUDIT_BATCH = 5000
+COUNTED_CHILDREN = ("versions", "notes", "reviews", "predictions")  # each inserted row bumps drafts.writes
+CHILDREN = (*COUNTED_CHILDREN, "seals")
+# the order each table's rows are read and written in: the order the store reads them back in
+CHILD_ORDER = {
+    "versions": "draft_id, number",
+    "notes": "draft_id, number",
+    "reviews": "rowid",
+    "predictions": "id",
+    "seals": "draft_id, version",
+}
+SMALL_TABLES = (("calibrators", "version"), ("ideas", "id"), ("policies", "name"), ("assignments", "draft_id"))
+
+
+@dataclass
+class CopyReport:
+    """What a copy did."""
+
+    drafts_copied: int = 0
+    drafts_already_there: int = 0
+    events_copied: int = 0
+    events_already_there: int = 0
+
+
+def _rows(store: SQLiteStore, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> list[dict[str, Any]]:
+    return store._dicts(sql, params)
+
+
+def _insert(store: SQLiteStore, table: str, row: dict[str, Any], conflict: str = "") -> None:
+    columns = ", ".join(row)
+    marks = ", ".join("?" * len(row))
+    store.conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks}){conflict}", tuple(row.values()))
+
+
+def copy_store(
+    source: SQLiteStore, target: SQLiteStore, *, progress: Callable[[str], None] | None = None
+) -> CopyReport:
+    """Copy every record of `source` into `target`; StoreError when either chain is broken or they diverge."""
+    say = progress or (lambda _text: None)
+    problems = source.verify()
+    if problems:
+        raise StoreError(
+            f"the store to copy has {len(problems)} problem(s), e.g. {problems[0]}; `draftmate verify` lists them"
+        )
+    _check_prefix(source, target)
+    report = CopyReport()
+    ids = [r["id"] for r in _rows(source, "SELECT id FROM drafts ORDER BY rowid")]
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        marks = ",".join("?" * len(chunk))
+        with source.snapshot():
+            drafts = _rows(source, f"SELECT * FROM drafts WHERE id IN ({marks}) ORDER BY rowid", chunk)
+            children = {
+                t: _rows(source, f"SELECT * FROM {t} WHERE draft_id IN ({marks}) ORDER BY {order}", chunk)
+                for t, order in CHILD_ORDER.items()
+            }
+            contents = {
+                r["draft_id"]: r["content"]
+                for r in _rows(
+                    source,
+                    f"SELECT v.draft_id, v.content FROM versions v JOIN drafts d ON d.id = v.draft_id "
+                    f"AND v.number = d.current_version WHERE d.id IN ({marks})",
+                    chunk,
+                )
+            }
+        with target.transaction():
+            there = {r["id"] for r in _rows(target, f"SELECT id FROM drafts WHERE id IN ({marks})", chunk)}
+            report.drafts_already_there += len(there)
+            for draft in drafts:
+                if draft["id"] in there:
+                    continue
+                bumps = sum(1 for t in COUNTED_CHILDREN for r in children[t] if r["draft_id"] == draft["id"])
+                _insert(target, "drafts", {**draft, "writes": draft["writes"] - bumps})
+                for table in CHILDREN:
+                    for row in children[table]:
+                        if row["draft_id"] == draft["id"]:
+                            _insert(
+                                target, table, {k: v for k, v in row.items() if k != "id" or table != "predictions"}
+                            )
+                if draft["id"] in contents:
+                    target.conn.execute(
+                        "INSERT INTO drafts_fts (rowid, content) SELECT rowid, ? FROM drafts WHERE id = ?",
+                        (contents[draft["id"]], draft["id"]),
+                    )
+                report.drafts_copied += 1
+        say(f"drafts: {min(start + BATCH, len(ids))} of {len(ids)}")
+    for table, key in SMALL_TABLES:
+        order = "rowid" if table in ("calibrators", "ideas") else key
+        rows = _rows(source, f"SELECT * FROM {table} ORDER BY {order}")
+        with target.transaction():
+            for row in rows:
+                _insert(target, table, row, f" ON CONFLICT ({key}) DO NOTHING")
+    report.events_already_there = _last_seq(target)
+    while True:
+        last = _last_seq(target)
+        events = _rows(source, "SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", (last, AUDIT_BATCH))
+        if not events:
+            break
+        with target.transaction():
+            if _last_seq(target) != last:
+                raise StoreError("another draftmate wrote to the target store during the copy; run the copy again")
+            for event in events:
+                _insert(target, "audit", event)
+        report.events_copied += len(events)
+        say(f"audit events: {events[-1]['seq']}")
+    problems = target.verify()
+    if problems:
+        raise StoreError(f"the copy does not verify ({len(problems)} problem(s), e.g. {problems[0]}); report this")
+    return report
+
+
+def _last_seq(store: SQLiteStore) -> int:
+    row = store.conn.execute("SELECT max(seq) FROM audit").fetchone()
+    return int(row[0] or 0)
+
+
+def _check_prefix(source: SQLiteStore, target: SQLiteStore) -> None:
+    """The target's audit chain must be the start of the source's (empty, or an interrupted copy of it)."""
+    last = _last_seq(target)
+    if last == 0:
+        return
+    mine = target.conn.execute("SELECT hash FROM audit WHERE seq = ?", (last,)).fetchone()
+    theirs = source.conn.execute("SELECT hash FROM audit WHERE seq = ?", (last,)).fetchone()
+    if theirs is None or theirs[0] != mine[0]:
+        raise StoreError(
+            "the target store already holds other records (its audit chain is not the start of this store's); "
+            "copy into an empty database or schema"
+        )

@@ -1,0 +1,379 @@
+"""The store in PostgreSQL, for a team: the same records, audit chain, verify and export as the SQLite file.
+
+`PostgresStore` runs the SQL of `SQLiteStore` (written to mean the same in both dialects) through `PgConnection`,
+which speaks the small part of `sqlite3.Connection` the store uses: `?` parameters, rows read by index or by name,
+`BEGIN IMMEDIATE` for a write transaction. What differs is overridden here: migrations (`migrations_pg`), full-text
+search (tsvector), the sealed-finals read (no json_quote) and the write lock.
+
+Writers on many machines are serialized by one transaction-scoped advisory lock, taken at the start of every write
+transaction, as SQLite's BEGIN IMMEDIATE serializes writers to a file: the audit chain's head is read and extended
+under it, so the chain never forks, and no transaction can fail with "could not serialize".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import re
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+from psycopg import pq
+
+from draftmate.domain.digests import canonical
+from draftmate.domain.vocabulary import State
+from draftmate.errors import StoreError
+from draftmate.settings.database import host_of, mask_url
+from draftmate.store.audit import SEALED, seal_digest
+from draftmate.store.migrations_pg import MIGRATIONS_PG
+from draftmate.store.rows import now
+from draftmate.store.sqlite import SQLiteStore
+
+if TYPE_CHECKING:
+    from draftmate.domain.records import AuditEvent
+
+# pg_advisory_xact_lock's first key: draftmate's writers (the second is the schema, so stores in one database
+# do not wait for each other)
+LOCK_CLASS = 0x6D617465
+CONNECT_TIMEOUT_S = 10
+_SELECT_ALL = re.compile(r"^\s*SELECT\s+(?:\w+\.)?\*", re.I)
+
+
+@functools.lru_cache(maxsize=512)
+def _dialect(sql: str) -> str:
+    """SQLite's `?` parameters as psycopg's `%s` (a literal % doubled)."""
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+class PgRow:
+    """A row as sqlite3.Row gives it: by index, by column name, unpacked, or as dict(row)."""
+
+    __slots__ = ("_index", "_values")
+
+    def __init__(self, values: Sequence[Any], index: dict[str, int]) -> None:
+        self._values = values
+        self._index = index
+
+    def __getitem__(self, key: int | str) -> Any:
+        return self._values[self._index[key]] if isinstance(key, str) else self._values[key]
+
+    def keys(self) -> list[str]:
+        """The column names, in order."""
+        return list(self._index)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+class PgCursor:
+    """A cursor as sqlite3's: execute, fetch, iterate; `SELECT *` leaves out the hidden `rowid` column."""
+
+    row_factory: Any = None  # set by callers that want plain tuples; PgRow unpacks like a tuple already
+
+    def __init__(self, connection: PgConnection) -> None:
+        self._connection = connection
+        self._cursor: psycopg.Cursor[Any] | None = None
+        self._keep: list[int] | None = None
+        self._index: dict[str, int] = {}
+        self.description: list[tuple[str, ...]] | None = None
+        self.rowcount = -1
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> PgCursor:
+        """Run one statement."""
+        self._cursor = self._connection._run(sql, params)
+        self.rowcount = self._cursor.rowcount
+        self._keep, self.description, self._index = None, None, {}
+        if self._cursor.description is not None:
+            names = [d.name for d in self._cursor.description]
+            if "rowid" in names and _SELECT_ALL.match(sql):  # SQLite's rowid is not in its SELECT *
+                self._keep = [i for i, n in enumerate(names) if n != "rowid"]
+                names = [names[i] for i in self._keep]
+            self.description = [(n,) for n in names]
+            self._index = {n: i for i, n in enumerate(names)}
+        return self
+
+    def _make(self, values: Sequence[Any]) -> PgRow:
+        if self._keep is not None:
+            values = [values[i] for i in self._keep]
+        return PgRow(values, self._index)
+
+    def fetchone(self) -> PgRow | None:
+        """The next row, or None."""
+        assert self._cursor is not None
+        row = self._connection._guard(self._cursor.fetchone)
+        return None if row is None else self._make(row)
+
+    def fetchall(self) -> list[PgRow]:
+        """Every row left."""
+        assert self._cursor is not None
+        return [self._make(r) for r in self._connection._guard(self._cursor.fetchall)]
+
+    def fetchmany(self, size: int) -> list[PgRow]:
+        """Up to `size` more rows."""
+        assert self._cursor is not None
+        cursor = self._cursor
+        return [self._make(r) for r in self._connection._guard(lambda: cursor.fetchmany(size))]
+
+    def __iter__(self) -> Iterator[PgRow]:
+        while batch := self.fetchmany(1000):
+            yield from batch
+
+
+class PgConnection:
+    """A psycopg connection that speaks like the sqlite3 connection the store was written against.
+
+    A connection lost between transactions (the server restarted) is made again on the next statement; one lost
+    inside a transaction is a StoreError: the transaction was rolled back by the server, nothing of it was kept.
+    """
+
+    def __init__(self, url: str, source: str) -> None:
+        self.url, self.source = url, source
+        self.raw = self._connect()
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        try:
+            return psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
+        except psycopg.OperationalError as e:
+            raise self._unreachable(e) from None
+        except psycopg.ProgrammingError as e:  # a URL libpq cannot parse (an unknown option, say)
+            from draftmate.errors import ConfigError
+
+            reason = " ".join(str(e).split())[:120].replace(self.url, mask_url(self.url))
+            raise ConfigError(
+                f"the database URL {mask_url(self.url)} is malformed ({reason}) (from {self.source}); "
+                "write it like postgresql://USER@HOST:5432/DATABASE"
+            ) from None
+
+    def _unreachable(self, error: BaseException) -> StoreError:
+        first = next((line for line in str(error).splitlines() if line.strip()), "no answer")
+        reason = " ".join(first.split())[:160].replace(self.url, mask_url(self.url))
+        return StoreError(
+            f"cannot reach the database server at {host_of(self.url)} ({reason}); start it, or fix or unset "
+            f"{self.source.split(' in ')[0]} ({mask_url(self.url)})"
+        )
+
+    @property
+    def in_transaction(self) -> bool:
+        """Whether a transaction is open (an aborted one too: it still needs its ROLLBACK); not on a lost line."""
+        if self.raw.broken or self.raw.closed:
+            return False
+        return self.raw.info.transaction_status != pq.TransactionStatus.IDLE
+
+    def cursor(self) -> PgCursor:
+        """A new cursor."""
+        return PgCursor(self)
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> PgCursor:
+        """Run one statement, as sqlite3.Connection.execute does."""
+        return PgCursor(self).execute(sql, params)
+
+    def _run(self, sql: str, params: Sequence[Any]) -> psycopg.Cursor[Any]:
+        word = sql.strip().upper()
+        if word == "BEGIN IMMEDIATE":  # a write transaction: one writer at a time, as in SQLite
+            cursor = self._statement("BEGIN")
+            self._statement("SELECT pg_advisory_xact_lock(%s, hashtext(current_schema()))", (LOCK_CLASS,))
+            return cursor
+        if word == "BEGIN":  # a read snapshot: every SELECT in it sees one committed state
+            return self._statement("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        if word in ("COMMIT", "ROLLBACK"):
+            if word == "ROLLBACK" and (self.raw.broken or self.raw.closed):
+                self._open = False  # the server already dropped it with the connection
+                return self.raw.cursor()
+            try:
+                return self._statement(word)
+            finally:
+                self._open = False
+        if params:
+            return self._statement(_dialect(sql), tuple(params))
+        return self._statement(sql)
+
+    def _statement(self, sql: str, params: tuple[Any, ...] | None = None) -> psycopg.Cursor[Any]:
+        begins = sql.startswith("BEGIN")
+        if self.raw.closed or self.raw.broken:
+            if self._open:
+                raise self._lost()
+            self.raw = self._connect()
+        try:
+            cursor = self.raw.execute(sql, params)
+        except psycopg.OperationalError as e:
+            if not self.raw.broken:
+                raise StoreError(f"database error: {' '.join(str(e).split())[:160]}") from None
+            if self._open and not begins:
+                raise self._lost() from None
+            # the server restarted between transactions: this statement starts again on a new connection
+            self.raw = self._connect()
+            cursor = self.raw.execute(sql, params)
+        if begins:
+            self._open = True
+        return cursor
+
+    _open = False  # a transaction was begun and not yet ended: a lost connection lost its work
+
+    def _lost(self) -> StoreError:
+        self._open = False
+        return StoreError(
+            f"the connection to the database server at {host_of(self.url)} was lost; what this command was "
+            "saving was not kept (earlier steps were); run it again"
+        )
+
+    def _guard(self, fetch: Any) -> Any:
+        try:
+            return fetch()
+        except psycopg.OperationalError as e:
+            raise self._unreachable(e) from None
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.raw.close()
+
+    def __del__(self) -> None:
+        # commands leave their store to the end of the process, as with SQLite; psycopg would warn of the open line
+        with contextlib.suppress(Exception):
+            self.raw.close()
+
+
+class PostgresStore(SQLiteStore):
+    """The store in a PostgreSQL database: SQLiteStore's records and checks over `PgConnection`."""
+
+    _search_errors = (psycopg.DataError,)
+
+    def __init__(self, url: str, source: str = "DRAFTMATE_DATABASE_URL") -> None:
+        self.path = None
+        self.url = mask_url(url)  # what messages may name: never the password
+        self._depth = 0
+        self.skipped_drafts: list[str] = []
+        self.conn = PgConnection(url, source)  # type: ignore[assignment]  # speaks the part of sqlite3 the store uses
+        self._migrate()
+        self.db_role = str(self.conn.execute("SELECT current_user").fetchone()[0])
+
+    def audit(self, event: str, *, actor: str, draft_id: str | None, payload: dict[str, Any]) -> AuditEvent:
+        """Append an event, recording beside the name given the database role that vouches for who acted."""
+        return super().audit(event, actor=actor, draft_id=draft_id, payload={**payload, "db_role": self.db_role})
+
+    def _store_error(self, e: Any) -> StoreError:
+        return StoreError(f"store error at {self.url}: {' '.join(str(e).split())[:160]}")
+
+    # ---- migrations ----------------------------------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        if self._applied() == [
+            name for name, _ in MIGRATIONS_PG
+        ]:  # the common case, read without the writers' lock or any DDL privilege
+            return
+        with self.transaction():  # under the writers' lock: two first openers do not both migrate
+            if self.conn.execute("SELECT to_regclass('_migrations')").fetchone()[0] is None:
+                self.conn.execute(
+                    "CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL, "
+                    "rowid BIGINT GENERATED BY DEFAULT AS IDENTITY UNIQUE)"
+                )
+            applied = {r[0] for r in self.conn.execute("SELECT name FROM _migrations")}
+            known = {name for name, _ in MIGRATIONS_PG}
+            if applied - known:
+                raise StoreError(
+                    f"the database at {self.url} was written by a newer draftmate (migrations "
+                    f"{sorted(applied - known)}); upgrade draftmate"
+                )
+            for name, sql in MIGRATIONS_PG:
+                if name in applied:
+                    continue
+                try:
+                    self.conn.execute(sql)
+                except psycopg.Error as e:
+                    raise StoreError(
+                        f"migration {name} failed on {self.url} ({' '.join(str(e).split())[:160]}); "
+                        "nothing was changed, report this"
+                    ) from None
+                self.conn.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", (name, now()))
+
+    def _applied(self) -> list[str]:
+        if self.conn.execute("SELECT to_regclass('_migrations')").fetchone()[0] is None:
+            return []
+        return self.applied_migrations()
+
+    # ---- search ----------------------------------------------------------------------------------------
+
+    def _search_clause(self, search: str) -> tuple[str, str, str, list[Any]]:
+        """Every word must occur, as in FTS5: each one a phrase of its tokens ('foo-bar' is 'foo' then 'bar')."""
+        terms = [t for t in search.split() if t]
+        if not terms:
+            return "drafts d", "d.rowid", "FALSE", []
+        match = " && ".join("phraseto_tsquery('simple', ?)" for _ in terms)
+        return "drafts_fts f JOIN drafts d ON d.rowid = f.rowid", "d.rowid", f"f.words @@ ({match})", terms
+
+    # ---- sealed finals -----------------------------------------------------------------------------------
+
+    def iter_sealed_finals(self) -> Iterator[tuple[str, tuple[bytes, bytes, bytes] | None]]:
+        """As `SQLiteStore.iter_sealed_finals`: each final draft with its sealed line, or None to rebuild it.
+
+        Read through a server-side cursor in binary, a batch at a time (the export's memory stays flat however many
+        drafts there are), the texts as the UTF-8 bytes the line is written in, the content already JSON-quoted by
+        the server where its quoting is json.dumps's (checked once, as for SQLite's json_quote).
+        """
+        sql = f"""
+            SELECT d.id, d.approved_sha256, convert_to(v.content, 'UTF8'), {{quoted}}, s.version, s.tool_version,
+                s.writes, convert_to(s.head, 'UTF8'), convert_to(s.tail, 'UTF8'), a.payload_json::json ->> 'row'
+            FROM drafts d
+            LEFT JOIN seals s ON s.draft_id = d.id AND s.version = d.approved_version AND s.writes = d.writes
+                AND d.current_version = d.approved_version AND s.content_sha256 = d.approved_sha256
+            LEFT JOIN audit a ON a.seq = s.audit_seq AND a.draft_id = d.id AND a.event = '{SEALED}'
+            LEFT JOIN versions v ON v.draft_id = d.id AND v.number = d.approved_version
+            WHERE d.status = '{State.FINAL.value}' ORDER BY d.rowid
+        """
+        sha256 = hashlib.sha256
+        connection: PgConnection = self.conn  # type: ignore[assignment]
+        with self.snapshot():
+            counted = self._counting_triggers_in_place()
+            quoted = "convert_to(to_json(v.content)::text, 'UTF8')" if self._json_quote_matches() else "NULL"
+            cursor = connection.raw.cursor(name="draftmate_sealed_finals", binary=True)
+            cursor.itersize = 2000
+            try:
+                cursor.execute(sql.format(quoted=quoted).encode())
+                for row in cursor:
+                    draft_id, pinned, content, as_json, version, tool_version, writes, head, tail, recorded = row
+                    holds = (
+                        counted
+                        and head is not None
+                        and content is not None
+                        and recorded == seal_digest(draft_id, version, pinned, tool_version, writes, head, tail)
+                        and sha256(content).hexdigest() == pinned
+                    )
+                    if not holds:
+                        yield draft_id, None
+                        continue
+                    if as_json is None:
+                        as_json = canonical(bytes(content).decode("utf-8")).encode("utf-8")
+                    yield draft_id, (bytes(head), bytes(as_json), bytes(tail))
+            finally:
+                cursor.close()
+
+    def _json_quote_matches(self) -> bool:
+        """Whether the server's to_json of a text writes, for every kind of character, what json.dumps writes."""
+        probe = "".join(map(chr, range(1, 0xA1))) + '\u2028\u2029\ufeff\u200b\U0001f600 é \\ / "'
+        (quoted,) = self.conn.execute("SELECT to_json(?::text)::text", (probe,)).fetchone()
+        return bool(quoted == canonical(probe))
+
+    def _counting_triggers_in_place(self) -> bool:
+        """Whether every trigger that counts writes to a draft is there, in this schema."""
+        from draftmate.store.migrations import COUNTING_TRIGGERS
+
+        names = {
+            r[0]
+            for r in self.conn.execute(
+                "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "WHERE c.relnamespace = current_schema()::regnamespace AND NOT t.tgisinternal"
+            )
+        }
+        return COUNTING_TRIGGERS <= names
+
+    def applied_migrations(self) -> list[str]:
+        """Names of the migrations this store has, in order applied."""
+        return [r[0] for r in self.conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
