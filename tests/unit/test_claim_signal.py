@@ -19,10 +19,9 @@ def answer(*claims: dict[str, object]) -> str:
     return json.dumps({"claims": list(claims)})
 
 
-def checked(reply: str) -> tuple[list[dict[str, object]] | None, dict[str, str]]:
-    errors: dict[str, str] = {}
+def checked(reply: str) -> tuple[list[dict[str, object]] | None, str | None]:
     chat = FakeChat(by_schema={"ClaimVerdicts": [reply]})
-    return check_claims(chat, prompts.load("check-claims"), DRAFT, SOURCE, errors), errors
+    return check_claims(chat, prompts.load("check-claims"), DRAFT, SOURCE)
 
 
 def test_a_quote_counts_only_when_it_is_word_for_word_in_the_sources() -> None:
@@ -53,12 +52,12 @@ def test_sentences_the_draft_does_not_have_and_repeats_are_ignored() -> None:
 
 
 def test_an_answer_out_of_shape_is_unavailable_with_the_reason() -> None:
-    claims, errors = checked('{"claims": [{"sentence": "two", "verdict": "maybe"}]}')
-    assert claims is None and "claims" in errors
+    claims, error = checked('{"claims": [{"sentence": "two", "verdict": "maybe"}]}')
+    assert claims is None and error
 
 
 def test_support_lowers_only_a_lexical_unsupported_note_and_never_a_hard_one() -> None:
-    support = {1: {"verdict": "supported", "quote": "The ferry leaves at 9 every morning."}}
+    support = {1: {"verdict": "supported", "quote": "The ferry leaves at 9 every morning.", "lowers": True}}
     lexical = SpanNote("unsupported", "verify", "not supported", "check", (1, 1), "x", 0.6, {"checks": {}})
     hard = SpanNote("syntax-error", "blocking", "does not parse", "check", (1, 1), "x", 0.9, {"checks": {}})
     model = SpanNote("unsupported", "verify", "weak spot", "model", (1, 1), "x", 0.3, {"self": {}})
@@ -79,15 +78,15 @@ def test_unverified_support_raises_and_lowers_nothing() -> None:
 def test_verified_support_lowers_the_draft_risk_and_a_discarded_quote_does_not() -> None:
     from draftmate.uncertainty.assessment import assess
 
-    source = [("src", "The harbour office sells tickets to the island every morning.\n")]
-    draft = "Ferry passengers buy their crossing passes from the harbour kiosk.\n"
-    quote = "The harbour office sells tickets to the island every morning."
+    source = [("src", "The harbour office sells ferry tickets to Brenn Island every morning.\n")]
+    draft = "Every morning, the harbour office sells ferry tickets for Brenn Island.\n"
+    quote = "The harbour office sells ferry tickets to Brenn Island every morning."
     plain = assess(draft, kind="text", context=source)
     backed = assess(
         draft,
         kind="text",
         context=source,
-        claims=[{"line": 1, "sentence": draft, "verdict": "supported", "quote": quote}],
+        claims=[{"line": 1, "sentence": draft, "verdict": "supported", "quote": quote, "carries": True}],
     )
     unbacked = assess(
         draft,

@@ -1,10 +1,11 @@
 """The claim check: the model judges each sentence of a draft against the source passages retrieved for it.
 
 One structured request per draft: every sentence with its best-matching source passage, answered supported,
-contradicted or not found, with a quote. A rule, not the model, decides whether a quote counts: it must occur
-word for word in the sources (whitespace aside), or it is discarded. The verdicts go to the `claims` signal
-(uncertainty/claim_signal.py); a model that fails, times out or answers out of shape makes the signal
-`unavailable` and costs nothing else.
+contradicted or not found, with a quote. Rules, not the model, decide what a quote is worth: it must occur word
+for word in the sources (whitespace aside), or it is discarded; and it may lower a risk only if it also carries the
+sentence's substance (`carries`, uncertainty/claim_signal.py `quote_gap`). The verdicts go to the `claims` signal; a
+model that fails, times out or answers out of shape makes the signal `unavailable` and costs nothing else. The check
+returns its error instead of writing it anywhere: it runs in a thread that may outlive an interrupted draft.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from draftmate.llm.chat import ChatSeam
     from draftmate.llm.prompts import Template
     from draftmate.settings.config import Settings
+    from draftmate.uncertainty.grounding import Passages
 
 MAX_SENTENCES = 60  # one request holds at most this many sentences; the rest go unchecked by the model
 MIN_QUOTE_CHARS = 12  # a shorter "quote" ("the", "in 2020") shows nothing
@@ -47,13 +49,11 @@ def _squeeze(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def checked_sentences(content: str, context: list[tuple[str, str]]) -> list[tuple[int, str, str]]:
+def checked_sentences(content: str, passages: Passages) -> list[tuple[int, str, str]]:
     """(line, sentence, retrieved passage) for each sentence of the draft, as the grounding check matches them."""
-    from draftmate.uncertainty.grounding import Passages
     from draftmate.uncertainty.spans import key_terms
-    from draftmate.uncertainty.text_checks import Sources, sentences
+    from draftmate.uncertainty.text_checks import sentences
 
-    passages = Passages(Sources(context))
     out = []
     for sent in sentences(content)[:MAX_SENTENCES]:
         index, _ = passages.best(key_terms(sent.text))
@@ -70,19 +70,24 @@ def render_claims(items: list[tuple[int, str, str]]) -> str:
 
 
 def check_claims(
-    seam: ChatSeam, template: Template, content: str, context: list[tuple[str, str]], errors: dict[str, str]
-) -> list[dict[str, object]] | None:
-    """The verdicts on the draft's sentences, quotes verified; None (unavailable) when the model cannot say."""
+    seam: ChatSeam, template: Template, content: str, context: list[tuple[str, str]]
+) -> tuple[list[dict[str, object]] | None, str | None]:
+    """The verdicts on the draft's sentences with their quotes judged, and None with the reason when the model
+    cannot say (the signal is then `unavailable`)."""
+    from draftmate.uncertainty.claim_signal import quote_gap
+    from draftmate.uncertainty.grounding import Passages
+    from draftmate.uncertainty.text_checks import Sources
+
     if not context or not content.strip():
-        return None
-    items = checked_sentences(content, context)
+        return None, None
+    passages = Passages(Sources(context))
+    items = checked_sentences(content, passages)
     if not items:
-        return None
+        return None, None
     try:
         answer, _ = seam.structured(template.render(claims=render_claims(items)), ClaimVerdicts, temperature=0.0)
     except ModelError as e:
-        errors["claims"] = str(e)
-        return None
+        return None, str(e)
     sources = _squeeze("\n".join(text for _, text in context))
     out: list[dict[str, object]] = []
     seen: set[int] = set()
@@ -93,6 +98,7 @@ def check_claims(
         line, sentence, _ = items[verdict.sentence - 1]
         quote = _squeeze(verdict.quote.strip().strip('"\u201c\u201d'))
         verified = len(quote) >= MIN_QUOTE_CHARS and quote in sources
+        gap = quote_gap(sentence, quote, passages) if verified else "no quote that is in the sources"
         out.append(
             {
                 "line": line,
@@ -100,9 +106,11 @@ def check_claims(
                 "verdict": verdict.verdict,
                 "quote": quote[:300] if verified else "",
                 "quote_discarded": bool(quote) and not verified,
+                "carries": not gap,
+                "quote_gap": gap,
             }
         )
-    return out
+    return out, None
 
 
 def check_for_import(
@@ -112,6 +120,6 @@ def check_for_import(
     from draftmate.llm import prompts
     from draftmate.services.model_calls import chat_for
 
-    errors: dict[str, str] = {}
     template = prompts.load("check-claims", settings.prompts_dir)
-    return check_claims(chat_for(settings, chat), template, content, context, errors), errors
+    claims, error = check_claims(chat_for(settings, chat), template, content, context)
+    return claims, ({"claims": error} if error else {})

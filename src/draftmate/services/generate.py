@@ -266,8 +266,9 @@ def generate(
             signal_errors["weak_spots"] = problem
         try:
             if kind is Kind.TEXT and context:  # the claim check needs the whole draft: the one request after it
-                _check_claims_beside(beside, seam, reply.text, context, prompts_dir, signal_errors)
-            answers = beside.results(signal_errors)
+                _check_claims_beside(beside, seam, reply.text, context, prompts_dir)
+            answers, failed = beside.results()
+            signal_errors |= failed
         except KeyboardInterrupt:  # the draft itself is whole: keep it, without the checks still running
             signal_errors["model checks"] = "interrupted (Ctrl-C) before they finished"
     return Generated(
@@ -286,21 +287,20 @@ def _check_claims_beside(
     text: str,
     context: list[tuple[str, str]],
     prompts_dir: str | None,
-    errors: dict[str, str],
 ) -> None:
     """Start the claim check of a prose draft against its sources, beside the requests still running."""
     from draftmate.llm import prompts
     from draftmate.services.claims import check_claims
 
     template = prompts.load("check-claims", prompts_dir)
-    beside.start("claims", lambda: check_claims(seam, template, text, context, errors))
+    beside.start("claims", lambda: check_claims(seam, template, text, context))
 
 
 def requests_beside(seam: ChatSeam, messages: list[Message], *, samples: int) -> Beside:
     """The model requests that run while the draft streams; a signal needing one more starts it here."""
     beside = Beside()
     if samples > 0:
-        beside.start("samples", lambda: [without_tail(r)[0].text for r in seam.complete(messages, n=samples)])
+        beside.start("samples", lambda: ([without_tail(r)[0].text for r in seam.complete(messages, n=samples)], None))
     return beside
 
 

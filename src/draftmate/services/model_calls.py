@@ -76,26 +76,41 @@ def warm_up(settings: Settings) -> None:
 
 
 class Beside:
-    """Model requests running while the draft streams, each under a name; a new signal adds one with `start`."""
+    """Model requests running while the draft streams, each under a name; a new signal adds one with `start`.
+
+    A request returns its (answer, error) and writes nothing shared: after Ctrl-C the draft is stored while the
+    threads may still run, and nothing they do can reach what is stored.
+    """
 
     def __init__(self) -> None:
-        self.pending: dict[str, Future[Any]] = {}
+        self.pending: dict[str, Future[tuple[Any, str | None]]] = {}
 
-    def start(self, name: str, fn: Callable[[], Any]) -> None:
-        """Run `fn` in the background as request `name`."""
+    def start(self, name: str, fn: Callable[[], tuple[Any, str | None]]) -> None:
+        """Run `fn`, which returns (answer, error), in the background as request `name`."""
         self.pending[name] = background(fn)
 
-    def results(self, errors: dict[str, str]) -> dict[str, Any]:
-        """Each request's answer, waited for; one that failed is left out, its error kept in `errors` by name."""
+    def results(self) -> tuple[dict[str, Any], dict[str, str]]:
+        """Each request's answer, waited for, and the error of each that gave none, by name, in new dicts.
+
+        Any exception a request raises costs only its signal (`unavailable`, the error kept), never the draft
+        streamed beside it: a bug in one check must not throw away a paid-for draft.
+        """
         from draftmate.errors import ModelError
 
-        answers = {}
+        answers: dict[str, Any] = {}
+        errors: dict[str, str] = {}
         for name, future in self.pending.items():
             try:
-                answers[name] = future.result()
+                answer, error = future.result()
             except ModelError as e:
-                errors[name] = str(e)
-        return answers
+                answer, error = None, str(e)
+            except Exception as e:  # a bug in the request: said, with its type, in the signal's error
+                answer, error = None, f"the request failed ({type(e).__name__}: {e})"
+            if error is not None:
+                errors[name] = error
+            elif answer is not None:
+                answers[name] = answer
+        return answers, errors
 
 
 def reply_meta(seam: ChatSeam, settings: Settings, template: Template, reply: Reply) -> dict[str, Any]:

@@ -8,7 +8,8 @@ Signals (each `unavailable` when it cannot be computed, never scored as zero):
   samples    agreement across extra samples on the fact-bearing spans the checks found
   self       the model's own list of weak spots, which may only lower confidence
   claims     with sources and a model: the model's verdict on each sentence against its source passages, quotes
-             verified word for word (claim_signal.py; services/claims.py asks)
+             verified word for word; support lowers only with a quote that carries the sentence (claim_signal.py;
+             services/claims.py asks)
 
 Merging, with the stated weights in signals.py and signals_model.py:
   - a model signal's evidence raises the risk of the notes already on the span it is about (noisy-or: a sample
@@ -31,7 +32,7 @@ from typing import Any
 from draftmate.domain.records import Confidence
 from draftmate.domain.sections import display_spans
 from draftmate.uncertainty.calibration import Thresholds
-from draftmate.uncertainty.claim_signal import SUPPORTED_FACTOR, claims_signal, lower_supported
+from draftmate.uncertainty.claim_signal import SUPPORTED_FACTOR, claims_signal, lower_supported, lowering_lines
 from draftmate.uncertainty.code_checks import code_checks as _code_checks
 from draftmate.uncertainty.grounding import risk_with_support
 from draftmate.uncertainty.links import LinkCheck, rule_resolution
@@ -116,11 +117,11 @@ def assess(
     lp_notes, lp_evidence, lp_features = logprob_signal(content, kind, logprobs)
     s_notes, s_evidence, s_features = samples_signal(content, kind, samples)
     w_notes, w_evidence, w_features = weak_spots_signal(content, weak_spots)
-    c_notes, c_evidence, c_support, c_features = claims_signal(claims)
+    c_notes, c_evidence, c_support, c_features = claims_signal(claims, content)
     checks = lower_supported(checks, c_support)
-    if scored and c_support:
-        # A sentence the model backed with a quote found in the sources counts for less in the draft's risk too.
-        features["grounding.risk"] = risk_with_support(scored, set(c_support), SUPPORTED_FACTOR)
+    if scored and lowering_lines(c_support):
+        # A sentence backed by a verbatim quote that carries its substance counts for less in the draft's risk too.
+        features["grounding.risk"] = risk_with_support(scored, lowering_lines(c_support), SUPPORTED_FACTOR)
     spans = display_spans(content)
     if spans is not None:
         # ast, the logprobs and the weak spots count lines by "\n"; the review (and the text checks, which the
