@@ -37,6 +37,7 @@ def test_a_request_that_raises_a_bug_loses_only_its_own_answer() -> None:
     answers, errors = beside.results()
     assert answers == {"samples": ["a sample"]}
     assert set(errors) == {"claims", "weak"} and "KeyError" in errors["claims"]
+    assert "test_side_requests.py:" in errors["claims"]  # where the bug is, for the report the message asks for
 
 
 def test_a_claim_check_with_a_bug_leaves_the_draft_stored(

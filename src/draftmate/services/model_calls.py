@@ -104,13 +104,21 @@ class Beside:
                 answer, error = future.result()
             except ModelError as e:
                 answer, error = None, str(e)
-            except Exception as e:  # a bug in the request: said, with its type, in the signal's error
-                answer, error = None, f"the request failed ({type(e).__name__}: {e})"
+            except Exception as e:  # a bug in the request: no traceback, so say what and where, for a bug report
+                answer, error = None, f"the request failed ({type(e).__name__}: {e}{_where(e)}); please report it"
             if error is not None:
                 errors[name] = error
             elif answer is not None:
                 answers[name] = answer
         return answers, errors
+
+
+def _where(error: BaseException) -> str:
+    """Where an exception was raised, as " at file.py:line" ("" when unknown)."""
+    import traceback
+
+    frames = traceback.extract_tb(error.__traceback__)
+    return f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
 
 
 def reply_meta(seam: ChatSeam, settings: Settings, template: Template, reply: Reply) -> dict[str, Any]:
