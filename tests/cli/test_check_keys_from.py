@@ -128,3 +128,19 @@ def test_keys_from_reads_only_regular_pub_files_at_the_top_of_the_directory(
     [warning] = result.stderr.splitlines()
     assert warning.startswith("warning: .draftmate/keys/junk.pub in .draftmate/keys at HEAD (")
     assert warning.endswith("not an `ssh-ed25519 AAAA...` line (`draftmate key show` prints one); skipped")
+
+
+def test_the_guide_checks_a_pull_request_against_its_base_keys() -> None:
+    import re
+
+    import yaml
+    from test_commit_hooks import GUIDE
+
+    guide = GUIDE.read_text()
+    [job] = [b for b in (yaml.safe_load(x) for x in re.findall(r"```yaml\n(.*?)```", guide, re.S)) if "jobs" in b]
+    steps = job["jobs"]["draftmate-check"]["steps"]
+    assert steps[0]["uses"].startswith("actions/checkout@") and steps[0]["with"]["fetch-depth"] == 0
+    [pr] = [s for s in steps if s.get("if") == "github.event_name == 'pull_request'"]
+    assert pr["run"] == 'draftmate check --keys-from "origin/$GITHUB_BASE_REF"'
+    assert not any(s.get("run", "").startswith("draftmate check") and "if" not in s for s in steps)
+    assert "Why `--keys-from`" in guide and "`keys-changed`" in guide

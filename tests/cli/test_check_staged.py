@@ -81,3 +81,12 @@ def test_staged_reads_the_keys_and_sidecars_from_the_index(runner: CliRunner, tm
     result, report = checked(runner, "--staged")
     assert result.exit_code == 0, result.stderr
     assert report["files"] == []
+
+
+def test_the_guide_says_which_hook_reads_the_index() -> None:
+    from test_commit_hooks import GUIDE
+
+    guide = GUIDE.read_text()
+    assert PLAIN_HOOK.read_text().splitlines()[-1] == "exec draftmate check --staged"
+    assert "It runs `draftmate check --staged`, which reads each staged file **from the index**" in guide
+    assert "stashes what is not staged" in guide and "the hook needs no `--staged`" in guide
