@@ -11,7 +11,9 @@ from typer.testing import CliRunner
 
 
 def test_deleting_an_export_and_its_sidecar_together_passes(
-    runner: CliRunner, tmp_path: Path, repo: Path  # noqa: F811
+    runner: CliRunner,
+    tmp_path: Path,
+    repo: Path,  # noqa: F811
 ) -> None:
     export(runner, tmp_path, "add.py", "--disclose", text=CODE)
     trust(runner, repo)
