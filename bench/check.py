@@ -8,7 +8,9 @@ It builds the repository once per run in a temporary directory, through draftmat
 a draft imported, approved and exported (7 in 10 markdown with front matter, 2 code with a sidecar and a --disclose
 line, 1 json), signed with a fresh key whose public half is committed in .draftmate/keys/, plus as many files
 without provenance. Then it times, in fresh processes, `draftmate check` (every tracked file), `draftmate check
---json`, `git status` and `python -c pass`, and checks that every export was judged approved.
+--json`, `draftmate check --keys-from HEAD` (the keys read from the commit, as CI does for a pull request),
+`draftmate check --staged` (every file staged on an orphan branch: the index's blobs, as the plain git hook reads
+them), `git status` and `python -c pass`, and checks that every export was judged approved each time.
 """
 
 from __future__ import annotations
@@ -109,12 +111,19 @@ def main() -> None:
         exe = draftmate_exe()
         check_s, done = timed([exe, "check"], repo, env, args.runs)
         json_s, as_json = timed([exe, "check", "--json"], repo, env, args.runs)
+        keys_from_s, keys_from = timed([exe, "check", "--json", "--keys-from", "HEAD"], repo, env, args.runs)
         status_s, _ = timed(["git", "status", "--porcelain"], repo, env, args.runs)
+        subprocess.run(["git", "checkout", "-q", "--orphan", "staged"], cwd=repo, env=env, check=True)
+        staged_s, staged = timed([exe, "check", "--json", "--staged"], repo, env, args.runs)
         floor_s, _ = timed([sys.executable, "-c", "pass"], repo, env, args.runs)
         report = json.loads(as_json.stdout)
         approved = sum(1 for f in report["files"] if f["verdict"] == "approved")
         if done.returncode != 0 or approved != args.files:
             sys.exit(f"check did not approve every export ({approved} of {args.files}):\n{done.stderr[:2000]}")
+        for flag, result in (("--keys-from HEAD", keys_from), ("--staged", staged)):
+            files = json.loads(result.stdout)["files"]
+            if result.returncode != 0 or len(files) != args.files:
+                sys.exit(f"check {flag} did not approve every export ({len(files)} judged):\n{result.stderr[:2000]}")
         if Path(env["DRAFTMATE_HOME"]).exists():
             sys.exit("check made a store or a key: it must need neither")
         verdict = "meets" if check_s <= TARGET_SECONDS else "MISSES"
@@ -122,6 +131,8 @@ def main() -> None:
             f"draftmate check        {check_s * 1000:7.0f} ms  ({args.files} files approved; {verdict} the 1 s target)"
         )
         print(f"draftmate check --json {json_s * 1000:7.0f} ms")
+        print(f"  --keys-from HEAD     {keys_from_s * 1000:7.0f} ms  (the keys read from the commit)")
+        print(f"  --staged             {staged_s * 1000:7.0f} ms  (every file staged: read from the index)")
         print(f"git status --porcelain {status_s * 1000:7.0f} ms  (same repository, {report['looked_at']} files)")
         print(f"python -c pass         {floor_s * 1000:7.0f} ms  (the floor of any Python command)")
         print(f"median of {args.runs} runs each")

@@ -21,10 +21,22 @@ def check(
             "--commit", metavar="REV", help="Check the files this commit changed, as it has them, and its trailers."
         ),
     ] = None,
+    staged: Annotated[
+        bool,
+        typer.Option("--staged", help="Check the files staged for commit, as the index has them (a git hook)."),
+    ] = False,
     keys: Annotated[
         str | None,
         typer.Option(
             "--keys", metavar="DIR", help="Trusted public keys (default: .draftmate/keys/ in the repository)."
+        ),
+    ] = None,
+    keys_from: Annotated[
+        str | None,
+        typer.Option(
+            "--keys-from",
+            metavar="REV",
+            help="Trust the keys in .draftmate/keys/ as commit REV has them (in CI: a pull request's base).",
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the verdicts as JSON.")] = False,
@@ -32,12 +44,13 @@ def check(
     """With no store: files carrying draftmate provenance are approved, unchanged and signed by a known key.
 
     Verdicts: approved (and unchanged), changed (after approval; both sha256s given), signature-invalid,
-    unknown-key (not in the keys directory), unsigned, unreadable. Exit 0 only when every file checks out.
+    unknown-key (not in the keys directory), unsigned, unreadable; keys-changed (--commit changed .draftmate/keys/
+    and the keys come from the working tree). Exit 0 only when every file checks out.
     """
     from draftmate.errors import AlreadyReported
     from draftmate.services import checking
 
-    report = checking.check(list(paths or []), commit=commit, keys_dir=keys)
+    report = checking.check(list(paths or []), commit=commit, staged=staged, keys_dir=keys, keys_from=keys_from)
     for warning in report.warnings:
         echo(f"warning: {warning}", err=True)
     if as_json:
@@ -45,7 +58,9 @@ def check(
             {
                 "ok": report.ok,
                 "commit": report.commit,
+                "staged": report.staged,
                 "keys_dir": str(report.keys_dir),
+                "keys_from": report.keys_from,
                 "keys": report.keys,
                 "looked_at": report.looked_at,
                 "files": [c.as_json() for c in report.files],
@@ -59,15 +74,21 @@ def check(
                 echo(f"ok: {c.path}: approved and unchanged ({c.reason}{version}, key {c.key_name})")
             else:
                 echo(f"FAIL {c.path}: {checking.VERDICTS[c.verdict]}: {c.reason}", err=True)
-        where = f"commit {report.commit[:12]}" if report.commit else f"{report.looked_at} files looked at"
+        if report.commit:
+            where = f"commit {report.commit[:12]}"
+        else:
+            where = f"{report.looked_at} {'staged ' if report.staged else ''}files looked at"
         for problem in report.problems:
             echo(f"FAIL commit {report.commit[:12] if report.commit else ''}: {problem}", err=True)
-        failed = sum(1 for c in report.files if not c.ok)
-        if not report.files:
-            echo(f"no file carries draftmate provenance ({where})")
+        exports = [c for c in report.files if c.verdict != checking.KEYS_CHANGED]
+        keys_changed = len(report.files) - len(exports)
+        also = f"; {keys_changed} key files changed" if keys_changed else ""
+        failed = sum(1 for c in exports if not c.ok)
+        if not exports:
+            echo(f"no file carries draftmate provenance ({where}){also}")
         else:
-            passed = len(report.files) - failed
-            echo(f"{len(report.files)} with draftmate provenance ({where}): {passed} ok, {failed} failed")
+            passed = len(exports) - failed
+            echo(f"{len(exports)} with draftmate provenance ({where}): {passed} ok, {failed} failed{also}")
     if not report.ok:
         raise AlreadyReported
 

@@ -125,15 +125,20 @@ def load_keyring(directory: Path) -> tuple[dict[str, PublicKey], list[str]]:
             if not path.is_file():
                 raise ValueError("not a regular file")
             with path.open("rb") as f:
-                data = f.read(MAX_KEY_FILE_BYTES + 1)
-            if len(data) > MAX_KEY_FILE_BYTES:
-                raise ValueError("larger than any public key")
-            for line in _key_lines(data.decode("utf-8")):
-                key = parse_public_key(line, path.stem)
-                keys.setdefault(key.fingerprint, key)
-        except (OSError, UnicodeDecodeError, ValueError) as e:
+                add_key_file(keys, f.read(MAX_KEY_FILE_BYTES + 1), path.stem)
+        except (OSError, ValueError) as e:
             problems.append(f"{path}: {e}; skipped")
     return keys, problems
+
+
+def add_key_file(keys: dict[str, PublicKey], data: bytes, name: str) -> None:
+    """Add the keys one .pub file's bytes hold to `keys` (ValueError, a UnicodeDecodeError among them, when one
+    line is not a key: the lines before it are kept, as they were read)."""
+    if len(data) > MAX_KEY_FILE_BYTES:
+        raise ValueError("larger than any public key")
+    for line in _key_lines(data.decode("utf-8")):
+        key = parse_public_key(line, name)
+        keys.setdefault(key.fingerprint, key)
 
 
 def _key_lines(text: str) -> Iterable[str]:

@@ -5,7 +5,9 @@ still hashes to the approved sha256 the signature covers, or what is wrong. With
 cannot be known: a changed file is reported with both hashes.
 
 Files come from the paths given (a sidecar stands for the file beside it; a directory for the files under it), the
-files git tracks in the current repository, or the files a commit changed, read from the commit itself. This module
+files git tracks in the current repository, the files a commit changed, read from the commit itself, or the files
+staged for the next commit, read from git's index. The trusted keys come from the working tree, a directory given,
+a commit given (`--keys-from`: what a pull request cannot rewrite) or, with `--staged`, the index. This module
 imports neither the store nor pydantic nor the model stack: a pre-commit hook runs it on every commit.
 """
 
@@ -36,6 +38,7 @@ UNKNOWN_KEY = "unknown-key"
 UNSIGNED = "unsigned"
 CHANGED = "changed"
 UNREADABLE = "unreadable"
+KEYS_CHANGED = "keys-changed"  # not a file's provenance: a commit changed the keys it would be checked against
 VERDICTS = {
     APPROVED: "approved and unchanged",
     CHANGED: "changed after approval",
@@ -43,6 +46,7 @@ VERDICTS = {
     UNKNOWN_KEY: "signed by a key not in the keys directory",
     UNSIGNED: "provenance present but unsigned",
     UNREADABLE: "provenance present but unreadable",
+    KEYS_CHANGED: "a trusted key changed in the commit checked",
 }
 
 SNIFF_BYTES = 8192  # where draft_id sits in any export: its front matter's third line, its JSON's first lines
@@ -89,6 +93,8 @@ class CheckReport:
     warnings: list[str] = field(default_factory=list)  # key files that are not keys: skipped, not failed
     problems: list[str] = field(default_factory=list)  # a commit's trailers that no file bears out: failed
     commit: str | None = None
+    keys_from: str | None = None  # the commit the keys were read from, "index" for the staged keys
+    staged: bool = False
 
     @property
     def ok(self) -> bool:
@@ -194,14 +200,7 @@ def tracked_files() -> list[str]:
 def commit_files(rev: str) -> tuple[str, list[str], list[str], CommitSource]:
     """A commit's full id, its `Assisted-by: draftmate:...` trailer values, the files it changed (relative to the
     repository's top, which is where they are looked up), and a source reading them as the commit has them."""
-    if rev.startswith("-"):
-        raise UsageError(f"--commit {rev!r}: give a commit (a hash, a branch, HEAD)")
-    try:
-        full = git(["rev-parse", "--verify", "--quiet", "--end-of-options", rev + "^{commit}"]).decode().strip()
-    except UsageError:
-        raise UsageError(
-            f"--commit {rev!r} names no commit in this repository; try HEAD or a hash from git log"
-        ) from None
+    full = commit_id(rev, "--commit", "try HEAD or a hash from git log")
     trailers = git(["log", "-1", "--format=%(trailers:key=Assisted-by,valueonly,unfold)", full]).decode(
         "utf-8", "replace"
     )
@@ -212,18 +211,40 @@ def commit_files(rev: str) -> tuple[str, list[str], list[str], CommitSource]:
     wanted = set(paths)
     for path in paths:  # the other half of each pair, changed or not: a sidecar and the file beside it
         wanted.add(path[: -len(SIDECAR_SUFFIX)] if path.endswith(SIDECAR_SUFFIX) else path + SIDECAR_SUFFIX)
-    return full, claimed, paths, CommitSource(_blobs(full, sorted(wanted)))
+    return full, claimed, paths, CommitSource(_blobs({p: f"{full}:{p}" for p in sorted(wanted)}))
+
+
+def commit_id(rev: str, flag: str, fix: str) -> str:
+    """The full id of the commit `rev` names, or UsageError naming `flag` and saying how to fix it."""
+    if rev.startswith("-"):
+        raise UsageError(f"{flag} {rev!r}: give a commit (a hash, a branch, HEAD)")
+    try:
+        return git(["rev-parse", "--verify", "--quiet", "--end-of-options", rev + "^{commit}"]).decode().strip()
+    except UsageError:
+        raise UsageError(f"{flag} {rev!r} names no commit in this repository; {fix}") from None
+
+
+def staged_files(root: Path) -> tuple[list[str], CommitSource]:
+    """The files staged for the next commit (relative to the repository's top) and a source reading them as the
+    index has them: what `git commit` would record, not what the working tree holds."""
+    listed = git(["-c", "core.quotepath=off", "diff", "--cached", "--name-only", "--no-renames", "-z"], cwd=str(root))
+    paths = sorted({os.fsdecode(p) for p in listed.split(b"\0") if p})
+    wanted = set(paths)
+    for path in paths:  # the other half of each pair, as in commit_files
+        wanted.add(path[: -len(SIDECAR_SUFFIX)] if path.endswith(SIDECAR_SUFFIX) else path + SIDECAR_SUFFIX)
+    return paths, CommitSource(_blobs({p: f":{p}" for p in sorted(wanted)}, cwd=str(root)))
 
 
 _OBJECT_HEADER = re.compile(rb"[0-9a-f]{40}(?:[0-9a-f]{24})? (?P<kind>[a-z]+) (?P<size>[0-9]+)")
 
 
-def _blobs(commit: str, paths: list[str]) -> dict[str, bytes]:
-    """The contents of `paths` in `commit` (those that are regular files there, up to MAX_EXPORT_BYTES each)."""
-    if not paths:
+def _blobs(objects: dict[str, str], *, cwd: str | None = None) -> dict[str, bytes]:
+    """The contents of the blobs named (`REV:path`, `:path` for the index, by path), those that are blobs, up to
+    MAX_EXPORT_BYTES each."""
+    names = [p for p in objects if "\n" not in objects[p]]  # cat-file's batch input is one name a line
+    if not names:
         return {}
-    names = [p for p in paths if "\n" not in p]  # cat-file's batch input is one name a line
-    out = git(["cat-file", "--batch"], stdin="".join(f"{commit}:{p}\n" for p in names).encode("utf-8"))
+    out = git(["cat-file", "--batch"], stdin="".join(f"{objects[p]}\n" for p in names).encode("utf-8"), cwd=cwd)
     blobs: dict[str, bytes] = {}
     at = 0
     for path in names:
@@ -266,6 +287,8 @@ def candidates(paths: Iterable[str], source: Source) -> tuple[list[str], int]:
         looked += 1
         if path.endswith(SIDECAR_SUFFIX):
             main = path[: -len(SIDECAR_SUFFIX)]
+            if not source.exists(path) and not source.exists(main):
+                continue  # a commit (or the index) deleting both: nothing is left to vouch for
             if main not in seen:
                 seen.add(main)
                 found.append(main)
@@ -293,7 +316,7 @@ def _carries_provenance(head: bytes | None) -> bool:
 # ---- judging one file -----------------------------------------------------------------------------------------
 
 
-def check_file(path: str, source: Source, keys: dict[str, signing.PublicKey], keys_dir: Path) -> Checked:
+def check_file(path: str, source: Source, keys: dict[str, signing.PublicKey], keys_where: str) -> Checked:
     """The verdict on one file carrying provenance."""
     data = source.read(path)
     sidecar = source.read(path + SIDECAR_SUFFIX)
@@ -308,15 +331,15 @@ def check_file(path: str, source: Source, keys: dict[str, signing.PublicKey], ke
             f"it has a draftmate disclosure line but no {Path(path).name}{SIDECAR_SUFFIX} beside it to check against",
         )
     if sidecar is None and data.startswith(signing.JSON_LINE_HEAD):
-        return _check_json_lines(path, data, keys, keys_dir)
+        return _check_json_lines(path, data, keys, keys_where)
     try:
         exported = parse_export(Path(path), data, sidecar)
     except DraftmateError as e:
         return Checked(path, UNREADABLE, _without_path(str(e), path))
-    return judge(path, exported, keys, keys_dir)
+    return judge(path, exported, keys, keys_where)
 
 
-def _check_json_lines(path: str, data: bytes, keys: dict[str, signing.PublicKey], keys_dir: Path) -> Checked:
+def _check_json_lines(path: str, data: bytes, keys: dict[str, signing.PublicKey], keys_where: str) -> Checked:
     """`export --all` output: every line a json export; the file's verdict is its first record that fails."""
     lines = data.split(b"\n")
     if lines and not lines[-1]:
@@ -324,7 +347,7 @@ def _check_json_lines(path: str, data: bytes, keys: dict[str, signing.PublicKey]
     last: Checked | None = None
     for number, line in enumerate(lines, start=1):
         try:
-            one = judge(path, parse_export(Path(path), line, None), keys, keys_dir)
+            one = judge(path, parse_export(Path(path), line, None), keys, keys_where)
         except DraftmateError as e:
             one = Checked(path, UNREADABLE, _without_path(str(e), path))
         if not one.ok:
@@ -346,7 +369,7 @@ def _without_path(message: str, path: str) -> str:
     return message
 
 
-def judge(path: str, exported: Exported, keys: dict[str, signing.PublicKey], keys_dir: Path) -> Checked:
+def judge(path: str, exported: Exported, keys: dict[str, signing.PublicKey], keys_where: str) -> Checked:
     """The verdict on a file read back: its signature, its key, its content against the approved sha256."""
     from draftmate.provenance.record import trailer
 
@@ -383,10 +406,11 @@ def judge(path: str, exported: Exported, keys: dict[str, signing.PublicKey], key
     checked.key_fingerprint = fingerprint
     key = keys.get(fingerprint)
     if key is None:
-        where = keys_dir if keys_dir.is_dir() else f"{keys_dir} (there is none)"
         also = f"; and {changed}" if changed else ""
         fix = "if you trust it, commit its public key there (`draftmate key show` on the machine that exported it)"
-        return _verdict(checked, UNKNOWN_KEY, f"signed by key {fingerprint[:60]}, which is not in {where}: {fix}{also}")
+        return _verdict(
+            checked, UNKNOWN_KEY, f"signed by key {fingerprint[:60]}, which is not in {keys_where}: {fix}{also}"
+        )
     checked.key_name = key.name
     if not key.verifies(signature, signing.canonical(record)):
         return _verdict(
@@ -428,31 +452,142 @@ def keys_directory(given: str | None) -> Path:
     return (root if root is not None else Path(".")) / KEYS_DIR
 
 
-def check(paths: list[str], *, commit: str | None = None, keys_dir: str | None = None) -> CheckReport:
-    """Judge every file carrying draftmate provenance among `paths` (what git tracks when none), or among the files
-    `commit` changed, as that commit has them."""
+@dataclass
+class Keyring:
+    """The keys `check` trusts, where they came from (for its messages), and the key files it skipped."""
+
+    keys: dict[str, signing.PublicKey]
+    directory: Path
+    where: str  # "DIR", "DIR (there is none)", ".draftmate/keys at REV (1a2b3c4d5e6f)"
+    warnings: list[str]
+    commit: str | None = None  # the commit they were read from; "index" for the staged keys
+
+
+def keyring(keys_dir: str | None, keys_from: str | None, *, staged: bool) -> Keyring:
+    """The trusted keys: `--keys DIR`, `--keys-from REV`'s `.draftmate/keys/`, the index's with `--staged`, else
+    the working tree's."""
+    if keys_dir is not None and keys_from is not None:
+        raise UsageError("give --keys or --keys-from, not both")
+    if keys_from is None and (keys_dir is not None or not staged):
+        directory = keys_directory(keys_dir)
+        loaded, skipped = signing.load_keyring(directory)  # first: a file given is a usage error
+        where = str(directory) if directory.is_dir() else f"{directory} (there is none)"
+        return Keyring(loaded, directory, where, skipped)
+    root = repository_root()
+    if root is None:  # only --keys-from gets here outside a repository: --staged is refused before
+        raise UsageError("--keys-from needs a git repository; run it inside one (or give --keys DIR)")
+    if keys_from is not None:
+        fix = "give the commit whose keys to trust, fetched first (in CI: actions/checkout with fetch-depth: 0)"
+        full = commit_id(keys_from, "--keys-from", fix)
+        listed = git(["ls-tree", "-z", "--full-tree", full, "--", f"{KEYS_DIR.as_posix()}/"], cwd=str(root))
+        entries = [_tree_entry(e) for e in listed.split(b"\0") if e]
+        prefix, label = f"{full}:", f"{KEYS_DIR.as_posix()} at {keys_from} ({full[:12]})"
+    else:
+        full = "index"
+        listed = git(["ls-files", "-z", "--stage", "--", f"{KEYS_DIR.as_posix()}/"], cwd=str(root))
+        entries = [_index_entry(e) for e in listed.split(b"\0") if e]
+        prefix, label = ":", f"{KEYS_DIR.as_posix()} as staged"
+    # the top of the directory only, regular files only, as load_keyring reads a directory
+    names = sorted(
+        path
+        for mode, path in entries
+        if mode in ("100644", "100755") and path.endswith(".pub") and "/" not in path[len(KEYS_DIR.as_posix()) + 1 :]
+    )
+    blobs = _blobs({p: prefix + p for p in names[: signing.MAX_KEYS]}, cwd=str(root))
+    keys: dict[str, signing.PublicKey] = {}
+    warnings: list[str] = []
+    for path in names[: signing.MAX_KEYS]:
+        try:
+            data = blobs.get(path)
+            if data is None:  # _blobs leaves out what is larger than any export
+                raise ValueError("larger than any public key")
+            signing.add_key_file(keys, data, Path(path).stem)
+        except ValueError as e:
+            warnings.append(f"{path} in {label}: {e}; skipped")
+    return Keyring(keys, root / KEYS_DIR, label if names else f"{label} (there is none)", warnings, full)
+
+
+def _tree_entry(entry: bytes) -> tuple[str, str]:
+    """`git ls-tree -z`'s `MODE TYPE ID\tPATH`, as (MODE, PATH)."""
+    meta, _, path = entry.partition(b"\t")
+    return meta.split(b" ")[0].decode("ascii", "replace"), os.fsdecode(path)
+
+
+def _index_entry(entry: bytes) -> tuple[str, str]:
+    """`git ls-files -z --stage`'s `MODE ID STAGE\tPATH`, as (MODE, PATH); an unmerged entry's mode as "unmerged"."""
+    meta, _, path = entry.partition(b"\t")
+    mode, _, stage = meta.decode("ascii", "replace").split(" ")
+    return (mode if stage == "0" else "unmerged"), os.fsdecode(path)
+
+
+def keys_touched(paths: Iterable[str]) -> list[str]:
+    """The paths among a commit's changes that change which keys `.draftmate/keys/` trusts."""
+    keys = KEYS_DIR.as_posix()
+    return [p for p in paths if p in (KEYS_DIR.parts[0], keys) or p.startswith(keys + "/")]
+
+
+def check(
+    paths: list[str],
+    *,
+    commit: str | None = None,
+    staged: bool = False,
+    keys_dir: str | None = None,
+    keys_from: str | None = None,
+) -> CheckReport:
+    """Judge every file carrying draftmate provenance among `paths` (what git tracks when none), among the files
+    `commit` changed, as that commit has them, or among the files staged, as the index has them."""
     if commit is not None and paths:
         raise UsageError("give paths or --commit, not both")
-    directory = keys_directory(keys_dir)
-    keys, warnings = signing.load_keyring(directory)
+    if staged and commit is not None:
+        raise UsageError("give --commit or --staged, not both")
+    if staged and paths:
+        raise UsageError("--staged checks the files staged for commit: give no paths with it")
+    root = repository_root() if commit is not None or staged else None
+    if commit is not None and root is None:
+        raise UsageError("--commit needs a git repository; run it inside one")
+    if staged and root is None:
+        raise UsageError("--staged needs a git repository; run it inside one (or give the paths to check)")
+    trusted = keyring(keys_dir, keys_from, staged=staged)
     source: Source
     claimed: list[str] = []
     full: str | None = None
+    touched: list[str] = []
     if commit is not None:
-        root = repository_root()
-        if root is None:
-            raise UsageError("--commit needs a git repository; run it inside one")
-        full, claimed, listed, source = commit_files(commit)
-        named = listed
+        full, claimed, named, source = commit_files(commit)
+        if keys_dir is None and keys_from is None:
+            touched = keys_touched(named)  # the keys are the working tree's: the change itself may have written them
+    elif staged and root is not None:
+        named, source = staged_files(root)
     else:
         source = Source()
         named = list(expand(paths)) if paths else tracked_files()
     found, looked = candidates(named, source)
-    files = [check_file(path, source, keys, directory) for path in found]
-    report = CheckReport(files, looked, directory, len(keys), warnings, commit=full)
+    files = [_keys_changed(path) for path in touched]
+    files += [check_file(path, source, trusted.keys, trusted.where) for path in found]
+    report = CheckReport(
+        files,
+        looked,
+        trusted.directory,
+        len(trusted.keys),
+        trusted.warnings,
+        commit=full,
+        keys_from=trusted.commit,
+        staged=staged,
+    )
     if commit is not None:
-        report.problems += _trailer_problems(claimed, files)
+        report.problems += _trailer_problems(claimed, [c for c in files if c.verdict != KEYS_CHANGED])
     return report
+
+
+def _keys_changed(path: str) -> Checked:
+    """The verdict on a key file the commit checked changed, when the keys are read from the working tree."""
+    return Checked(
+        path,
+        KEYS_CHANGED,
+        "the keys are read from the working tree, which this change may have written (a pull request can add its "
+        "own key and sign with it); give --keys-from REV, the commit it builds on (a pull request's base branch), "
+        "or --keys DIR",
+    )
 
 
 def _trailer_problems(claimed: list[str], files: list[Checked]) -> list[str]:
