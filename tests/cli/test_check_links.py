@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from collections.abc import Iterator
@@ -30,6 +31,14 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - http.server's name
         pass
+
+
+@pytest.fixture(autouse=True)
+def loopback_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server here listens on 127.0.0.1, which the link check refuses by default (test_link_addresses.py)."""
+    from draftmate.uncertainty import links
+
+    monkeypatch.setattr(links, "LinkCheck", functools.partial(links.LinkCheck, allow_loopback=True))
 
 
 @pytest.fixture

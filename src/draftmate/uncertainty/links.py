@@ -4,6 +4,10 @@ Off by default and never required: without a `LinkCheck` no URL is fetched. With
 run (a cache keyed by URL), with a timeout, redirects followed; the status and final URL are the evidence. A link
 that answers 2xx is live: its note is resolved by the rule. One that answers 4xx/5xx, or cannot be reached at all
 (refused, no such host, a TLS error) is dead: a blocking note. A timeout decides nothing: the note stays to verify.
+
+The URLs come from untrusted text, so only http(s) is fetched, and only from hosts whose every address is globally
+routable, checked for the first URL and again for each redirect: a draft cannot make draftmate ask a loopback,
+private, link-local or cloud-metadata address (169.254.169.254) and have the answer vouch for the link.
 """
 
 from __future__ import annotations
@@ -16,6 +20,12 @@ MAX_REDIRECTS = 10
 MAX_LINKS = 50  # URLs fetched per draft at most; the rest keep their note to verify, saying so
 WORKERS = 8  # URLs fetched at once
 UNDECIDED = ("no answer within", "not fetched")  # errors that say nothing about the link itself
+PRIVATE = "not fetched: address on a private network"
+SCHEMES = ("http", "https")
+
+
+class Refused(Exception):
+    """A URL or redirect hop draftmate will not fetch; the message says why, for the note."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +71,8 @@ class LinkCheck:
 
     timeout: float = TIMEOUT
     cache: dict[str, LinkResult] = field(default_factory=dict)
+    # For tests only, whose server listens on 127.0.0.1: the CLI never sets it, and no setting or variable does.
+    allow_loopback: bool = False
 
     def check(self, url: str) -> LinkResult:
         """The result for `url`, fetched on first asking; past MAX_LINKS URLs a run fetches no more."""
@@ -82,13 +94,27 @@ class LinkCheck:
                 self.cache[url] = result
 
     def fetch(self, url: str) -> LinkResult:
-        """One GET, redirects followed, the body not read: the seam a fake replaces."""
+        """One GET, redirects followed, the body not read: the seam a fake replaces.
+
+        Each request, the first and every redirect, is checked before it is sent (`_refuse`). The environment's
+        proxy settings are not used: a proxy would fetch whatever address it was asked for."""
         import httpx
 
+        def check_hop(request: httpx.Request) -> None:
+            _refuse(request.url.scheme, request.url.host, request.url.port, self.allow_loopback)
+
         try:
-            with httpx.Client(timeout=self.timeout, follow_redirects=True, max_redirects=MAX_REDIRECTS) as client:
+            with httpx.Client(
+                timeout=self.timeout,
+                follow_redirects=True,
+                max_redirects=MAX_REDIRECTS,
+                trust_env=False,
+                event_hooks={"request": [check_hop]},
+            ) as client:
                 with client.stream("GET", url, headers={"User-Agent": "draftmate link check"}) as response:
                     return LinkResult(url, response.status_code, str(response.url))
+        except Refused as exc:
+            return LinkResult(url, error=str(exc))
         except httpx.TimeoutException:
             return LinkResult(url, error=f"no answer within {self.timeout:g} s")
         except httpx.TooManyRedirects:
@@ -97,6 +123,28 @@ class LinkCheck:
             return LinkResult(url, error=_connect_error(exc))
         except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
             return LinkResult(url, error=f"could not fetch it ({type(exc).__name__}: {str(exc)[:200]})")
+
+
+def _refuse(scheme: str, host: str, port: int | None, allow_loopback: bool = False) -> None:
+    """Raise Refused unless the URL is http(s) to a host whose every address is globally routable.
+
+    A name that does not resolve passes: the fetch then fails as "could not connect", a dead link, as before."""
+    import ipaddress
+    import socket
+
+    if scheme not in SCHEMES:
+        raise Refused(f"not fetched: only http and https links are fetched, not {scheme or 'this'}")
+    try:
+        infos = socket.getaddrinfo(host, port or (443 if scheme == "https" else 80), proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])  # an IPv6 scope (fe80::1%eth0) cut off
+        mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:127.0.0.1 is 127.0.0.1
+        address = mapped or address
+        if address.is_global or (allow_loopback and address.is_loopback):
+            continue
+        raise Refused(PRIVATE)
 
 
 def _connect_error(exc: Exception) -> str:
