@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from draftmate.domain.vocabulary import Severity
+from draftmate.domain.vocabulary import Kind, Severity
 from draftmate.errors import UsageError
 from draftmate.fileio import read_input
 from draftmate.store.protocol import Store
@@ -23,19 +23,25 @@ if TYPE_CHECKING:
     from draftmate.uncertainty.spans import SpanNote
 
 
-def annotate(
-    store: Store,
-    draft: Draft,
+def assess_version(
+    kind: Kind,
+    lang: str,
     content: str,
     context: list[tuple[str, str]],
     extra: dict[str, Any] | None = None,
     check_links: bool | None = None,
-) -> None:
-    """Run the uncertainty signals on a draft's current version and store the notes and confidence."""
+) -> Assessment:
+    """The uncertainty signals on a version's content, the network checks (links, PyPI) among them.
+
+    Called before the store's transaction opens: fetching 50 slow links must not hold the write lock."""
     from draftmate.uncertainty import assessment as uncertainty
 
-    signals = {"online": online_package_check(draft), "links": link_check(draft, check_links)} | (extra or {})
-    assessment = uncertainty.assess(content, kind=draft.kind.value, lang=draft.lang, context=context, **signals)
+    signals = {"online": online_package_check(kind), "links": link_check(kind, check_links)} | (extra or {})
+    return uncertainty.assess(content, kind=kind.value, lang=lang, context=context, **signals)
+
+
+def annotate(store: Store, draft: Draft, assessment: Assessment) -> None:
+    """Store an assessment's notes and confidence on the draft's current version: writes only, no network."""
     for note in assessment.notes:
         _resolve_by_rule(store, _store_note(store, draft, note), note)
     _predict(store, draft, assessment)
@@ -58,11 +64,11 @@ def _resolve_by_rule(store: Store, stored: Note, note: SpanNote) -> None:
     store.resolve_note(stored.id, resolution)
 
 
-def link_check(draft: Draft, flag: bool | None = None) -> LinkCheck | None:
+def link_check(kind: Kind, flag: bool | None = None) -> LinkCheck | None:
     """How to fetch a text draft's links when `--check-links` or `check_links` asks for it; else None (no network).
 
     Settings that cannot be read leave the check off unless the flag asks: it is never required."""
-    if draft.kind.value != "text" or flag is False:
+    if kind is not Kind.TEXT or flag is False:
         return None
     if not flag:
         from draftmate.errors import ConfigError
@@ -90,7 +96,7 @@ def annotate_revision(store: Store, draft: Draft, previous: str, content: str, m
     from draftmate.uncertainty import assessment as uncertainty
 
     context = stored_context(draft)
-    online = online_package_check(draft)
+    online = online_package_check(draft.kind)
     assessment = uncertainty.assess(content, kind=draft.kind.value, lang=draft.lang, context=context, online=online)
     # the previous version's notes are matched by kind and quote, which PyPI's answer does not change: asked offline
     before = uncertainty.assess(previous, kind=draft.kind.value, lang=draft.lang, context=context)
@@ -113,11 +119,11 @@ def annotate_revision(store: Store, draft: Draft, previous: str, content: str, m
 PYPI_CACHE = "pypi-cache.json"
 
 
-def online_package_check(draft: Draft) -> OnlineCheck | None:
+def online_package_check(kind: Kind) -> OnlineCheck | None:
     """How to ask PyPI about a code draft's unknown imports when `check_packages_online` is on; else None (no network).
 
     Settings that cannot be read leave the check off: it is never required, and importing a file never needed them."""
-    if draft.kind.value != "code":
+    if kind is not Kind.CODE:
         return None
     from draftmate.errors import ConfigError
     from draftmate.settings.config import pypi_url, resolve
