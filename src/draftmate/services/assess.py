@@ -6,7 +6,7 @@ calibrator is active (services/calibrate.py), and the raw score is kept in the p
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from draftmate.domain.vocabulary import Kind, Severity
@@ -84,14 +84,21 @@ def link_check(kind: Kind, flag: bool | None = None) -> LinkCheck | None:
     return LinkCheck()
 
 
-def annotate_revision(store: Store, draft: Draft, previous: str, content: str, meta: dict[str, Any]) -> list[Note]:
-    """The rule-based notes on a model's revision of `previous`, stored, with the new version's prediction.
+@dataclass(frozen=True)
+class RevisionAssessment:
+    """A model revision's checks, made before the store is locked: the new text's notes and what to keep of them."""
+
+    assessment: Assessment
+    known: set[tuple[str, str]]  # (kind, quote) of the previous version's notes
+    changed: set[int]  # lines of the new text that differ from the previous one
+    sources: int  # the `--context` sources it was grounded in
+
+
+def assess_revision(draft: Draft, previous: str, content: str) -> RevisionAssessment:
+    """The rule-based checks on a model's revision of `previous` (PyPI asked here, before the store is locked).
 
     Only the checks that need no model run (parse, names, imports, attributes; facts and grounding against the
-    draft's stored `--context`). Kept: notes on the lines the revision changed, and findings anywhere that the
-    previous version did not have (a removed import breaks a name in an untouched section); notes the untouched
-    sections already had, and were resolved on, are not asked again.
-    """
+    draft's stored `--context`)."""
     from draftmate.domain.outcomes import changed_lines
     from draftmate.uncertainty import assessment as uncertainty
 
@@ -101,18 +108,28 @@ def annotate_revision(store: Store, draft: Draft, previous: str, content: str, m
     # the previous version's notes are matched by kind and quote, which PyPI's answer does not change: asked offline
     before = uncertainty.assess(previous, kind=draft.kind.value, lang=draft.lang, context=context)
     known = {(n.kind, n.quote) for n in before.notes}
-    changed = changed_lines(content, previous)  # lines of the new text that differ from the previous one
-    revision = {"version": draft.current_version, "section": meta.get("revised_section"), "sources": len(context)}
+    return RevisionAssessment(assessment, known, changed_lines(content, previous), len(context))
+
+
+def annotate_revision(store: Store, draft: Draft, revised: RevisionAssessment, meta: dict[str, Any]) -> list[Note]:
+    """A model revision's notes stored, with the new version's prediction: writes only, no network.
+
+    Kept: notes on the lines the revision changed, and findings anywhere that the previous version did not have (a
+    removed import breaks a name in an untouched section); notes the untouched sections already had, and were
+    resolved on, are not asked again.
+    """
+    revision = {"version": draft.current_version, "section": meta.get("revised_section"), "sources": revised.sources}
     stored = []
-    for note in assessment.notes:
-        on_changed = note.lines is not None and any(n in changed for n in range(note.lines[0], note.lines[1] + 1))
-        if not on_changed and (note.kind, note.quote) in known:
+    for note in revised.assessment.notes:
+        lines = note.lines
+        on_changed = lines is not None and any(n in revised.changed for n in range(lines[0], lines[1] + 1))
+        if not on_changed and (note.kind, note.quote) in revised.known:
             continue
         tagged = replace(
             note, why=f"in the model's revision: {note.why}", signals=note.signals | {"revision": revision}
         )
         stored.append(_store_note(store, draft, tagged))
-    _predict(store, draft, assessment, model=str(meta.get("model") or ""), extra={"revision": 1})
+    _predict(store, draft, revised.assessment, model=str(meta.get("model") or ""), extra={"revision": 1})
     return stored
 
 
