@@ -41,6 +41,7 @@ RESTRICTED: dict[str, set[str]] = {
     # HTTP: the model client's (openai's httpx2) in llm, the link check's own requests in uncertainty/links.py
     "httpx2": {"llm"},
     "httpx": {"uncertainty"},
+    "httpcore": {"uncertainty"},
 }
 
 

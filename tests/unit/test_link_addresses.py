@@ -126,3 +126,29 @@ def test_the_readme_says_so() -> None:
 def test_the_bad_input_table_has_the_row() -> None:
     table = (REPO / "docs" / "bad-input.md").read_text()
     assert "| a link (or a redirect) to a loopback, private, link-local or cloud-metadata address" in table
+
+
+def test_a_name_is_resolved_once_and_the_checked_address_connected(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DNS rebinding: a name that answers a global address to the check, then 127.0.0.1, still reaches the first."""
+    import socket
+
+    real = socket.getaddrinfo
+    lookups: list[str] = []
+    connected: list[tuple[str, int]] = []
+
+    def rebinding(host: str, port: object, *args: object, **kwargs: object) -> object:
+        if host != "rebind.example":
+            return real(host, port, *args, **kwargs)  # type: ignore[arg-type]
+        lookups.append(host)
+        address = "1.1.1.1" if len(lookups) == 1 else "127.0.0.1"
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    def create_connection(address: tuple[str, int], *args: object, **kwargs: object) -> socket.socket:
+        connected.append(address)
+        raise ConnectionRefusedError("the test connects nowhere")
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    result = LinkCheck(timeout=0.5).check("http://rebind.example:8080/")
+    assert connected == [("1.1.1.1", 8080)] and lookups == ["rebind.example"]
+    assert result.dead and result.error.startswith("could not connect")

@@ -96,20 +96,24 @@ class LinkCheck:
     def fetch(self, url: str) -> LinkResult:
         """One GET, redirects followed, the body not read: the seam a fake replaces.
 
-        Each request, the first and every redirect, is checked before it is sent (`_refuse`). The environment's
-        proxy settings are not used: a proxy would fetch whatever address it was asked for."""
+        Each request, the first and every redirect, must be http(s) (an event hook); each connection resolves its
+        host once, refuses it unless every address is globally routable, and connects to the address it checked
+        (so a name that resolves elsewhere the second time cannot slip past). The environment's proxy settings are
+        not used: a proxy would fetch whatever address it was asked for."""
         import httpx
 
-        def check_hop(request: httpx.Request) -> None:
-            _refuse(request.url.scheme, request.url.host, request.url.port, self.allow_loopback)
+        def check_scheme(request: httpx.Request) -> None:
+            if request.url.scheme not in SCHEMES:
+                raise Refused(f"not fetched: only http and https links are fetched, not {request.url.scheme}")
 
         try:
             with httpx.Client(
+                transport=_pinned_transport(self.allow_loopback),
                 timeout=self.timeout,
                 follow_redirects=True,
                 max_redirects=MAX_REDIRECTS,
                 trust_env=False,
-                event_hooks={"request": [check_hop]},
+                event_hooks={"request": [check_scheme]},
             ) as client:
                 with client.stream("GET", url, headers={"User-Agent": "draftmate link check"}) as response:
                     return LinkResult(url, response.status_code, str(response.url))
@@ -125,26 +129,58 @@ class LinkCheck:
             return LinkResult(url, error=f"could not fetch it ({type(exc).__name__}: {str(exc)[:200]})")
 
 
-def _refuse(scheme: str, host: str, port: int | None, allow_loopback: bool = False) -> None:
-    """Raise Refused unless the URL is http(s) to a host whose every address is globally routable.
+def _pinned_transport(allow_loopback: bool) -> Any:
+    """An httpx transport whose connections go only to checked, globally routable addresses (`checked_addresses`).
 
-    A name that does not resolve passes: the fetch then fails as "could not connect", a dead link, as before."""
+    httpx takes no network backend, so the pool it would build is replaced by one with ours (httpx pinned, <1)."""
+    import httpcore
+    import httpx
+
+    class PinnedBackend(httpcore.SyncBackend):
+        def connect_tcp(
+            self,
+            host: str,
+            port: int,
+            timeout: float | None = None,
+            local_address: str | None = None,
+            socket_options: Any = None,
+        ) -> httpcore.NetworkStream:
+            failure: httpcore.ConnectError | None = None
+            for address in checked_addresses(host, port, allow_loopback):  # in order, as a resolver's answer is
+                try:
+                    return super().connect_tcp(address, port, timeout, local_address, socket_options)
+                except httpcore.ConnectError as exc:
+                    failure = exc
+            raise failure or httpcore.ConnectError(f"{host} has no address")
+
+    transport = httpx.HTTPTransport(trust_env=False)
+    transport._pool = httpcore.ConnectionPool(
+        ssl_context=httpx.create_ssl_context(trust_env=False), network_backend=PinnedBackend()
+    )
+    return transport
+
+
+def checked_addresses(host: str, port: int, allow_loopback: bool = False) -> list[str]:
+    """The addresses to connect to for `host`: resolved once, refused (Refused) unless every one is global.
+
+    A name that does not resolve is a connection error, as it always was: a dead link."""
     import ipaddress
     import socket
 
-    if scheme not in SCHEMES:
-        raise Refused(f"not fetched: only http and https links are fetched, not {scheme or 'this'}")
+    import httpcore
+
     try:
-        infos = socket.getaddrinfo(host, port or (443 if scheme == "https" else 80), proto=socket.IPPROTO_TCP)
-    except (OSError, UnicodeError):
-        return
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])  # an IPv6 scope (fe80::1%eth0) cut off
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise httpcore.ConnectError(str(exc)) from exc
+    addresses = [str(info[4][0]) for info in infos]
+    for text in addresses:
+        address = ipaddress.ip_address(text.split("%", 1)[0])  # an IPv6 scope (fe80::1%eth0) cut off
         mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:127.0.0.1 is 127.0.0.1
         address = mapped or address
-        if address.is_global or (allow_loopback and address.is_loopback):
-            continue
-        raise Refused(PRIVATE)
+        if not (address.is_global or (allow_loopback and address.is_loopback)):
+            raise Refused(PRIVATE)
+    return list(dict.fromkeys(addresses))
 
 
 def _connect_error(exc: Exception) -> str:
