@@ -152,3 +152,16 @@ def test_a_name_is_resolved_once_and_the_checked_address_connected(monkeypatch: 
     result = LinkCheck(timeout=0.5).check("http://rebind.example:8080/")
     assert connected == [("1.1.1.1", 8080)] and lookups == ["rebind.example"]
     assert result.dead and result.error.startswith("could not connect")
+
+
+def test_one_tls_context_serves_a_whole_run(server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading the CA bundle for each URL made 24 links cost 3.3 s instead of 0.3 s."""
+    import httpx
+
+    made: list[object] = []
+    real = httpx.create_ssl_context
+    monkeypatch.setattr(httpx, "create_ssl_context", lambda *a, **k: made.append(1) or real(*a, **k))
+    check = LinkCheck(timeout=1, allow_loopback=True)
+    check.prefetch([f"http://{server}/ok?{i}" for i in range(5)])
+    assert len(check.cache) == 5 and all(r.live for r in check.cache.values())
+    assert len(made) == 1
