@@ -38,6 +38,10 @@ RESTRICTED: dict[str, set[str]] = {
     "typer": {"cli"},
     "click": {"cli"},
     "cryptography": {"provenance"},  # signing keys and signatures: provenance/signing.py alone
+    # HTTP: the model client's (openai's httpx2) in llm, the link check's own requests in uncertainty/links.py
+    "httpx2": {"llm"},
+    "httpx": {"uncertainty"},
+    "httpcore": {"uncertainty"},
 }
 
 

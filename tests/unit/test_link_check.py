@@ -52,34 +52,36 @@ def server() -> Iterator[str]:
 
 
 def test_a_live_link_gives_its_status(server: str) -> None:
-    result = LinkCheck(timeout=1).check(f"http://{server}/ok")
+    result = LinkCheck(allow_loopback=True, timeout=1).check(f"http://{server}/ok")
     assert (result.status, result.live, result.dead) == (200, True, False)
 
 
 def test_a_redirect_is_followed_and_the_final_url_kept(server: str) -> None:
-    result = LinkCheck(timeout=1).check(f"http://{server}/moved")
+    result = LinkCheck(allow_loopback=True, timeout=1).check(f"http://{server}/moved")
     assert (result.status, result.final_url, result.live) == (200, f"http://{server}/ok", True)
     assert "after redirects, at" in result.evidence()
 
 
 def test_a_404_is_dead(server: str) -> None:
-    result = LinkCheck(timeout=1).check(f"http://{server}/gone")
+    result = LinkCheck(allow_loopback=True, timeout=1).check(f"http://{server}/gone")
     assert (result.status, result.dead) == (404, True)
 
 
 def test_a_timeout_decides_nothing(server: str) -> None:
-    result = LinkCheck(timeout=0.3).check(f"http://{server}/slow")
+    result = LinkCheck(allow_loopback=True, timeout=0.3).check(f"http://{server}/slow")
     assert result.status is None and not result.live and not result.dead
     assert result.error == "no answer within 0.3 s"
 
 
 def test_a_tls_error_is_named_plainly(server: str) -> None:
-    result = LinkCheck(timeout=1).check(f"https://{server}/ok")  # TLS spoken to a plain HTTP server
+    result = LinkCheck(allow_loopback=True, timeout=1).check(
+        f"https://{server}/ok"
+    )  # TLS spoken to a plain HTTP server
     assert result.dead and result.error.startswith("TLS error: "), result.error
 
 
 def test_each_url_is_fetched_once_per_run(server: str) -> None:
-    check = LinkCheck(timeout=1)
+    check = LinkCheck(allow_loopback=True, timeout=1)
     for _ in range(3):
         check.check(f"http://{server}/ok")
     assert Handler.hits == ["/ok"]
@@ -91,7 +93,7 @@ def test_notes_dead_links_block_live_sites_are_resolved_timeouts_stay_to_verify(
         f"The old page http://{server}/gone is cited too.\n\n"
         f"The mirror at http://localhost:{server.split(':')[1]}/slow is slow.\n"
     )
-    notes = assess(text, kind="text", links=LinkCheck(timeout=0.3)).notes
+    notes = assess(text, kind="text", links=LinkCheck(allow_loopback=True, timeout=0.3)).notes
     by_line = {n.lines[0] if n.lines else 0: n for n in notes if n.kind == "url"}
     assert by_line[3].severity == "blocking" and "HTTP 404" in by_line[3].why
     live = by_line[1]

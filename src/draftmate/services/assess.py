@@ -6,10 +6,10 @@ calibrator is active (services/calibrate.py), and the raw score is kept in the p
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from draftmate.domain.vocabulary import Severity
+from draftmate.domain.vocabulary import Kind, Severity
 from draftmate.errors import UsageError
 from draftmate.fileio import read_input
 from draftmate.store.protocol import Store
@@ -23,19 +23,25 @@ if TYPE_CHECKING:
     from draftmate.uncertainty.spans import SpanNote
 
 
-def annotate(
-    store: Store,
-    draft: Draft,
+def assess_version(
+    kind: Kind,
+    lang: str,
     content: str,
     context: list[tuple[str, str]],
     extra: dict[str, Any] | None = None,
     check_links: bool | None = None,
-) -> None:
-    """Run the uncertainty signals on a draft's current version and store the notes and confidence."""
+) -> Assessment:
+    """The uncertainty signals on a version's content, the network checks (links, PyPI) among them.
+
+    Called before the store's transaction opens: fetching 50 slow links must not hold the write lock."""
     from draftmate.uncertainty import assessment as uncertainty
 
-    signals = {"online": online_package_check(draft), "links": link_check(draft, check_links)} | (extra or {})
-    assessment = uncertainty.assess(content, kind=draft.kind.value, lang=draft.lang, context=context, **signals)
+    signals = {"online": online_package_check(kind), "links": link_check(kind, check_links)} | (extra or {})
+    return uncertainty.assess(content, kind=kind.value, lang=lang, context=context, **signals)
+
+
+def annotate(store: Store, draft: Draft, assessment: Assessment) -> None:
+    """Store an assessment's notes and confidence on the draft's current version: writes only, no network."""
     for note in assessment.notes:
         _resolve_by_rule(store, _store_note(store, draft, note), note)
     _predict(store, draft, assessment)
@@ -58,11 +64,11 @@ def _resolve_by_rule(store: Store, stored: Note, note: SpanNote) -> None:
     store.resolve_note(stored.id, resolution)
 
 
-def link_check(draft: Draft, flag: bool | None = None) -> LinkCheck | None:
+def link_check(kind: Kind, flag: bool | None = None) -> LinkCheck | None:
     """How to fetch a text draft's links when `--check-links` or `check_links` asks for it; else None (no network).
 
     Settings that cannot be read leave the check off unless the flag asks: it is never required."""
-    if draft.kind.value != "text" or flag is False:
+    if kind is not Kind.TEXT or flag is False:
         return None
     if not flag:
         from draftmate.errors import ConfigError
@@ -78,46 +84,63 @@ def link_check(draft: Draft, flag: bool | None = None) -> LinkCheck | None:
     return LinkCheck()
 
 
-def annotate_revision(store: Store, draft: Draft, previous: str, content: str, meta: dict[str, Any]) -> list[Note]:
-    """The rule-based notes on a model's revision of `previous`, stored, with the new version's prediction.
+@dataclass(frozen=True)
+class RevisionAssessment:
+    """A model revision's checks, made before the store is locked: the new text's notes and what to keep of them."""
+
+    assessment: Assessment
+    known: set[tuple[str, str]]  # (kind, quote) of the previous version's notes
+    changed: set[int]  # lines of the new text that differ from the previous one
+    sources: int  # the `--context` sources it was grounded in
+
+
+def assess_revision(draft: Draft, previous: str, content: str) -> RevisionAssessment:
+    """The rule-based checks on a model's revision of `previous` (PyPI asked here, before the store is locked).
 
     Only the checks that need no model run (parse, names, imports, attributes; facts and grounding against the
-    draft's stored `--context`). Kept: notes on the lines the revision changed, and findings anywhere that the
-    previous version did not have (a removed import breaks a name in an untouched section); notes the untouched
-    sections already had, and were resolved on, are not asked again.
-    """
+    draft's stored `--context`)."""
     from draftmate.domain.outcomes import changed_lines
     from draftmate.uncertainty import assessment as uncertainty
 
     context = stored_context(draft)
-    online = online_package_check(draft)
+    online = online_package_check(draft.kind)
     assessment = uncertainty.assess(content, kind=draft.kind.value, lang=draft.lang, context=context, online=online)
     # the previous version's notes are matched by kind and quote, which PyPI's answer does not change: asked offline
     before = uncertainty.assess(previous, kind=draft.kind.value, lang=draft.lang, context=context)
     known = {(n.kind, n.quote) for n in before.notes}
-    changed = changed_lines(content, previous)  # lines of the new text that differ from the previous one
-    revision = {"version": draft.current_version, "section": meta.get("revised_section"), "sources": len(context)}
+    return RevisionAssessment(assessment, known, changed_lines(content, previous), len(context))
+
+
+def annotate_revision(store: Store, draft: Draft, revised: RevisionAssessment, meta: dict[str, Any]) -> list[Note]:
+    """A model revision's notes stored, with the new version's prediction: writes only, no network.
+
+    Kept: notes on the lines the revision changed, and findings anywhere that the previous version did not have (a
+    removed import breaks a name in an untouched section); notes the untouched sections already had, and were
+    resolved on, are not asked again.
+    """
+    revision = {"version": draft.current_version, "section": meta.get("revised_section"), "sources": revised.sources}
     stored = []
-    for note in assessment.notes:
-        on_changed = note.lines is not None and any(n in changed for n in range(note.lines[0], note.lines[1] + 1))
-        if not on_changed and (note.kind, note.quote) in known:
+    for note in revised.assessment.notes:
+        lines = note.lines
+        on_changed = lines is not None and any(n in revised.changed for n in range(lines[0], lines[1] + 1))
+        if not on_changed and (note.kind, note.quote) in revised.known:
             continue
         tagged = replace(
             note, why=f"in the model's revision: {note.why}", signals=note.signals | {"revision": revision}
         )
         stored.append(_store_note(store, draft, tagged))
-    _predict(store, draft, assessment, model=str(meta.get("model") or ""), extra={"revision": 1})
+    _predict(store, draft, revised.assessment, model=str(meta.get("model") or ""), extra={"revision": 1})
     return stored
 
 
 PYPI_CACHE = "pypi-cache.json"
 
 
-def online_package_check(draft: Draft) -> OnlineCheck | None:
+def online_package_check(kind: Kind) -> OnlineCheck | None:
     """How to ask PyPI about a code draft's unknown imports when `check_packages_online` is on; else None (no network).
 
     Settings that cannot be read leave the check off: it is never required, and importing a file never needed them."""
-    if draft.kind.value != "code":
+    if kind is not Kind.CODE:
         return None
     from draftmate.errors import ConfigError
     from draftmate.settings.config import pypi_url, resolve

@@ -82,7 +82,7 @@ def import_draft(
     `check_claims`, the model's claim check, run before the store is locked)."""
     # imported here, not at the top: `show` and `list` load this module and need neither (tempfile, the checks)
     from draftmate.fileio import read_input
-    from draftmate.services.assess import annotate
+    from draftmate.services.assess import annotate, assess_version
 
     content, name = read_input(path)
     guessed_kind, guessed_lang = guess_kind(name)
@@ -90,9 +90,11 @@ def import_draft(
     lang = (lang if lang is not None else (guessed_lang if kind is guessed_kind else "")).lower()
     meta: dict[str, Any] = {"source": name, "imported": True}
     extra = {"claims": check_claims(content)} if check_claims is not None and kind is Kind.TEXT else None
+    # the links and PyPI are asked before the store is locked too: the transaction only writes
+    assessed = assess_version(kind, lang, content, context or [], extra, check_links)
     with store.transaction():
         draft = store.create_draft(content, kind=kind, lang=lang, origin=Origin.IMPORTED, author=author, meta=meta)
-        annotate(store, draft, content, context or [], check_links=check_links, extra=extra)
+        annotate(store, draft, assessed)
     return store.get_draft(draft.id)
 
 
@@ -108,11 +110,15 @@ def import_version(
 ) -> Draft:
     """Store a file as the next version of an existing draft (after changes were asked, or to change final work)."""
     from draftmate.fileio import read_input
-    from draftmate.services.assess import annotate
+    from draftmate.services.assess import annotate, assess_version
 
     content, name = read_input(path)
-    text = store.get_draft(draft_id).kind is Kind.TEXT  # the claim check reads prose only
+    before = store.get_draft(draft_id)
+    text = before.kind is Kind.TEXT  # the claim check reads prose only
     claims = check_claims(content) if check_claims is not None and text else None
+    extra = {"claims": claims} if check_claims is not None and text else None
+    # the links and PyPI are asked before the store is locked: the transaction only writes
+    assessed = assess_version(before.kind, before.lang, content, context or [], extra, check_links)
     with store.transaction():
         draft = store.get_draft(draft_id)
         state = next_state(draft.status, Action.NEW_VERSION)
@@ -130,8 +136,7 @@ def import_version(
         if previous is None or draft.title == title_of(previous):
             # the title was the old content's heading: it follows the content, as a draft's first title did
             store.set_title(draft.id, title_of(content))
-        extra = {"claims": claims} if check_claims is not None and text else None
-        annotate(store, store.get_draft(draft.id), content, context or [], check_links=check_links, extra=extra)
+        annotate(store, store.get_draft(draft.id), assessed)
     return store.get_draft(draft_id)
 
 

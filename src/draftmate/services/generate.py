@@ -114,7 +114,7 @@ def draft(
         "samples": k,
         "template": template.ref(),
     }
-    from draftmate.services.assess import annotate
+    from draftmate.services.assess import annotate, assess_version
     from draftmate.store.sqlite import title_of
 
     # Stored before the model is called: a crash or kill mid-stream still leaves the request for `--retry`.
@@ -134,6 +134,8 @@ def draft(
     )
     content, incomplete = finished_content(made, kind)
     meta = version_meta(seam, settings, template, made, k)
+    # links and PyPI are asked before the store is locked: the transaction only writes
+    assessed = assess_version(kind, lang, content, context, _signals(made), settings.check_links)
     with store.transaction():
         store.add_version(
             pending.id,
@@ -149,7 +151,7 @@ def draft(
         created = store.get_draft(pending.id)
         _note_incomplete(store, created, made)
         if content.strip():
-            annotate(store, created, content, context, extra=_signals(made), check_links=settings.check_links)
+            annotate(store, created, assessed)
     stored = store.get_draft(created.id)
     return _outcome(stored, made)
 
@@ -166,7 +168,7 @@ def retry(
 ) -> DraftOutcome:
     """Run a draft's stored request again (with `samples` extra samples if given) as its next version."""
     from draftmate.fileio import read_input
-    from draftmate.services.assess import annotate
+    from draftmate.services.assess import annotate, assess_version
 
     existing = store.get_draft(draft_id)
     request = dict(existing.request)
@@ -220,6 +222,7 @@ def retry(
         samples=k,
         template=template.ref(),
     )
+    assessed = assess_version(kind, existing.lang, content, context, _signals(made), settings.check_links)
     with store.transaction():
         store.add_version(
             existing.id, content, origin=Origin.MODEL, author="model", state=state, meta=meta, incomplete=incomplete
@@ -228,7 +231,7 @@ def retry(
         current = store.get_draft(existing.id)
         _note_incomplete(store, current, made)
         if content.strip():
-            annotate(store, current, content, context, extra=_signals(made), check_links=settings.check_links)
+            annotate(store, current, assessed)
     outcome = _outcome(store.get_draft(existing.id), made)
     outcome.warnings[:0] = warnings
     return outcome

@@ -156,13 +156,14 @@ class ReviewSession:
         Model text gets its uncertainty notes like any draft: the rule-based checks, on what it changed, stored
         with the version in one transaction so a revision never exists without them.
         """
-        from draftmate.services.assess import annotate_revision
+        from draftmate.services.assess import annotate_revision, assess_revision
 
+        # PyPI is asked before the store is locked: the transaction only writes (a stale base is refused inside)
+        revised = assess_revision(self.draft, self.version.content, content) if origin is Origin.MODEL else None
         with self.store.transaction():
-            previous = self.version.content
             version = self._new_version(content, origin, meta, None, None, self.version.number)
-            if origin is Origin.MODEL:
-                annotate_revision(self.store, self.draft, previous, content, meta)
+            if revised is not None:
+                annotate_revision(self.store, self.draft, revised, meta)
                 self.draft = self.store.get_draft(self.draft.id)
         return version
 

@@ -4,10 +4,15 @@ Off by default and never required: without a `LinkCheck` no URL is fetched. With
 run (a cache keyed by URL), with a timeout, redirects followed; the status and final URL are the evidence. A link
 that answers 2xx is live: its note is resolved by the rule. One that answers 4xx/5xx, or cannot be reached at all
 (refused, no such host, a TLS error) is dead: a blocking note. A timeout decides nothing: the note stays to verify.
+
+The URLs come from untrusted text, so only http(s) is fetched, and only from hosts whose every address is globally
+routable, checked for the first URL and again for each redirect: a draft cannot make draftmate ask a loopback,
+private, link-local or cloud-metadata address (169.254.169.254) and have the answer vouch for the link.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +21,13 @@ MAX_REDIRECTS = 10
 MAX_LINKS = 50  # URLs fetched per draft at most; the rest keep their note to verify, saying so
 WORKERS = 8  # URLs fetched at once
 UNDECIDED = ("no answer within", "not fetched")  # errors that say nothing about the link itself
+PRIVATE = "not fetched: address on a private network"
+SCHEMES = ("http", "https")
+_TLS_MADE = threading.Lock()
+
+
+class Refused(Exception):
+    """A URL or redirect hop draftmate will not fetch; the message says why, for the note."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +73,10 @@ class LinkCheck:
 
     timeout: float = TIMEOUT
     cache: dict[str, LinkResult] = field(default_factory=dict)
+    # For tests only, whose server listens on 127.0.0.1: the CLI never sets it, and no setting or variable does.
+    allow_loopback: bool = False
+    # one TLS context for the run: loading the CA bundle for each URL cost 0.05 s a link
+    tls: Any = field(default=None, init=False, repr=False, compare=False)
 
     def check(self, url: str) -> LinkResult:
         """The result for `url`, fetched on first asking; past MAX_LINKS URLs a run fetches no more."""
@@ -82,13 +98,34 @@ class LinkCheck:
                 self.cache[url] = result
 
     def fetch(self, url: str) -> LinkResult:
-        """One GET, redirects followed, the body not read: the seam a fake replaces."""
+        """One GET, redirects followed, the body not read: the seam a fake replaces.
+
+        Each request, the first and every redirect, must be http(s) (an event hook); each connection resolves its
+        host once, refuses it unless every address is globally routable, and connects to the address it checked
+        (so a name that resolves elsewhere the second time cannot slip past). The environment's proxy settings are
+        not used: a proxy would fetch whatever address it was asked for."""
         import httpx
 
+        def check_scheme(request: httpx.Request) -> None:
+            if request.url.scheme not in SCHEMES:
+                raise Refused(f"not fetched: only http and https links are fetched, not {request.url.scheme}")
+
+        with _TLS_MADE:  # prefetch's threads all start here at once: one makes it, the others wait
+            if self.tls is None:
+                self.tls = httpx.create_ssl_context(trust_env=False)
         try:
-            with httpx.Client(timeout=self.timeout, follow_redirects=True, max_redirects=MAX_REDIRECTS) as client:
+            with httpx.Client(
+                transport=_pinned_transport(self.allow_loopback, self.tls),
+                timeout=self.timeout,
+                follow_redirects=True,
+                max_redirects=MAX_REDIRECTS,
+                trust_env=False,
+                event_hooks={"request": [check_scheme]},
+            ) as client:
                 with client.stream("GET", url, headers={"User-Agent": "draftmate link check"}) as response:
                     return LinkResult(url, response.status_code, str(response.url))
+        except Refused as exc:
+            return LinkResult(url, error=str(exc))
         except httpx.TimeoutException:
             return LinkResult(url, error=f"no answer within {self.timeout:g} s")
         except httpx.TooManyRedirects:
@@ -97,6 +134,58 @@ class LinkCheck:
             return LinkResult(url, error=_connect_error(exc))
         except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
             return LinkResult(url, error=f"could not fetch it ({type(exc).__name__}: {str(exc)[:200]})")
+
+
+def _pinned_transport(allow_loopback: bool, tls: Any) -> Any:
+    """An httpx transport whose connections go only to checked, globally routable addresses (`checked_addresses`).
+
+    httpx takes no network backend, so the pool it would build is replaced by one with ours (httpx pinned, <1)."""
+    import httpcore
+    import httpx
+
+    class PinnedBackend(httpcore.SyncBackend):
+        def connect_tcp(
+            self,
+            host: str,
+            port: int,
+            timeout: float | None = None,
+            local_address: str | None = None,
+            socket_options: Any = None,
+        ) -> httpcore.NetworkStream:
+            failure: httpcore.ConnectError | None = None
+            for address in checked_addresses(host, port, allow_loopback):  # in order, as a resolver's answer is
+                try:
+                    return super().connect_tcp(address, port, timeout, local_address, socket_options)
+                except httpcore.ConnectError as exc:
+                    failure = exc
+            raise failure or httpcore.ConnectError(f"{host} has no address")
+
+    transport = httpx.HTTPTransport(verify=tls, trust_env=False)
+    transport._pool = httpcore.ConnectionPool(ssl_context=tls, network_backend=PinnedBackend())
+    return transport
+
+
+def checked_addresses(host: str, port: int, allow_loopback: bool = False) -> list[str]:
+    """The addresses to connect to for `host`: resolved once, refused (Refused) unless every one is global.
+
+    A name that does not resolve is a connection error, as it always was: a dead link."""
+    import ipaddress
+    import socket
+
+    import httpcore
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise httpcore.ConnectError(str(exc)) from exc
+    addresses = [str(info[4][0]) for info in infos]
+    for text in addresses:
+        address = ipaddress.ip_address(text.split("%", 1)[0])  # an IPv6 scope (fe80::1%eth0) cut off
+        mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:127.0.0.1 is 127.0.0.1
+        address = mapped or address
+        if not (address.is_global or (allow_loopback and address.is_loopback)):
+            raise Refused(PRIVATE)
+    return list(dict.fromkeys(addresses))
 
 
 def _connect_error(exc: Exception) -> str:
