@@ -108,10 +108,12 @@ class Passages:
         self.scale = min(1.0, math.log1p(count) / math.log1p(LONG_SOURCE_SENTENCES))
         self.pairs: set[tuple[str, str]] = set()
         self.triples: set[tuple[str, str, str]] = set()
+        self.source_words: set[str] = set()
         for sent in sources.sentences:
             words = PAIR_WORD.findall(sent.lower())
             self.pairs.update(zip(words, words[1:], strict=False))
             self.triples.update(zip(words, words[1:], words[2:], strict=False))
+            self.source_words.update(words)
 
     def weight(self, term: str) -> float:
         """How telling a term is: rare in the sources weighs more."""
@@ -191,6 +193,8 @@ def sentence_features(sent: Sentence, mine: list[Fact], passages: Passages) -> S
     covered_terms: set[str] = set()
     for i in chosen:
         covered_terms |= sources.sentence_terms[i]
+    # Word for word, not stemmed: 'crimes' for 'crime' is a change a short source (two lines of knowledge) can show.
+    absent_words = [w for w in words if len(w) >= 3 and w not in STOPWORDS and w not in passages.source_words]
     triples = list(zip(words, words[1:], words[2:], strict=False))
     novel_triples = sum(t not in passages.triples for t in triples) / len(triples) if triples else 0.0
     opening = len(sent.text) - len(sent.text.lstrip(" \t\"'\u201c("))  # a sentence's first word is capitalised anyway
@@ -213,7 +217,7 @@ def sentence_features(sent: Sentence, mine: list[Fact], passages: Passages) -> S
         "cover_uncovered": 1.0 - covered if terms else 0.0,
         "novel_triples": novel_triples,
         "unseen_capitals": float(min(len(unseen_capitals), MAX_COUNT)),
-        "absent_count": float(min(len(absent), MAX_ABSENT)),
+        "absent_words": float(min(len(absent_words), MAX_ABSENT)),
         "off_cover_count": float(min(sum(t not in covered_terms for t in terms), MAX_ABSENT)),
     }
     # What a missing word means depends on how much source there is (an article, or two lines of knowledge): each
