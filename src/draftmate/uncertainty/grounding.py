@@ -1,9 +1,12 @@
 """Grounding of prose in its `--context` sources, sentence by sentence, scored by a small fitted model.
 
 Each sentence of the draft is compared with its best-matching source passage (the source sentence sharing the most
-rare content words, with its neighbours). Features: the share of its content words, weighted by how rare they are in
-the sources, that the passage lacks; content words, names, numbers and dates found nowhere in the sources; word pairs
-the sources never use; a negation or a value that differs from an otherwise matching source sentence. A logistic
+rare content words, with its neighbours) and with the up to three source sentences that together cover most of it.
+Features: the share of its content words, weighted by how rare they are in the sources, that these lack; how many
+content words, capitalised names, numbers and dates are found nowhere in the sources; word pairs and triples the
+sources never use; a negation or a value that differs from an otherwise matching source sentence. No feature measures
+the sentence's length: in HaluEval the hallucinated summaries have fewer, longer sentences, and a model that learnt
+that put notes on long faithful sentences. A logistic
 regression fitted offline on the dev split of bench/grounding.py turns them into the sentence's risk; its weights
 ship as data (grounding_model.json) under a version name recorded on every prediction. The draft's grounding risk is
 the logistic of its sentences' log-odds averaged by how much each says, so it rises with each sentence's risk.
@@ -25,9 +28,12 @@ from draftmate.uncertainty.text_checks import Fact, Sentence, Sources, sentences
 MODEL_FILE = "grounding_model.json"
 NEGATION = frozenset({"not", "no", "never", "none", "nor", "nobody", "nothing", "neither", "without", "cannot"})
 NEGATED = re.compile(r"\b(?:" + "|".join(sorted(NEGATION)) + r")\b|n't\b")
+NAME_WORD = re.compile(r"\b[A-Z][A-Za-z'-]*[a-z][A-Za-z'-]*")
 PAIR_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 PASSAGE_RADIUS = 1  # source sentences on each side of the best match that count as its passage
 LONG_SOURCE_SENTENCES = 40  # sources of this many sentences or more count as long (an article)
+COVER_SENTENCES = 3  # source sentences that may together support one draft sentence
+MAX_ABSENT = 5  # content words found nowhere in the sources: past this many, more adds nothing
 MAX_COUNT = 3  # counts of missing names or numbers beyond this add nothing: one is already a reason to look
 
 
@@ -101,9 +107,13 @@ class Passages:
         self.unseen_idf = math.log(count + 1) + 1.0  # a term in no source sentence is as rare as can be
         self.scale = min(1.0, math.log1p(count) / math.log1p(LONG_SOURCE_SENTENCES))
         self.pairs: set[tuple[str, str]] = set()
+        self.triples: set[tuple[str, str, str]] = set()
+        self.source_words: set[str] = set()
         for sent in sources.sentences:
             words = PAIR_WORD.findall(sent.lower())
             self.pairs.update(zip(words, words[1:], strict=False))
+            self.triples.update(zip(words, words[1:], words[2:], strict=False))
+            self.source_words.update(words)
 
     def weight(self, term: str) -> float:
         """How telling a term is: rare in the sources weighs more."""
@@ -122,6 +132,28 @@ class Passages:
             return -1, 0.0
         index = min(shared, key=lambda i: (-shared[i], i))
         return index, shared[index] / total
+
+    def cover(self, terms: set[str], most: int = COVER_SENTENCES) -> tuple[list[int], float]:
+        """Up to `most` source sentences chosen greedily to cover the rarity weight of `terms`, and the share covered.
+
+        A summary sentence often fuses facts from sentences far apart in the article: one best passage misses that.
+        """
+        total = sum(self.weight(t) for t in terms)
+        if not total:
+            return [], 0.0
+        left = set(terms)
+        chosen: list[int] = []
+        for _ in range(most):
+            gain: dict[int, float] = {}
+            for term in left:
+                for i in self.sources.postings.get(term, [])[:200]:
+                    gain[i] = gain.get(i, 0.0) + self.weight(term)
+            if not gain:
+                break
+            index = min(gain, key=lambda i: (-gain[i], i))
+            chosen.append(index)
+            left -= self.sources.sentence_terms[index]
+        return chosen, 1.0 - sum(self.weight(t) for t in left) / total
 
     def passage_text(self, index: int) -> str:
         """A source sentence with its neighbours, as text."""
@@ -157,6 +189,18 @@ def sentence_features(sent: Sentence, mine: list[Fact], passages: Passages) -> S
     novel_pairs = sum(p not in passages.pairs for p in content_pairs) / len(content_pairs) if content_pairs else 0.0
     clash = _contradiction(missing, sent.text, source_sentence) if best_share >= 0.3 else []
     negation_flip = bool(source_sentence) and best_share >= 0.5 and _negated(sent.text) != _negated(source_sentence)
+    chosen, covered = passages.cover(terms)
+    covered_terms: set[str] = set()
+    for i in chosen:
+        covered_terms |= sources.sentence_terms[i]
+    # Word for word, not stemmed: 'crimes' for 'crime' is a change a short source (two lines of knowledge) can show.
+    absent_words = [w for w in words if len(w) >= 3 and w not in STOPWORDS and w not in passages.source_words]
+    triples = list(zip(words, words[1:], words[2:], strict=False))
+    novel_triples = sum(t not in passages.triples for t in triples) / len(triples) if triples else 0.0
+    opening = len(sent.text) - len(sent.text.lstrip(" \t\"'\u201c("))  # a sentence's first word is capitalised anyway
+    capitals = [m.group(0) for m in NAME_WORD.finditer(sent.text) if m.start() > opening]
+    capitals = [w for w in capitals if w.lower() not in STOPWORDS]
+    unseen_capitals = [w for w in capitals if not sources.has_word(w.lower())]
     names = [f for f in missing if f.kind in ("entity", "citation")]
     numbers = [f for f in missing if f.kind in ("number", "date")]
     features = {
@@ -170,7 +214,11 @@ def sentence_features(sent: Sentence, mine: list[Fact], passages: Passages) -> S
         "missing_other": float(min(len(missing) - len(names) - len(numbers), MAX_COUNT)),
         "changed_value": float(bool(clash)),
         "negation_flip": float(negation_flip),
-        "log_terms": math.log1p(len(terms)),
+        "cover_uncovered": 1.0 - covered if terms else 0.0,
+        "novel_triples": novel_triples,
+        "unseen_capitals": float(min(len(unseen_capitals), MAX_COUNT)),
+        "absent_words": float(min(len(absent_words), MAX_ABSENT)),
+        "off_cover_count": float(min(sum(t not in covered_terms for t in terms), MAX_ABSENT)),
     }
     # What a missing word means depends on how much source there is (an article, or two lines of knowledge): each
     # feature also enters scaled by the sources' size, so one fitted model serves both.
