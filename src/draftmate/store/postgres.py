@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -26,7 +25,7 @@ from draftmate.domain.digests import canonical
 from draftmate.domain.vocabulary import State
 from draftmate.errors import StoreError
 from draftmate.settings.database import host_of, mask_url
-from draftmate.store.audit import SEALED, seal_digest
+from draftmate.store.audit import SEALED, sealed_line
 from draftmate.store.migrations_pg import MIGRATIONS_PG
 from draftmate.store.rows import now
 from draftmate.store.sqlite import SQLiteStore
@@ -324,7 +323,6 @@ class PostgresStore(SQLiteStore):
             LEFT JOIN versions v ON v.draft_id = d.id AND v.number = d.approved_version
             WHERE d.status = '{State.FINAL.value}' ORDER BY d.rowid
         """
-        sha256 = hashlib.sha256
         connection: PgConnection = self.conn  # type: ignore[assignment]
         with self.snapshot():
             counted = self._counting_triggers_in_place()
@@ -334,20 +332,7 @@ class PostgresStore(SQLiteStore):
             try:
                 cursor.execute(sql.format(quoted=quoted).encode())
                 for row in cursor:
-                    draft_id, pinned, content, as_json, version, tool_version, writes, head, tail, recorded = row
-                    holds = (
-                        counted
-                        and head is not None
-                        and content is not None
-                        and recorded == seal_digest(draft_id, version, pinned, tool_version, writes, head, tail)
-                        and sha256(content).hexdigest() == pinned
-                    )
-                    if not holds:
-                        yield draft_id, None
-                        continue
-                    if as_json is None:
-                        as_json = canonical(bytes(content).decode("utf-8")).encode("utf-8")
-                    yield draft_id, (bytes(head), bytes(as_json), bytes(tail))
+                    yield sealed_line(row, counted)
             finally:
                 cursor.close()
 
