@@ -27,6 +27,7 @@ from draftmate.errors import StoreError
 from draftmate.settings.database import host_of, mask_url
 from draftmate.store.audit import SEALED, sealed_line
 from draftmate.store.migrations_pg import MIGRATIONS_PG
+from draftmate.store.pg_errors import store_error_of
 from draftmate.store.rows import now
 from draftmate.store.sqlite import SQLiteStore
 
@@ -201,20 +202,29 @@ class PgConnection:
             cursor = self.raw.execute(sql, params)
         except psycopg.OperationalError as e:
             if not self.raw.broken:
-                raise StoreError(f"database error: {' '.join(str(e).split())[:160]}") from None
+                failure = store_error_of(e, sql, self.raw.info.user)
+                raise failure or StoreError(f"database error: {' '.join(str(e).split())[:160]}") from None
             if self._open and not begins:
-                raise self._lost() from None
+                raise self._lost(committing=sql == "COMMIT") from None
             # the server restarted between transactions: this statement starts again on a new connection
             self.raw = self._connect()
             cursor = self.raw.execute(sql, params)
+        except psycopg.Error as e:  # refused for a reason the user can act on, or a bug (its traceback shows)
+            raise store_error_of(e, sql, self.raw.info.user) or e from None
         if begins:
             self._open = True
         return cursor
 
     _open = False  # a transaction was begun and not yet ended: a lost connection lost its work
 
-    def _lost(self) -> StoreError:
+    def _lost(self, *, committing: bool = False) -> StoreError:
         self._open = False
+        if committing:  # the server may have committed before the line dropped: no one can tell from here
+            return StoreError(
+                f"the connection to the database server at {host_of(self.url)} was lost while saving; what this "
+                "command was saving may have been kept: run `draftmate verify` and `draftmate list` to see before "
+                "running it again"
+            )
         return StoreError(
             f"the connection to the database server at {host_of(self.url)} was lost; what this command was "
             "saving was not kept (earlier steps were); run it again"
@@ -225,6 +235,8 @@ class PgConnection:
             return fetch()
         except psycopg.OperationalError as e:
             raise self._unreachable(e) from None
+        except psycopg.Error as e:
+            raise store_error_of(e, "SELECT", self.raw.info.user) or e from None
 
     def close(self) -> None:
         """Close the connection."""
