@@ -234,3 +234,29 @@ MIGRATIONS_PG: list[tuple[str, str]] = [
         """,
     ),
 ]
+
+MIGRATIONS_PG.append(
+    (
+        # An audit event records the database role that wrote it (its payload's db_role): the server checks that the
+        # role named is the one writing, so no one with INSERT on audit (psql) can record an approval under another
+        # role. The owner of the tables is exempt: `store copy` writes events as they were recorded, by their roles.
+        "0005_audit_names_its_writer",
+        """
+        CREATE FUNCTION draftmate_audit_names_its_writer() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+            named TEXT := NEW.payload_json::json ->> 'db_role';
+        BEGIN
+            IF named IS DISTINCT FROM current_user::text
+                AND NOT pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER')
+            THEN
+                RAISE EXCEPTION 'audit event % names database role %, but % is writing it: an event records the '
+                    'role that writes it (only the owner of the tables copies events written by others)',
+                    NEW.seq, coalesce(named, '(none)'), current_user;
+            END IF;
+            RETURN NEW;
+        END $$;
+        CREATE TRIGGER audit_names_its_writer BEFORE INSERT ON audit
+        FOR EACH ROW EXECUTE FUNCTION draftmate_audit_names_its_writer();
+        """,
+    )
+)
