@@ -266,6 +266,16 @@ class PostgresStore(SQLiteStore):
         """Append an event, recording beside the name given the database role that vouches for who acted."""
         return super().audit(event, actor=actor, draft_id=draft_id, payload={**payload, "db_role": self.db_role})
 
+    def may_set_policy(self) -> bool:
+        """Whether this role may change the review policy: the tables' owner (or a superuser) or a member of
+        draftmate_admin; drafters and reviewers, who may not write the policies table, may not."""
+        (allowed,) = self.conn.execute(
+            "SELECT pg_has_role(current_user, c.relowner, 'MEMBER') OR EXISTS (SELECT 1 FROM pg_roles r "
+            "WHERE r.rolname = 'draftmate_admin' AND pg_has_role(current_user, r.oid, 'MEMBER')) "
+            "FROM pg_class c WHERE c.oid = 'policies'::regclass"
+        ).fetchone()
+        return bool(allowed)
+
     def _store_error(self, e: Any) -> StoreError:
         return StoreError(f"store error at {self.url}: {' '.join(str(e).split())[:160]}")
 
