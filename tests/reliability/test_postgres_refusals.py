@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
-from backends import fresh_database_url
+from backends import fresh_database_url, login_as
 from conftest import EXAMPLES
 from draftmate.cli.app import app
 from draftmate.store.backend import open_store
@@ -104,3 +104,18 @@ def test_the_bad_input_table_has_the_refusal_rows() -> None:
     table = (Path(__file__).resolve().parents[2] / "docs" / "bad-input.md").read_text()
     assert "| a PostgreSQL role without the grants a command needs" in table
     assert "| the connection to PostgreSQL lost while a write commits" in table
+
+
+def test_a_member_opening_a_store_that_needs_an_upgrade_is_told_to_ask_the_owner(
+    runner: CliRunner, owner_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with psycopg.connect(owner_url, autocommit=True) as conn:  # the store as an older draftmate left it
+        conn.execute(b"DROP TRIGGER audit_names_its_writer ON audit")
+        conn.execute(b"DROP FUNCTION draftmate_audit_names_its_writer()")
+        conn.execute(b"DELETE FROM _migrations WHERE name = '0005_audit_names_its_writer'")
+    monkeypatch.setenv("DRAFTMATE_DATABASE_URL", login_as("dm_late", owner_url))
+    one_line_error(runner.invoke(app, ["list"]), 1, "needs an upgrade (migration 0005", "ask them to run")
+    monkeypatch.setenv("DRAFTMATE_DATABASE_URL", owner_url)
+    assert runner.invoke(app, ["list"]).exit_code == 0  # the owner's next command upgrades it
+    monkeypatch.setenv("DRAFTMATE_DATABASE_URL", login_as("dm_late", owner_url))
+    assert runner.invoke(app, ["list"]).exit_code == 0

@@ -27,7 +27,7 @@ from draftmate.errors import StoreError
 from draftmate.settings.database import host_of, mask_url
 from draftmate.store.audit import SEALED, sealed_line
 from draftmate.store.migrations_pg import MIGRATIONS_PG
-from draftmate.store.pg_errors import store_error_of
+from draftmate.store.pg_errors import NotPermitted, store_error_of
 from draftmate.store.rows import now
 from draftmate.store.sqlite import SQLiteStore
 
@@ -304,6 +304,11 @@ class PostgresStore(SQLiteStore):
                     continue
                 try:
                     self.conn.execute(sql)
+                except NotPermitted:  # a member's role, opening a store an older draftmate made
+                    raise StoreError(
+                        f"the store at {self.url} needs an upgrade (migration {name}) that only the owner of its "
+                        "tables may make; ask them to run any draftmate command (`draftmate verify`) once"
+                    ) from None
                 except psycopg.Error as e:
                     raise StoreError(
                         f"migration {name} failed on {self.url} ({' '.join(str(e).split())[:160]}); "
