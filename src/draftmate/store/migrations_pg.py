@@ -3,26 +3,23 @@
 The tables have SQLite's columns with the same names, order and value types, so a row reads as the same dict on
 both backends and its digest in the audit chain is the same (a store copies between them unchanged). What SQLite
 gives for free is spelled out: `rowid` (an identity column `SELECT *` never shows: the store drops it), the FTS5
-table (a tsvector column with a GIN index) and `json_valid`.
+table (a tsvector column with a GIN index) and `json_valid`. Which writes a draft's count counts is SQLite's list
+(`migrations.COUNTED_WRITES`). Migrations only PostgreSQL needs come after (0005: the server checks the role an
+audit event names).
 """
 
 from __future__ import annotations
 
+from draftmate.store.migrations import COUNTED_WRITES
+
 # text keys sort bytewise, as SQLite compares them: prefix lookups (`id >= ? AND id < ?`) depend on it
 _KEY = 'TEXT COLLATE "C"'
-
-# which rows of a write to a draft's table name the draft(s) whose count it bumps, as in SQLite's triggers
-_COUNTED = (
-    *((t, v) for t in ("versions", "notes", "reviews", "predictions") for v in ("INSERT", "UPDATE", "DELETE")),
-    ("audit", "UPDATE"),
-    ("audit", "DELETE"),
-)
 
 
 def _counting_triggers() -> str:
     """Triggers named as SQLite's, so `COUNTING_TRIGGERS` checks both."""
     statements = []
-    for table, verb in _COUNTED:
+    for table, verb in COUNTED_WRITES:  # SQLite's, so the two backends count the same writes
         statements.append(
             f"CREATE TRIGGER {table}_{verb.lower()}_counts AFTER {verb} ON {table} "
             "FOR EACH ROW EXECUTE FUNCTION draftmate_count_row_write()"
