@@ -7,7 +7,7 @@ import hashlib
 from pathlib import Path
 
 from draftmate.domain.digests import canonical
-from draftmate.store.audit import seal_digest, sealed_line
+from draftmate.store.audit import seal_digest, seal_recorded, sealed_line
 
 STORE = Path(__file__).resolve().parents[2] / "src" / "draftmate" / "store"
 CONTENT = b"Tea is a drink.\n"
@@ -59,3 +59,10 @@ def test_only_the_audit_module_checks_a_seal() -> None:
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "seal_digest":
                 callers.append(path.name)
     assert set(callers) == {"audit.py", "records.py"}, f"a seal is checked outside audit.py: {callers}"
+
+
+def test_seal_recorded_is_the_check_without_the_content() -> None:
+    recorded = seal_digest("d1", 1, PINNED, "1.0", 7, HEAD, TAIL)
+    assert seal_recorded(recorded, "d1", 1, PINNED, "1.0", 7, HEAD, TAIL)
+    assert not seal_recorded(recorded, "d1", 1, PINNED, "1.0", 8, HEAD, TAIL)
+    assert not seal_recorded(None, "d1", 1, PINNED, "1.0", 7, None, None)

@@ -119,6 +119,25 @@ def seal_digest(
     return digest.hexdigest()
 
 
+def seal_recorded(
+    recorded: str | None,
+    draft_id: str,
+    version: int,
+    pinned: str,
+    tool_version: str,
+    writes: int,
+    head: bytes | None,
+    tail: bytes | None,
+) -> bool:
+    """Whether there is a seal and it is the one its audit event recorded (`recorded`, the event's digest): the part
+    of the seal check every bulk read makes, however it checks the content against its sha256."""
+    return (
+        head is not None
+        and tail is not None
+        and recorded == seal_digest(draft_id, version, pinned, tool_version, writes, head, tail)
+    )
+
+
 def sealed_line(row: Sequence[Any], counted: bool) -> tuple[str, tuple[bytes, bytes, bytes] | None]:
     """One row of the sealed-finals read as (draft id, its line as head, JSON-quoted content, tail), or (id, None)
     unless the seal holds: every counting trigger in place, the digest its audit event recorded, the content its
@@ -126,9 +145,8 @@ def sealed_line(row: Sequence[Any], counted: bool) -> tuple[str, tuple[bytes, by
     draft_id, pinned, content, as_json, version, tool_version, writes, head, tail, recorded = row
     holds = (
         counted
-        and head is not None
         and content is not None
-        and recorded == seal_digest(draft_id, version, pinned, tool_version, writes, head, tail)
+        and seal_recorded(recorded, draft_id, version, pinned, tool_version, writes, head, tail)
         and hashlib.sha256(content).hexdigest() == pinned
     )
     if not holds:
