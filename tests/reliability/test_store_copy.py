@@ -73,7 +73,7 @@ def test_an_interrupted_copy_finishes_on_the_second_run_without_duplicates(
     calls = {"n": 0}
 
     def dies_after_a_while(store, table, row, conflict=""):  # type: ignore[no-untyped-def]
-        calls["n"] += 1
+        calls["n"] += table != "audit"  # the events go first; count the drafts' rows
         if calls["n"] == 12:
             raise KeyboardInterrupt  # Ctrl-C in the middle of a draft's rows
         real_insert(store, table, row, conflict)

@@ -34,6 +34,7 @@ RESTRICTED: dict[str, set[str]] = {
     "langchain_community": {"llm"},
     "openai": {"llm"},
     "sqlite3": {"store"},
+    "psycopg": {"store"},  # PostgreSQL's driver: store/postgres.py and the store's copy; settings only parse URLs
     "rich": {"cli"},
     "typer": {"cli"},
     "click": {"cli"},

@@ -543,7 +543,14 @@ def policy_missing(store: Store, draft: Draft) -> str | None:
 
 
 def set_policy(store: Store, settings: list[tuple[str, str]], *, actor: str) -> dict[str, Any]:
-    """Change review-policy settings (KEY, VALUE) all at once, audited; the new policy. UsageError on a bad one."""
+    """Change review-policy settings (KEY, VALUE) all at once, audited; the new policy. UsageError on a bad one;
+    GateRefused when the database role may not change it (on PostgreSQL, only an admin or the tables' owner)."""
+    if not store.may_set_policy():
+        raise GateRefused(
+            f"the database role {store.db_role} may not change the review policy: only a member of draftmate_admin "
+            f"(or the owner of the store's tables) may; ask one to run it, or to `GRANT draftmate_admin TO "
+            f"{store.db_role}`"
+        )
     policy = ReviewPolicy.from_dict(store.review_policy())
     for key, raw in settings:
         try:

@@ -119,6 +119,44 @@ def seal_digest(
     return digest.hexdigest()
 
 
+def seal_recorded(
+    recorded: str | None,
+    draft_id: str,
+    version: int,
+    pinned: str,
+    tool_version: str,
+    writes: int,
+    head: bytes | None,
+    tail: bytes | None,
+) -> bool:
+    """Whether there is a seal and it is the one its audit event recorded (`recorded`, the event's digest): the part
+    of the seal check every bulk read makes, however it checks the content against its sha256."""
+    return (
+        head is not None
+        and tail is not None
+        and recorded == seal_digest(draft_id, version, pinned, tool_version, writes, head, tail)
+    )
+
+
+def sealed_line(row: Sequence[Any], counted: bool) -> tuple[str, tuple[bytes, bytes, bytes] | None]:
+    """One row of the sealed-finals read as (draft id, its line as head, JSON-quoted content, tail), or (id, None)
+    unless the seal holds: every counting trigger in place, the digest its audit event recorded, the content its
+    sha256. Both backends' reads give the row in this column order (texts as UTF-8 bytes)."""
+    draft_id, pinned, content, as_json, version, tool_version, writes, head, tail, recorded = row
+    holds = (
+        counted
+        and content is not None
+        and seal_recorded(recorded, draft_id, version, pinned, tool_version, writes, head, tail)
+        and hashlib.sha256(content).hexdigest() == pinned
+    )
+    if not holds:
+        return draft_id, None
+    if as_json is None:  # the database's own JSON quoting differs from json.dumps's: quote it here
+        as_json = canonical(bytes(content).decode("utf-8")).encode("utf-8")
+    # bytes() of bytes is the same object: only PostgreSQL's memoryviews are copied
+    return draft_id, (bytes(head), bytes(as_json), bytes(tail))
+
+
 def _row_key(event: str, draft_id: str | None, payload: dict[str, Any]) -> tuple[str, str]:
     if event.startswith("version."):
         return ("versions", f"{draft_id}/{payload['version']}")
@@ -410,7 +448,6 @@ class AuditChain(Connected):
             LEFT JOIN versions v ON v.draft_id = d.id AND v.number = d.approved_version
             WHERE d.status = '{State.FINAL.value}' ORDER BY d.rowid
         """
-        sha256 = hashlib.sha256
         # One read transaction for the whole export: one point in time. Writers go on meanwhile (WAL); only the
         # checkpoint waits for the export to end.
         with self.snapshot():
@@ -418,20 +455,7 @@ class AuditChain(Connected):
             cursor = self.conn.cursor()
             cursor.row_factory = None
             for row in cursor.execute(sql):
-                draft_id, pinned, content, as_json, version, tool_version, writes, head, tail, recorded = row
-                holds = (
-                    counted
-                    and head is not None
-                    and content is not None
-                    and recorded == seal_digest(draft_id, version, pinned, tool_version, writes, head, tail)
-                    and sha256(content).hexdigest() == pinned
-                )
-                if not holds:
-                    yield draft_id, None
-                    continue
-                if as_json is None:
-                    as_json = canonical(content.decode("utf-8")).encode("utf-8")
-                yield draft_id, (head, as_json, tail)
+                yield sealed_line(row, counted)
 
     def _counting_triggers_in_place(self) -> bool:
         """Whether every trigger that counts writes to a draft is there: one dropped by hand voids every seal."""

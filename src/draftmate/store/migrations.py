@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import re
 
+# which writes to a draft's rows bump its count (`drafts.writes`), on both backends: (table, verb); appending to the
+# audit log is how the log grows (a seal's own event is appended after it reads the count)
+COUNTED_WRITES = (
+    *((t, v) for t in ("versions", "notes", "reviews", "predictions") for v in ("INSERT", "UPDATE", "DELETE")),
+    ("audit", "UPDATE"),
+    ("audit", "DELETE"),
+)
 # which rows of a write to a draft's table name the draft(s) whose count it bumps
-_ROW_WRITES = (("INSERT", "NEW.draft_id"), ("UPDATE", "OLD.draft_id, NEW.draft_id"), ("DELETE", "OLD.draft_id"))
+_ROW_WRITES = {"INSERT": "NEW.draft_id", "UPDATE": "OLD.draft_id, NEW.draft_id", "DELETE": "OLD.draft_id"}
 
 MIGRATIONS: list[tuple[str, str]] = [
     (
@@ -164,13 +171,8 @@ MIGRATIONS: list[tuple[str, str]] = [
         + "".join(
             f"""
         CREATE TRIGGER {table}_{verb.lower()}_counts AFTER {verb} ON {table}
-        BEGIN UPDATE drafts SET writes = writes + 1 WHERE id IN ({rows}); END;"""
-            for table, verb, rows in (
-                *((t, v, r) for t in ("versions", "notes", "reviews", "predictions") for v, r in _ROW_WRITES),
-                # appending is how the log grows (a seal's own event is appended after it reads the count)
-                ("audit", "UPDATE", "OLD.draft_id, NEW.draft_id"),
-                ("audit", "DELETE", "OLD.draft_id"),
-            )
+        BEGIN UPDATE drafts SET writes = writes + 1 WHERE id IN ({_ROW_WRITES[verb]}); END;"""
+            for table, verb in COUNTED_WRITES
         ),
     ),
 ]

@@ -3,26 +3,23 @@
 The tables have SQLite's columns with the same names, order and value types, so a row reads as the same dict on
 both backends and its digest in the audit chain is the same (a store copies between them unchanged). What SQLite
 gives for free is spelled out: `rowid` (an identity column `SELECT *` never shows: the store drops it), the FTS5
-table (a tsvector column with a GIN index) and `json_valid`.
+table (a tsvector column with a GIN index) and `json_valid`. Which writes a draft's count counts is SQLite's list
+(`migrations.COUNTED_WRITES`). Migrations only PostgreSQL needs come after (0005: the server checks the role an
+audit event names).
 """
 
 from __future__ import annotations
 
+from draftmate.store.migrations import COUNTED_WRITES
+
 # text keys sort bytewise, as SQLite compares them: prefix lookups (`id >= ? AND id < ?`) depend on it
 _KEY = 'TEXT COLLATE "C"'
-
-# which rows of a write to a draft's table name the draft(s) whose count it bumps, as in SQLite's triggers
-_COUNTED = (
-    *((t, v) for t in ("versions", "notes", "reviews", "predictions") for v in ("INSERT", "UPDATE", "DELETE")),
-    ("audit", "UPDATE"),
-    ("audit", "DELETE"),
-)
 
 
 def _counting_triggers() -> str:
     """Triggers named as SQLite's, so `COUNTING_TRIGGERS` checks both."""
     statements = []
-    for table, verb in _COUNTED:
+    for table, verb in COUNTED_WRITES:  # SQLite's, so the two backends count the same writes
         statements.append(
             f"CREATE TRIGGER {table}_{verb.lower()}_counts AFTER {verb} ON {table} "
             "FOR EACH ROW EXECUTE FUNCTION draftmate_count_row_write()"
@@ -234,3 +231,29 @@ MIGRATIONS_PG: list[tuple[str, str]] = [
         """,
     ),
 ]
+
+MIGRATIONS_PG.append(
+    (
+        # An audit event records the database role that wrote it (its payload's db_role): the server checks that the
+        # role named is the one writing, so no one with INSERT on audit (psql) can record an approval under another
+        # role. The owner of the tables is exempt: `store copy` writes events as they were recorded, by their roles.
+        "0005_audit_names_its_writer",
+        """
+        CREATE FUNCTION draftmate_audit_names_its_writer() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+            named TEXT := NEW.payload_json::json ->> 'db_role';
+        BEGIN
+            IF named IS DISTINCT FROM current_user::text
+                AND NOT pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER')
+            THEN
+                RAISE EXCEPTION 'audit event % names database role %, but % is writing it: an event records the '
+                    'role that writes it (only the owner of the tables copies events written by others)',
+                    NEW.seq, coalesce(named, '(none)'), current_user;
+            END IF;
+            RETURN NEW;
+        END $$;
+        CREATE TRIGGER audit_names_its_writer BEFORE INSERT ON audit
+        FOR EACH ROW EXECUTE FUNCTION draftmate_audit_names_its_writer();
+        """,
+    )
+)

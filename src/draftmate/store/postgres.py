@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -26,8 +25,9 @@ from draftmate.domain.digests import canonical
 from draftmate.domain.vocabulary import State
 from draftmate.errors import StoreError
 from draftmate.settings.database import host_of, mask_url
-from draftmate.store.audit import SEALED, seal_digest
+from draftmate.store.audit import SEALED, sealed_line
 from draftmate.store.migrations_pg import MIGRATIONS_PG
+from draftmate.store.pg_errors import NotPermitted, store_error_of
 from draftmate.store.rows import now
 from draftmate.store.sqlite import SQLiteStore
 
@@ -202,20 +202,29 @@ class PgConnection:
             cursor = self.raw.execute(sql, params)
         except psycopg.OperationalError as e:
             if not self.raw.broken:
-                raise StoreError(f"database error: {' '.join(str(e).split())[:160]}") from None
+                failure = store_error_of(e, sql, self.raw.info.user)
+                raise failure or StoreError(f"database error: {' '.join(str(e).split())[:160]}") from None
             if self._open and not begins:
-                raise self._lost() from None
+                raise self._lost(committing=sql == "COMMIT") from None
             # the server restarted between transactions: this statement starts again on a new connection
             self.raw = self._connect()
             cursor = self.raw.execute(sql, params)
+        except psycopg.Error as e:  # refused for a reason the user can act on, or a bug (its traceback shows)
+            raise store_error_of(e, sql, self.raw.info.user) or e from None
         if begins:
             self._open = True
         return cursor
 
     _open = False  # a transaction was begun and not yet ended: a lost connection lost its work
 
-    def _lost(self) -> StoreError:
+    def _lost(self, *, committing: bool = False) -> StoreError:
         self._open = False
+        if committing:  # the server may have committed before the line dropped: no one can tell from here
+            return StoreError(
+                f"the connection to the database server at {host_of(self.url)} was lost while saving; what this "
+                "command was saving may have been kept: run `draftmate verify` and `draftmate list` to see before "
+                "running it again"
+            )
         return StoreError(
             f"the connection to the database server at {host_of(self.url)} was lost; what this command was "
             "saving was not kept (earlier steps were); run it again"
@@ -226,6 +235,8 @@ class PgConnection:
             return fetch()
         except psycopg.OperationalError as e:
             raise self._unreachable(e) from None
+        except psycopg.Error as e:
+            raise store_error_of(e, "SELECT", self.raw.info.user) or e from None
 
     def close(self) -> None:
         """Close the connection."""
@@ -255,6 +266,16 @@ class PostgresStore(SQLiteStore):
         """Append an event, recording beside the name given the database role that vouches for who acted."""
         return super().audit(event, actor=actor, draft_id=draft_id, payload={**payload, "db_role": self.db_role})
 
+    def may_set_policy(self) -> bool:
+        """Whether this role may change the review policy: the tables' owner (or a superuser) or a member of
+        draftmate_admin; drafters and reviewers, who may not write the policies table, may not."""
+        (allowed,) = self.conn.execute(
+            "SELECT pg_has_role(current_user, c.relowner, 'MEMBER') OR EXISTS (SELECT 1 FROM pg_roles r "
+            "WHERE r.rolname = 'draftmate_admin' AND pg_has_role(current_user, r.oid, 'MEMBER')) "
+            "FROM pg_class c WHERE c.oid = 'policies'::regclass"
+        ).fetchone()
+        return bool(allowed)
+
     def _store_error(self, e: Any) -> StoreError:
         return StoreError(f"store error at {self.url}: {' '.join(str(e).split())[:160]}")
 
@@ -283,6 +304,11 @@ class PostgresStore(SQLiteStore):
                     continue
                 try:
                     self.conn.execute(sql)
+                except NotPermitted:  # a member's role, opening a store an older draftmate made
+                    raise StoreError(
+                        f"the store at {self.url} needs an upgrade (migration {name}) that only the owner of its "
+                        "tables may make; ask them to run any draftmate command (`draftmate verify`) once"
+                    ) from None
                 except psycopg.Error as e:
                     raise StoreError(
                         f"migration {name} failed on {self.url} ({' '.join(str(e).split())[:160]}); "
@@ -324,7 +350,6 @@ class PostgresStore(SQLiteStore):
             LEFT JOIN versions v ON v.draft_id = d.id AND v.number = d.approved_version
             WHERE d.status = '{State.FINAL.value}' ORDER BY d.rowid
         """
-        sha256 = hashlib.sha256
         connection: PgConnection = self.conn  # type: ignore[assignment]
         with self.snapshot():
             counted = self._counting_triggers_in_place()
@@ -334,20 +359,7 @@ class PostgresStore(SQLiteStore):
             try:
                 cursor.execute(sql.format(quoted=quoted).encode())
                 for row in cursor:
-                    draft_id, pinned, content, as_json, version, tool_version, writes, head, tail, recorded = row
-                    holds = (
-                        counted
-                        and head is not None
-                        and content is not None
-                        and recorded == seal_digest(draft_id, version, pinned, tool_version, writes, head, tail)
-                        and sha256(content).hexdigest() == pinned
-                    )
-                    if not holds:
-                        yield draft_id, None
-                        continue
-                    if as_json is None:
-                        as_json = canonical(bytes(content).decode("utf-8")).encode("utf-8")
-                    yield draft_id, (bytes(head), bytes(as_json), bytes(tail))
+                    yield sealed_line(row, counted)
             finally:
                 cursor.close()
 

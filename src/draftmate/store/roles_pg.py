@@ -1,8 +1,9 @@
 """The roles a team's PostgreSQL store is used with, as SQL an administrator runs once (`draftmate store roles`).
 
 drafter and reviewer may read and write the store's tables but only append to the audit log: no UPDATE or DELETE
-on it (the grants), and a trigger refuses both for everyone else but a superuser who drops it on purpose. admin
-owns nothing more than that but may change every table. People log in as their own roles, members of one of these:
+on it (the grants), and a trigger refuses both for everyone else but a superuser who drops it on purpose; nor may
+they write the review policy (`policy set` is for admin). admin owns nothing more than that but may change every
+table. People log in as their own roles, members of one of these:
 the store records their role (current_user) beside every name they give.
 """
 
@@ -29,6 +30,7 @@ def roles_sql(schema: str = "public") -> str:
 GRANT USAGE ON SCHEMA {schema} TO {writers}, draftmate_admin;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {writers};
 REVOKE UPDATE, DELETE, TRUNCATE ON {schema}.audit FROM {writers};
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {schema}.policies FROM {writers};
 GRANT ALL ON ALL TABLES IN SCHEMA {schema} TO draftmate_admin;
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {writers}, draftmate_admin;
 CREATE OR REPLACE FUNCTION {schema}.draftmate_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -34,6 +34,10 @@ class TeamRecords(DraftRecords):
             )
         return dict(value)
 
+    def may_set_policy(self) -> bool:
+        """Whether whoever is connected may change the review policy: on SQLite, one person's file, always."""
+        return True
+
     def set_review_policy(self, policy: dict[str, Any], *, actor: str) -> None:
         """Store the review policy with the audit event that records it and who set it."""
         with self.transaction():
