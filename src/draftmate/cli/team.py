@@ -114,7 +114,7 @@ def store_copy(
     from draftmate.store.copying import copy_store
 
     source = open_store()
-    target, shown = open_target(to)
+    target, shown = open_target(to, getattr(source, "path", None))
     report = copy_store(source, target, progress=lambda text: echo(text, err=True))  # type: ignore[arg-type]
     echo(
         f"copied {report.drafts_copied} drafts ({report.drafts_already_there} already there) and "
