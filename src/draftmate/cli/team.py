@@ -79,6 +79,9 @@ def queue(
     if as_json:
         print_json(waiting)
         return
+    if not waiting:
+        by = f" by {one_line(assignee)}" if assignee else ""
+        echo(f"nothing waits for review{by}; `draftmate assign ID NAME` asks someone to review a draft")
     for row in waiting:
         who = one_line(row["assignee"] or "-")
         echo(f"{short_id(row['id'])}  {row['status']:9} {row['created_at'][:16]}  {who:16} {one_line(row['title'])}")
