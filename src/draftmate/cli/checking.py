@@ -59,7 +59,8 @@ def check(
                 echo(f"ok: {c.path}: approved and unchanged ({c.reason}{version}, key {c.key_name})")
             else:
                 echo(f"FAIL {c.path}: {checking.VERDICTS[c.verdict]}: {c.reason}", err=True)
-        where = f"commit {report.commit[:12]}" if report.commit else f"{report.looked_at} files looked at"
+        files = f"{report.looked_at} file{'' if report.looked_at == 1 else 's'}"
+        where = f"commit {report.commit[:12]}" if report.commit else f"{files} looked at"
         for problem in report.problems:
             echo(f"FAIL commit {report.commit[:12] if report.commit else ''}: {problem}", err=True)
         failed = sum(1 for c in report.files if not c.ok)

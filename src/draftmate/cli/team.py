@@ -21,7 +21,8 @@ def policy_show(as_json: Annotated[bool, typer.Option("--json", help="Print as J
         print_json(policy)
         return
     for level, count in policy["approvals"].items():
-        echo(f"approvals.{level:8} {count}  (different reviewers a {level}-confidence draft needs)")
+        article = "an" if level[:1] in "aeiou" else "a"
+        echo(f"approvals.{level:8} {count}  (different reviewers {article} {level}-confidence draft needs)")
     echo(f"author_may_approve_alone {str(policy['author_may_approve_alone']).lower()}")
     acceptors = ", ".join(policy["risk_acceptors"]) or "(any reviewer)"
     echo(f"risk_acceptors           {one_line(acceptors)}  (who may accept a blocking note's risk)")
