@@ -291,7 +291,7 @@ def test_check_outside_a_repository_needs_paths(
     one_line_error(cli(runner, "check"), 2, "not inside a git repository; give the paths to check")
     (where / "a.txt").write_text("plain\n")
     result = cli(runner, "check", ".")
-    assert result.exit_code == 0 and "no file carries draftmate provenance (1 files looked at)" in result.stdout
+    assert result.exit_code == 0 and "no file carries draftmate provenance (1 file looked at)" in result.stdout
     assert os.listdir(where) == ["a.txt"]
 
 

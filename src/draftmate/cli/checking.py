@@ -74,10 +74,8 @@ def check(
                 echo(f"ok: {c.path}: approved and unchanged ({c.reason}{version}, key {c.key_name})")
             else:
                 echo(f"FAIL {c.path}: {checking.VERDICTS[c.verdict]}: {c.reason}", err=True)
-        if report.commit:
-            where = f"commit {report.commit[:12]}"
-        else:
-            where = f"{report.looked_at} {'staged ' if report.staged else ''}files looked at"
+        files = f"{report.looked_at} {'staged ' if report.staged else ''}file{'' if report.looked_at == 1 else 's'}"
+        where = f"commit {report.commit[:12]}" if report.commit else f"{files} looked at"
         for problem in report.problems:
             echo(f"FAIL commit {report.commit[:12] if report.commit else ''}: {problem}", err=True)
         exports = [c for c in report.files if c.verdict != checking.KEYS_CHANGED]

@@ -274,7 +274,7 @@ def render_notes(notes: list[dict[str, Any]], out: Console, *, current: int | No
             literal(n["severity"], SEVERITY_STYLE.get(n["severity"], "")),
             "-" if risk is None else f"{risk:.2f}",
             lines,
-            literal(n["quote"][:60]),
+            literal(_clip(n["quote"], 60)),
             literal(n["why"]),
             literal(signal_summary(n["signals"], n["source"])),
             literal(resolved, "dim" if resolution else "bold"),

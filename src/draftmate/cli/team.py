@@ -21,7 +21,8 @@ def policy_show(as_json: Annotated[bool, typer.Option("--json", help="Print as J
         print_json(policy)
         return
     for level, count in policy["approvals"].items():
-        echo(f"approvals.{level:8} {count}  (different reviewers a {level}-confidence draft needs)")
+        article = "an" if level[:1] in "aeiou" else "a"
+        echo(f"approvals.{level:8} {count}  (different reviewers {article} {level}-confidence draft needs)")
     echo(f"author_may_approve_alone {str(policy['author_may_approve_alone']).lower()}")
     acceptors = ", ".join(policy["risk_acceptors"]) or "(any reviewer)"
     echo(f"risk_acceptors           {one_line(acceptors)}  (who may accept a blocking note's risk)")
@@ -79,6 +80,9 @@ def queue(
     if as_json:
         print_json(waiting)
         return
+    if not waiting:
+        by = f" by {one_line(assignee)}" if assignee else ""
+        echo(f"nothing waits for review{by}; `draftmate assign ID NAME` asks someone to review a draft")
     for row in waiting:
         who = one_line(row["assignee"] or "-")
         echo(f"{short_id(row['id'])}  {row['status']:9} {row['created_at'][:16]}  {who:16} {one_line(row['title'])}")
@@ -114,7 +118,7 @@ def store_copy(
     from draftmate.store.copying import copy_store
 
     source = open_store()
-    target, shown = open_target(to)
+    target, shown = open_target(to, getattr(source, "path", None))
     report = copy_store(source, target, progress=lambda text: echo(text, err=True))  # type: ignore[arg-type]
     echo(
         f"copied {report.drafts_copied} drafts ({report.drafts_already_there} already there) and "

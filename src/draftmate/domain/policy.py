@@ -105,7 +105,9 @@ class ReviewPolicy:
         if len(people) >= needed:
             return None
         more = needed - len(people)
-        reason = f"approval {len(people)} of {needed}: a {level or 'unknown'}-confidence draft needs {needed} "
+        named = level or "unknown"
+        article = "an" if named[:1] in "aeiou" else "a"
+        reason = f"approval {len(people)} of {needed}: {article} {named}-confidence draft needs {needed} "
         reason += f"different reviewer{'s' if needed > 1 else ''}; {more} more must approve"
         if len(counted) < len(approvers):
             reason += " (the draft's author may not approve it: their approval does not count)"

@@ -447,6 +447,8 @@ def _verdict(checked: Checked, verdict: str, reason: str) -> Checked:
 def keys_directory(given: str | None) -> Path:
     """`--keys DIR`, else `.draftmate/keys/` at the top of the repository (of the current directory outside one)."""
     if given is not None:
+        if not Path(given).exists():  # a typo here would otherwise fail every signed file as unknown-key
+            raise UsageError(f"no directory {given}; --keys names a directory of NAME.pub files (`draftmate key show`)")
         return Path(given)
     root = repository_root()
     return (root if root is not None else Path(".")) / KEYS_DIR

@@ -51,11 +51,20 @@ def _squeeze(text: str) -> str:
 
 def checked_sentences(content: str, passages: Passages) -> list[tuple[int, str, str]]:
     """(line, sentence, retrieved passage) for each sentence of the draft, as the grounding check matches them."""
+    from draftmate.uncertainty.markup import prose_view
     from draftmate.uncertainty.spans import key_terms
     from draftmate.uncertainty.text_checks import sentences
 
+    # a heading or a code block makes no claim: asking about one costs the reviewer a note ("## Details: the model
+    # found nothing in the sources about it") that can only be dismissed
+    prose = prose_view(content).text.split("\n")
+    claims = [
+        s
+        for s in sentences(content)
+        if s.line <= len(prose) and any(c.isalnum() for c in prose[s.line - 1][s.start : s.start + len(s.text)])
+    ]
     out = []
-    for sent in sentences(content)[:MAX_SENTENCES]:
+    for sent in claims[:MAX_SENTENCES]:
         index, _ = passages.best(key_terms(sent.text))
         out.append((sent.line, sent.text.strip(), passages.passage_text(index) if index >= 0 else ""))
     return out

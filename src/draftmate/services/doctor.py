@@ -90,7 +90,13 @@ def doctor(settings_factory: Callable[[], Settings], *, chat: ChatSeam | None = 
                 Check("streaming", "fail", "the stream ended without a finish reason; drafts would be incomplete")
             )
         else:
-            checks.append(Check("streaming", "ok", f"{len(pieces)} chunks, finish reason {streamed.finish_reason}"))
+            checks.append(
+                Check(
+                    "streaming",
+                    "ok",
+                    f"{len(pieces)} chunk{'' if len(pieces) == 1 else 's'}, finish reason {streamed.finish_reason}",
+                )
+            )
         if not settings.logprobs:
             checks.append(Check("log-probabilities", "skip", "off in settings (logprobs = false)"))
         elif streamed.logprobs:

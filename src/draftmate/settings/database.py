@@ -81,6 +81,9 @@ def mask_url(url: str) -> str:
             user = netloc.rpartition("@")[0].partition(":")[0]
             netloc = f"{user}:****@{netloc.rpartition('@')[2]}"
         query = re.sub(r"(?i)(password=)[^&]*", r"\1****", parts.query)
+        if not netloc:
+            # urlunsplit drops the `//` of an empty host (`postgresql:///db?host=/socket`): put it back by hand
+            return f"{parts.scheme}://{parts.path}" + (f"?{query}" if query else "")
         return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
     except ValueError:
         # unparsable: keep the scheme only, for a password may be anywhere in the rest

@@ -42,12 +42,33 @@ def open_url(url: str, source: str = "DRAFTMATE_DATABASE_URL") -> Store:
     return PostgresStore(url, source)
 
 
-def open_target(to: str) -> tuple[Store, str]:
-    """The store `store copy --to` names: a postgresql:// URL, or a SQLite file path; with how to show it."""
+def open_target(to: str, source: Path | None = None) -> tuple[Store, str]:
+    """The store `store copy --to` names: a postgresql:// URL, or a SQLite file path; with how to show it.
+
+    Anything else is a UsageError before a file or directory is made: another scheme (`mysql://`, `http://`) would
+    otherwise become a SQLite file under a directory named `mysql:`, a missing directory would be created, and the
+    store itself would be copied into itself."""
+    import re
+
+    from draftmate.errors import UsageError
+
     if to.startswith(("postgresql://", "postgres://")):
         from draftmate.settings.database import check_url, mask_url
 
         return open_url(check_url(to, "--to"), "--to"), mask_url(to)
+    if not to.strip():
+        raise UsageError("--to is empty; give a postgresql://USER@HOST:5432/DATABASE URL or a SQLite file path")
+    scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]*)://", to)
+    if scheme and scheme[1] != "sqlite":
+        raise UsageError(
+            f"--to {to!r} is a {scheme[1]}: address; draftmate copies into a postgresql://USER@HOST:5432/DATABASE "
+            "URL or a SQLite file path"
+        )
     from draftmate.store.sqlite import SQLiteStore
 
-    return SQLiteStore(Path(to.removeprefix("sqlite://")).expanduser()), to
+    path = Path(to.removeprefix("sqlite://")).expanduser()
+    if not path.parent.is_dir():
+        raise UsageError(f"cannot copy into {to}: directory {path.parent} does not exist; create it first")
+    if source is not None and path.exists() and source.exists() and path.samefile(source):
+        raise UsageError(f"--to {to} is this store ({source}); give another database to copy into")
+    return SQLiteStore(path), to

@@ -152,9 +152,17 @@ class PgConnection:
     def _unreachable(self, error: BaseException) -> StoreError:
         first = next((line for line in str(error).splitlines() if line.strip()), "no answer")
         reason = " ".join(first.split())[:160].replace(self.url, mask_url(self.url))
+        setting = self.source.split(" in ")[0]
+        missing = re.search(r'FATAL: +database "([^"]{1,100})" does not exist', str(error))
+        if missing:  # the server answered: telling the user to start it sends them the wrong way
+            name = missing[1]
+            return StoreError(
+                f"the database server at {host_of(self.url)} has no database {name}; create it (`createdb {name}`), "
+                f"or fix {setting} ({mask_url(self.url)})"
+            )
         return StoreError(
             f"cannot reach the database server at {host_of(self.url)} ({reason}); start it, or fix or unset "
-            f"{self.source.split(' in ')[0]} ({mask_url(self.url)})"
+            f"{setting} ({mask_url(self.url)})"
         )
 
     @property

@@ -209,7 +209,9 @@ def add_uncovered(notes: list[SpanNote], model_notes: list[SpanNote]) -> list[Sp
             continue
         for i in hosts if m.about else hosts[:1]:  # a note about its whole line joins the first check note there
             host = out[i]
-            out[i] = replace(host, why=f"{host.why}; {m.why}", signals=host.signals | m.signals)
+            # two sentences of one line with the same finding: said once, not "…; X; X"
+            why = host.why if m.why in host.why.split("; ") else f"{host.why}; {m.why}"
+            out[i] = replace(host, why=why, signals=host.signals | m.signals)
     return out
 
 
@@ -264,9 +266,28 @@ def _join(a: SpanNote, b: SpanNote) -> SpanNote:
         quote=quote[:200],
         why=why[:600],
         risk=max(a.risk or 0.0, b.risk or 0.0),
-        signals=b.signals | a.signals,
+        signals=_joined_signals(a, b),
         severity=a.severity if a.severity == "blocking" else b.severity,
     )
+
+
+def _joined_signals(a: SpanNote, b: SpanNote) -> dict[str, Any]:
+    """`a`'s signals over `b`'s, but with the lines both listed and every link both fetched: a note joined from
+    notes on lines 3, 4 and 5 otherwise listed only line 3's, and showed as `lines 3, 5`."""
+    from draftmate.domain.note_text import note_spans
+
+    signals = b.signals | a.signals
+    a_checks, b_checks = a.signals.get("checks"), b.signals.get("checks")
+    listed = any(isinstance(c, dict) and "lines" in c for c in (a_checks, b_checks))
+    if listed and isinstance(a_checks, dict):
+        spans = sorted(set(note_spans(a.lines, a.signals)) | set(note_spans(b.lines, b.signals)))
+        lines = [first if first == last else [first, last] for first, last in spans]
+        signals["checks"] = a_checks | {"lines": lines}
+    a_links, b_links = a.signals.get("links"), b.signals.get("links")
+    if isinstance(a_links, dict) and isinstance(b_links, dict):
+        checked = list(a_links.get("checked") or []) + list(b_links.get("checked") or [])
+        signals["links"] = a_links | {"checked": checked[:50]}
+    return signals
 
 
 def _adds_nothing(a: SpanNote, b: SpanNote) -> bool:

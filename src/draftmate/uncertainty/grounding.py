@@ -22,6 +22,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from draftmate.uncertainty.markup import MD_HEADING
 from draftmate.uncertainty.spans import STOPWORDS, SpanNote, key_terms
 from draftmate.uncertainty.text_checks import Fact, Sentence, Sources, sentences, unchecked_note
 
@@ -265,7 +266,12 @@ def grounded(
     checked = ground_sentences(content, found, sources, stop_line)
     # A rule decides where a note goes when a fact is checkable (a value changed from the matching source sentence,
     # a number, date or name found nowhere): always noted, whatever the risk; otherwise the model's threshold does.
-    notes = [_note(s, model) for s in checked if s.risk >= model.note_at or s.clash or s.missing]
+    titles = {number for number, line in enumerate(content.split("\n"), start=1) if MD_HEADING.match(line)}
+    notes = [
+        _note(s, model)
+        for s in checked
+        if (s.risk >= model.note_at or s.clash or s.missing) and not _title_only(s, titles)
+    ]
     risks = [s.risk for s in checked]
     draft_risk = logistic(draft_logit([s.logit for s in checked], [s.terms for s in checked])) if checked else 0.0
     features: dict[str, Any] = {
@@ -292,6 +298,12 @@ def grounded(
             unchecked_note(f"{sources.unchecked:,} facts or sentences were too costly to check against the sources")
         )
     return notes, features
+
+
+def _title_only(s: SentenceGrounding, titles: set[int]) -> bool:
+    """A Markdown heading nothing in the sources contradicts: a title, whose 'not supported' note could only be
+    dismissed (its risk still counts toward the draft's)."""
+    return s.sentence.line in titles and not s.clash and not s.negation_flip
 
 
 def risk_with_support(scored: list[tuple[int, float, int, bool]], supported: set[int], factor: float) -> float:
