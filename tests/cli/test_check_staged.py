@@ -54,7 +54,7 @@ def test_a_good_staged_export_is_let_through_past_a_bad_unstaged_edit(
     result, report = checked(runner, "--staged")
     assert result.exit_code == 0, result.stderr
     assert verdicts(report) == {"more.md": "approved"}
-    assert cli(runner, "check", "--staged").stdout.endswith("(1 staged files looked at): 1 ok, 0 failed\n")
+    assert cli(runner, "check", "--staged").stdout.endswith("(1 staged file looked at): 1 ok, 0 failed\n")
     good = git(hooked, "commit", "-m", "Add more", check=False)
     assert good.returncode == 0, good.stderr
     assert last_subject(hooked) == "Add more"

@@ -25,8 +25,8 @@ UNQUOTED_CONTRADICTED_RISK = 0.35  # the model says contradicted but its quote i
 NOT_FOUND_RISK = 0.3  # the model found nothing in the passages about it
 SUPPORTED_FACTOR = 0.5  # a lexical `unsupported` note keeps this share of its risk against a verified quote
 # "Most" of a sentence's content, weighted by rarity in the sources: a quote sharing a common word or two with the
-# sentence is about something else; one holding two thirds of its telling words says what the sentence says.
-QUOTE_COVERAGE = 2 / 3
+# sentence is about something else; one holding most (60%) of its telling words says what it says.
+QUOTE_COVERAGE = 0.6  # a paraphrase says a third of its words its own way ("run", "takes"); an unrelated quote holds ~0
 
 
 def quote_gap(sentence: str, quote: str, passages: Passages) -> str:
