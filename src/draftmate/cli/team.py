@@ -121,7 +121,8 @@ def store_copy(
     target, shown = open_target(to, getattr(source, "path", None))
     report = copy_store(source, target, progress=lambda text: echo(text, err=True))  # type: ignore[arg-type]
     echo(
-        f"copied {report.drafts_copied} drafts ({report.drafts_already_there} already there) and "
+        f"copied {report.drafts_copied} draft{'' if report.drafts_copied == 1 else 's'} "
+        f"({report.drafts_already_there} already there) and "
         f"{report.events_copied} audit events to {shown}; its audit chain verifies"
     )
 

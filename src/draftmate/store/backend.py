@@ -37,7 +37,8 @@ def open_url(url: str, source: str = "DRAFTMATE_DATABASE_URL") -> Store:
 
         raise StoreError(
             f"{source} names a PostgreSQL server, but its driver is not installed; "
-            "`pip install 'draftmate[postgres]'`, or unset it to use the SQLite file"
+            "install the postgres extra (in draftmate's clone: "
+            "`.venv/bin/pip install -c constraints.txt '.[postgres]'`), or unset it to use the SQLite file"
         ) from None
     return PostgresStore(url, source)
 
