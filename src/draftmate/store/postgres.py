@@ -298,11 +298,15 @@ class PostgresStore(SQLiteStore):
     # ---- search ----------------------------------------------------------------------------------------
 
     def _search_clause(self, search: str) -> tuple[str, str, str, list[Any]]:
-        """Every word must occur, as in FTS5: each one a phrase of its tokens ('foo-bar' is 'foo' then 'bar')."""
+        """Every word must occur, as in FTS5: each one a phrase of its tokens ('foo-bar' is 'foo' then 'bar').
+
+        Words and content are folded alike (`draftmate_search_text`: no accents, no punctuation, lowercase), so
+        'cafe' finds 'café' as FTS5's unicode61 tokenizer does.
+        """
         terms = [t for t in search.split() if t]
         if not terms:
             return "drafts d", "d.rowid", "FALSE", []
-        match = " && ".join("phraseto_tsquery('simple', ?)" for _ in terms)
+        match = " && ".join("phraseto_tsquery('simple', draftmate_search_text(?))" for _ in terms)
         return "drafts_fts f JOIN drafts d ON d.rowid = f.rowid", "d.rowid", f"f.words @@ ({match})", terms
 
     # ---- sealed finals -----------------------------------------------------------------------------------
