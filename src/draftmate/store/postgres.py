@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -68,6 +67,16 @@ class PgRow:
 
     def __len__(self) -> int:
         return len(self._values)
+
+
+class Utf8BytesLoader(psycopg.adapt.Loader):
+    """A text value in binary format as the UTF-8 bytes the server sent: the export writes bytes, decoding is waste."""
+
+    format = pq.Format.BINARY
+
+    def load(self, data: Any) -> bytes:
+        """The bytes, undecoded."""
+        return bytes(data)
 
 
 class PgCursor:
@@ -314,13 +323,16 @@ class PostgresStore(SQLiteStore):
     def iter_sealed_finals(self) -> Iterator[tuple[str, tuple[bytes, bytes, bytes] | None]]:
         """As `SQLiteStore.iter_sealed_finals`: each final draft with its sealed line, or None to rebuild it.
 
-        Read through a server-side cursor in binary, a batch at a time (the export's memory stays flat however many
-        drafts there are), the texts as the UTF-8 bytes the line is written in, the content already JSON-quoted by
-        the server where its quoting is json.dumps's (checked once, as for SQLite's json_quote).
+        The server checks the content's sha256 against the pinned one, so the content crosses the wire once, as the
+        JSON string the line holds (quoted by the server where its quoting is json.dumps's: checked once, as for
+        SQLite's json_quote); read through a server-side cursor in binary, a batch at a time (the export's memory
+        stays flat however many drafts there are), the texts kept as the UTF-8 bytes the server sent (no
+        convert_to on the server, no decoding here: the line is written in them).
         """
         sql = f"""
-            SELECT d.id, d.approved_sha256, convert_to(v.content, 'UTF8'), {{quoted}}, s.version, s.tool_version,
-                s.writes, convert_to(s.head, 'UTF8'), convert_to(s.tail, 'UTF8'), a.payload_json::json ->> 'row'
+            SELECT d.id::varchar, {{quoted}}, s.head, s.tail, s.version, s.tool_version::varchar, s.writes,
+                d.approved_sha256::varchar, (a.payload_json::json ->> 'row')::varchar,
+                COALESCE(encode(sha256(convert_to(v.content, 'UTF8')), 'hex') = d.approved_sha256, FALSE)
             FROM drafts d
             LEFT JOIN seals s ON s.draft_id = d.id AND s.version = d.approved_version AND s.writes = d.writes
                 AND d.current_version = d.approved_version AND s.content_sha256 = d.approved_sha256
@@ -328,30 +340,29 @@ class PostgresStore(SQLiteStore):
             LEFT JOIN versions v ON v.draft_id = d.id AND v.number = d.approved_version
             WHERE d.status = '{State.FINAL.value}' ORDER BY d.rowid
         """
-        sha256 = hashlib.sha256
         connection: PgConnection = self.conn  # type: ignore[assignment]
         with self.snapshot():
             counted = self._counting_triggers_in_place()
-            quoted = "convert_to(to_json(v.content)::text, 'UTF8')" if self._json_quote_matches() else "NULL"
+            server_quotes = self._json_quote_matches()
+            quoted = "to_json(v.content)::text" if server_quotes else "v.content"
             cursor = connection.raw.cursor(name="draftmate_sealed_finals", binary=True)
+            cursor.adapters.register_loader("text", Utf8BytesLoader)  # no decoding; varchar columns still load as str
             cursor.itersize = 2000
+            cursor.execute(sql.format(quoted=quoted).encode())
             try:
-                cursor.execute(sql.format(quoted=quoted).encode())
-                for row in cursor:
-                    draft_id, pinned, content, as_json, version, tool_version, writes, head, tail, recorded = row
+                for draft_id, content, head, tail, version, tool_version, writes, pinned, recorded, same in cursor:
                     holds = (
                         counted
+                        and same
                         and head is not None
-                        and content is not None
                         and recorded == seal_digest(draft_id, version, pinned, tool_version, writes, head, tail)
-                        and sha256(content).hexdigest() == pinned
                     )
                     if not holds:
                         yield draft_id, None
-                        continue
-                    if as_json is None:
-                        as_json = canonical(bytes(content).decode("utf-8")).encode("utf-8")
-                    yield draft_id, (bytes(head), bytes(as_json), bytes(tail))
+                    elif server_quotes:
+                        yield draft_id, (head, content, tail)
+                    else:
+                        yield draft_id, (head, canonical(bytes(content).decode("utf-8")).encode("utf-8"), tail)
             finally:
                 cursor.close()
 
