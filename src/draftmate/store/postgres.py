@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 LOCK_CLASS = 0x6D617465
 CONNECT_TIMEOUT_S = 10
 _SELECT_ALL = re.compile(r"^\s*SELECT\s+(?:\w+\.)?\*", re.I)
+_cursor_names = itertools.count(1)
 
 
 @functools.lru_cache(maxsize=512)
@@ -236,6 +238,25 @@ class PgConnection:
         except psycopg.OperationalError as e:
             raise self._unreachable(e) from None
 
+    def stream(self, sql: str, params: Sequence[Any] = (), size: int = 2000) -> Iterator[PgRow]:
+        """The rows of a query through a server-side cursor, `size` at a time; inside a transaction."""
+        cursor = self.raw.cursor(name=f"draftmate_stream_{next(_cursor_names)}")
+        cursor.itersize = size
+        try:
+            self._guard(lambda: cursor.execute(_dialect(sql) if params else sql, tuple(params) or None))
+            names = [d.name for d in cursor.description or []]
+            keep = None
+            if "rowid" in names and _SELECT_ALL.match(sql):  # SQLite's rowid is not in its SELECT *
+                keep = [i for i, n in enumerate(names) if n != "rowid"]
+                names = [names[i] for i in keep]
+            index = {n: i for i, n in enumerate(names)}
+            while batch := self._guard(lambda: cursor.fetchmany(size)):
+                for values in batch:
+                    yield PgRow(values if keep is None else [values[i] for i in keep], index)
+        finally:
+            with contextlib.suppress(psycopg.Error):
+                cursor.close()
+
     def close(self) -> None:
         """Close the connection."""
         self.raw.close()
@@ -263,6 +284,13 @@ class PostgresStore(SQLiteStore):
     def audit(self, event: str, *, actor: str, draft_id: str | None, payload: dict[str, Any]) -> AuditEvent:
         """Append an event, recording beside the name given the database role that vouches for who acted."""
         return super().audit(event, actor=actor, draft_id=draft_id, payload={**payload, "db_role": self.db_role})
+
+    def _stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Any]:
+        """The rows of a long query through a server-side cursor, a batch at a time, in one read snapshot (so
+        `verify` and `iter_audit` hold one batch, not the whole result, however long the chain is)."""
+        connection: PgConnection = self.conn  # type: ignore[assignment]
+        with self.snapshot():
+            yield from connection.stream(sql, params)
 
     def _store_error(self, e: Any) -> StoreError:
         return StoreError(f"store error at {self.url}: {' '.join(str(e).split())[:160]}")
