@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg import pq
+from psycopg.types.string import ByteaBinaryLoader
 
 from draftmate.domain.digests import canonical
 from draftmate.domain.vocabulary import State
@@ -69,16 +70,6 @@ class PgRow:
 
     def __len__(self) -> int:
         return len(self._values)
-
-
-class Utf8BytesLoader(psycopg.adapt.Loader):
-    """A text value in binary format as the UTF-8 bytes the server sent: the export writes bytes, decoding is waste."""
-
-    format = pq.Format.BINARY
-
-    def load(self, data: Any) -> bytes:
-        """The bytes, undecoded."""
-        return bytes(data)
 
 
 class PgCursor:
@@ -374,7 +365,9 @@ class PostgresStore(SQLiteStore):
             server_quotes = self._json_quote_matches()
             quoted = "to_json(v.content)::text" if server_quotes else "v.content"
             cursor = connection.raw.cursor(name="draftmate_sealed_finals", binary=True)
-            cursor.adapters.register_loader("text", Utf8BytesLoader)  # no decoding; varchar columns still load as str
+            # text in binary is its UTF-8 bytes: bytea's loader (psycopg's C one) keeps them undecoded; varchar
+            # columns still load as str
+            cursor.adapters.register_loader("text", ByteaBinaryLoader)
             cursor.itersize = 2000
             cursor.execute(sql.format(quoted=quoted).encode())
             try:
