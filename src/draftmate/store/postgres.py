@@ -72,6 +72,18 @@ class PgRow:
         return len(self._values)
 
 
+def _prefetched(connection: PgConnection, cursor: Any, size: int = 2000) -> Iterator[Any]:
+    """A server-side cursor's rows, the next batch fetched in a thread while this one is used: the server makes it
+    while the caller writes, on two cores, not one after the other."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(cursor.fetchmany, size)
+        while batch := connection._guard(pending.result):
+            pending = pool.submit(cursor.fetchmany, size)
+            yield from batch
+
+
 class PgCursor:
     """A cursor as sqlite3's: execute, fetch, iterate; `SELECT *` leaves out the hidden `rowid` column."""
 
@@ -345,8 +357,9 @@ class PostgresStore(SQLiteStore):
         The server checks the content's sha256 against the pinned one, so the content crosses the wire once, as the
         JSON string the line holds (quoted by the server where its quoting is json.dumps's: checked once, as for
         SQLite's json_quote); read through a server-side cursor in binary, a batch at a time (the export's memory
-        stays flat however many drafts there are), the texts kept as the UTF-8 bytes the server sent (no
-        convert_to on the server, no decoding here: the line is written in them).
+        stays flat however many drafts there are; the next batch is fetched while this one is written), the texts
+        kept as the UTF-8 bytes the server sent (no convert_to on the server, no decoding here: the line is written
+        in them).
         """
         sql = f"""
             SELECT d.id::varchar, {{quoted}}, s.head, s.tail, s.version, s.tool_version::varchar, s.writes,
@@ -368,10 +381,10 @@ class PostgresStore(SQLiteStore):
             # text in binary is its UTF-8 bytes: bytea's loader (psycopg's C one) keeps them undecoded; varchar
             # columns still load as str
             cursor.adapters.register_loader("text", ByteaBinaryLoader)
-            cursor.itersize = 2000
             cursor.execute(sql.format(quoted=quoted).encode())
             try:
-                for draft_id, content, head, tail, version, tool_version, writes, pinned, recorded, same in cursor:
+                for row in _prefetched(connection, cursor):
+                    draft_id, content, head, tail, version, tool_version, writes, pinned, recorded, same = row
                     holds = (
                         counted
                         and same
