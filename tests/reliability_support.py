@@ -26,6 +26,19 @@ FORK = multiprocessing.get_context("fork")
 # ---- the store's invariants --------------------------------------------------------------------------
 
 
+def open_test_store(db: Path) -> Any:
+    """The store a reliability test works on: PostgreSQL where the `backend` fixture set DRAFTMATE_DATABASE_URL
+    (forked children inherit it), else the SQLite file at `db`."""
+    url = os.environ.get("DRAFTMATE_DATABASE_URL")
+    if url:
+        from draftmate.store.postgres import PostgresStore
+
+        return PostgresStore(url)
+    from draftmate.store.sqlite import SQLiteStore
+
+    return SQLiteStore(db)
+
+
 def integrity(db: Path) -> str:
     """SQLite's own verdict on the file, read through a plain connection."""
     conn = sqlite3.connect(db)
@@ -37,12 +50,13 @@ def integrity(db: Path) -> str:
 
 def store_problems(db: Path) -> list[str]:
     """Everything wrong with a store: file integrity, the audit chain, and half-applied changes."""
-    from draftmate.store.sqlite import SQLiteStore, sha256_hex
+    from draftmate.store.sqlite import sha256_hex
 
-    verdict = integrity(db)
-    if verdict != "ok":
-        return [f"integrity_check: {verdict}"]
-    store = SQLiteStore(db)
+    if not os.environ.get("DRAFTMATE_DATABASE_URL"):  # PostgreSQL checks its own pages
+        verdict = integrity(db)
+        if verdict != "ok":
+            return [f"integrity_check: {verdict}"]
+    store = open_test_store(db)
     try:
         problems = list(store.verify())
         conn = store.conn
@@ -145,10 +159,9 @@ def churn(db: Path, workdir: Path, seed: int, rounds: int) -> None:
     from draftmate.domain.records import Decision, Severity, State
     from draftmate.services.drafts import add_note, import_draft
     from draftmate.services.reviews import begin_review
-    from draftmate.store.sqlite import SQLiteStore
 
     rng = random.Random(seed)
-    store = SQLiteStore(db)
+    store = open_test_store(db)
     workdir.mkdir(parents=True, exist_ok=True)
     for i in range(rounds):
         # Resume a review a crash (or an earlier round) left open, before starting new work.
@@ -188,43 +201,55 @@ def finish_review(session: Any) -> None:
     session.approve()
 
 
-def kill_at_statement(n: int) -> None:
-    """Make every store this process opens SIGKILL the process just before its n-th SQL statement."""
+def trace_statements(trace: Callable[[str], None], store: Any = None) -> Callable[[], None]:
+    """Call `trace(sql)` before every SQL statement of every store this process opens, and of `store` if given
+    (SQLite's trace callback, or around PostgreSQL's statement runner); returns what undoes it."""
+    from draftmate.store.postgres import PgConnection
     from draftmate.store.sqlite import SQLiteStore
 
-    counter = {"seen": 0}
-    original = SQLiteStore._connect
-
-    def trace(_sql: str) -> None:
-        counter["seen"] += 1
-        if counter["seen"] == n:
-            os.kill(os.getpid(), signal.SIGKILL)
+    original, original_run = SQLiteStore._connect, PgConnection._run
 
     def connect(path: Path) -> sqlite3.Connection:
         conn = original(path)
         conn.set_trace_callback(trace)
         return conn
 
+    def run(self: PgConnection, sql: str, params: Any) -> Any:
+        trace(sql)
+        return original_run(self, sql, params)
+
     SQLiteStore._connect = staticmethod(connect)  # type: ignore[method-assign]
+    PgConnection._run = run  # type: ignore[method-assign]
+    if isinstance(store, SQLiteStore) and isinstance(store.conn, sqlite3.Connection):
+        store.conn.set_trace_callback(trace)
+
+    def undo() -> None:
+        SQLiteStore._connect = staticmethod(original)  # type: ignore[method-assign]
+        PgConnection._run = original_run  # type: ignore[method-assign]
+
+    return undo
+
+
+def kill_at_statement(n: int) -> None:
+    """Make every store this process opens SIGKILL the process just before its n-th SQL statement."""
+    counter = {"seen": 0}
+
+    def trace(_sql: str) -> None:
+        counter["seen"] += 1
+        if counter["seen"] == n:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    trace_statements(trace)
 
 
 def count_statements(db: Path, workdir: Path, seed: int, rounds: int) -> list[str]:
     """The SQL statements one churn run executes, in order."""
-    from draftmate.store.sqlite import SQLiteStore
-
     seen: list[str] = []
-    original = SQLiteStore._connect
-
-    def connect(path: Path) -> sqlite3.Connection:
-        conn = original(path)
-        conn.set_trace_callback(seen.append)
-        return conn
-
-    SQLiteStore._connect = staticmethod(connect)  # type: ignore[method-assign]
+    undo = trace_statements(seen.append)
     try:
         churn(db, workdir, seed, rounds)
     finally:
-        SQLiteStore._connect = staticmethod(original)  # type: ignore[method-assign]
+        undo()
     return seen
 
 

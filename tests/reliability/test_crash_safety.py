@@ -1,4 +1,7 @@
-"""Crash safety: a writer SIGKILLed at any point leaves a sound store, no half-applied change, and work resumes."""
+"""Crash safety: a writer SIGKILLed at any point leaves a sound store, no half-applied change, and work resumes.
+
+The store-level tests run on SQLite and on PostgreSQL (the `backend` fixture); the CLI-process ones on SQLite.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from backends import fresh_database_url
 from draftmate.cli.commands import app
 from draftmate.domain.records import Decision, State
 from draftmate.services.reviews import begin_review
@@ -27,7 +31,9 @@ from reliability_support import (
     finish_review,
     in_child,
     kill_at_statement,
+    open_test_store,
     store_problems,
+    trace_statements,
 )
 
 ROUNDS = 4
@@ -38,9 +44,16 @@ def _churn_then_die(db: Path, work: Path, seed: int, statement: int) -> None:
     churn(db, work, seed, ROUNDS)
 
 
-def test_sigkill_before_any_statement_leaves_no_half_applied_change(tmp_path: Path) -> None:
+def test_sigkill_before_any_statement_leaves_no_half_applied_change(
+    tmp_path: Path, backend: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
     """Kill the writer just before its n-th SQL statement (mid-transaction, before COMMIT, mid-migration), 36 times."""
-    probe = count_statements(tmp_path / "probe.db", tmp_path / "probe", 0, ROUNDS)
+    if backend == "postgres":  # the probe counts in a store of its own, as with SQLite's probe.db
+        with monkeypatch.context() as probing:
+            probing.setenv("DRAFTMATE_DATABASE_URL", fresh_database_url(request.getfixturevalue("postgres_server_url")))
+            probe = count_statements(tmp_path / "probe.db", tmp_path / "probe", 0, ROUNDS)
+    else:
+        probe = count_statements(tmp_path / "probe.db", tmp_path / "probe", 0, ROUNDS)
     total = len(probe)
     assert total > 300 and sum(s.startswith("COMMIT") for s in probe) > 20
     rng = random.Random(8)
@@ -57,7 +70,7 @@ def test_sigkill_before_any_statement_leaves_no_half_applied_change(tmp_path: Pa
     assert killed >= len(points) * 0.8, f"only {killed} of {len(points)} kill points were reached"
     # After all those crashes the same store takes a full run, and every open review can be finished.
     assert in_child(churn, db, work, 999, ROUNDS) == 0
-    store = SQLiteStore(db)
+    store = open_test_store(db)
     try:
         assert store.list_drafts(status=State.FINAL, limit=1000)
         for draft in list(store.iter_drafts(status=State.IN_REVIEW)):
@@ -69,7 +82,7 @@ def test_sigkill_before_any_statement_leaves_no_half_applied_change(tmp_path: Pa
 
 
 def _review_then_die(db: Path, draft_id: str, statement_after_first: int) -> None:
-    store = SQLiteStore(db)
+    store = open_test_store(db)
     session = begin_review(store, draft_id, reviewer="Rita Reviewer")
     session.mark_seen(0)
     session.decide(0, Decision.ACCEPT)
@@ -82,11 +95,12 @@ def _review_then_die(db: Path, draft_id: str, statement_after_first: int) -> Non
         if statements["n"] == statement_after_first:
             os.kill(os.getpid(), signal.SIGKILL)
 
-    store.conn.set_trace_callback(trace)
+    trace_statements(trace, store)
     session.decide(1, Decision.ACCEPT)
     store.close()
 
 
+@pytest.mark.usefixtures("backend")
 def test_review_killed_mid_decision_resumes_where_it_stopped(tmp_path: Path, runner: CliRunner) -> None:
     """Decisions saved before the crash stay; the one being written is gone whole; the same review resumes."""
     source = tmp_path / "d.md"
@@ -98,7 +112,7 @@ def test_review_killed_mid_decision_resumes_where_it_stopped(tmp_path: Path, run
         draft_id = result.stdout.split('"id": "')[1][:32]
         assert in_child(_review_then_die, db, draft_id, point) == -signal.SIGKILL
         assert store_problems(db) == []
-        store = SQLiteStore(db)
+        store = open_test_store(db)
         try:
             assert store.get_draft(draft_id).status is State.IN_REVIEW
             first = store.current_review(draft_id)
@@ -115,6 +129,7 @@ def test_review_killed_mid_decision_resumes_where_it_stopped(tmp_path: Path, run
     assert store_problems(db) == []
 
 
+@pytest.mark.usefixtures("backend")
 def test_sigkill_at_random_moments(tmp_path: Path) -> None:
     """Kill a busy writer from outside at 10 random moments; each time the store is sound and takes more work."""
     db, work = tmp_path / "home" / "draftmate.db", tmp_path / "src"

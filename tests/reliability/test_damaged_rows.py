@@ -1,8 +1,10 @@
-"""One hand-edited row (an unknown state, malformed JSON) never takes the whole store down."""
+"""One hand-edited row (an unknown state, malformed JSON) never takes the whole store down, on SQLite and on
+PostgreSQL."""
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -45,8 +47,12 @@ def two_drafts(runner: CliRunner, hermetic: Path, tmp_path: Path) -> tuple[str, 
 
 
 def damage(home: Path, table: str, column: str, value: str, draft_id: str) -> None:
-    """Edit one row by hand, past the schema's CHECK constraints, as a person with sqlite3 could."""
+    """Edit one row by hand, past the schema's CHECK constraints, as a person with sqlite3 or psql could."""
     owner = "id" if table == "drafts" else "draft_id"
+    url = os.environ.get("DRAFTMATE_DATABASE_URL")
+    if url:
+        damage_in_postgres(url, table, column, value, owner, draft_id)
+        return
     conn = sqlite3.connect(home / "draftmate.db")
     try:
         conn.execute("PRAGMA ignore_check_constraints = ON")
@@ -57,6 +63,23 @@ def damage(home: Path, table: str, column: str, value: str, draft_id: str) -> No
     assert changed >= 1
 
 
+def damage_in_postgres(url: str, table: str, column: str, value: str, owner: str, draft_id: str) -> None:
+    """The same in PostgreSQL: the table's CHECK constraints dropped first, as its owner could."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        checks = conn.execute(
+            "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'c'", (table,)
+        ).fetchall()
+        for (name,) in checks:
+            conn.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'.encode())
+        changed = conn.execute(
+            f"UPDATE {table} SET {column} = %s WHERE {owner} = %s".encode(), (value, draft_id)
+        ).rowcount
+    assert changed >= 1
+
+
+@pytest.mark.usefixtures("backend")  # on SQLite and on PostgreSQL
 @pytest.mark.parametrize(("table", "column", "value"), DAMAGE, ids=[f"{t}.{c}" for t, c, _ in DAMAGE])
 def test_a_damaged_row_is_named_and_the_rest_of_the_store_works(
     runner: CliRunner, hermetic: Path, two_drafts: tuple[str, str], table: str, column: str, value: str

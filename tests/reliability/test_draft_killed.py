@@ -1,4 +1,5 @@
-"""A draft whose process is killed while the model answers keeps its request, and `draft --retry` finishes it."""
+"""A draft whose process is killed while the model answers keeps its request, and `draft --retry` finishes it; on
+SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from draftmate.store.sqlite import SQLiteStore
+from reliability_support import open_test_store
 
 DRAFTMATE = [sys.executable, "-m", "draftmate"]
 
@@ -41,11 +42,12 @@ def stop(server: subprocess.Popen[str]) -> None:
 
 
 @pytest.fixture
-def env(hermetic: Path) -> Iterator[dict[str, str]]:
+def env(hermetic: Path, backend: str) -> Iterator[dict[str, str]]:
+    """The children's environment: the test's home, and its PostgreSQL database where `backend` chose one."""
     yield {**os.environ, "DRAFTMATE_MODEL": "local-model", "PYTHONUNBUFFERED": "1"}
 
 
-def test_killed_while_the_model_answers_then_retried(env: dict[str, str], hermetic: Path) -> None:
+def test_killed_while_the_model_answers_then_retried(env: dict[str, str], hermetic: Path, backend: str) -> None:
     slow, slow_url = start_server(latency=30.0)
     try:
         child = subprocess.Popen(
@@ -59,8 +61,8 @@ def test_killed_while_the_model_answers_then_retried(env: dict[str, str], hermet
         pending: list[str] = []
         while not pending and time.monotonic() < deadline:  # wait until the request is stored, then kill
             time.sleep(0.2)
-            if db.exists():
-                store = SQLiteStore(db)
+            if db.exists() or backend == "postgres":
+                store = open_test_store(db)
                 pending = [d.id for d in store.list_drafts()]
                 store.close()
         assert pending, "the request was never stored"
@@ -69,8 +71,9 @@ def test_killed_while_the_model_answers_then_retried(env: dict[str, str], hermet
     finally:
         stop(slow)
 
-    store = SQLiteStore(hermetic / "draftmate.db")
-    assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    store = open_test_store(hermetic / "draftmate.db")
+    if backend == "sqlite":
+        assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert store.verify() == []
     draft = store.get_draft(pending[0])
     assert draft.current_version == 0 and draft.incomplete and draft.request["spec"] == "Release notes for version 2.4"
@@ -91,7 +94,7 @@ def test_killed_while_the_model_answers_then_retried(env: dict[str, str], hermet
     finally:
         stop(fast)
     assert retried.returncode == 0, retried.stderr
-    store = SQLiteStore(hermetic / "draftmate.db")
+    store = open_test_store(hermetic / "draftmate.db")
     draft = store.get_draft(pending[0])
     assert draft.current_version == 1 and not draft.incomplete
     assert store.get_version(draft.id).content.strip()

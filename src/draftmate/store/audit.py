@@ -141,7 +141,7 @@ def seal_recorded(
 def sealed_line(row: Sequence[Any], counted: bool) -> tuple[str, tuple[bytes, bytes, bytes] | None]:
     """One row of the sealed-finals read as (draft id, its line as head, JSON-quoted content, tail), or (id, None)
     unless the seal holds: every counting trigger in place, the digest its audit event recorded, the content its
-    sha256. Both backends' reads give the row in this column order (texts as UTF-8 bytes)."""
+    sha256 (SQLite's read; PostgreSQL's server checks the sha256 itself and shares `seal_recorded`)."""
     draft_id, pinned, content, as_json, version, tool_version, writes, head, tail, recorded = row
     holds = (
         counted
@@ -203,19 +203,17 @@ class AuditChain(Connected):
         from draftmate.domain.records import AuditEvent
 
         sql = "SELECT * FROM audit" + (" WHERE draft_id = ?" if draft_id else "") + " ORDER BY seq"
-        cursor = self.conn.execute(sql, (draft_id,) if draft_id else ())
-        while batch := cursor.fetchmany(1000):
-            for r in batch:
-                yield AuditEvent(
-                    seq=r["seq"],
-                    at=r["at"],
-                    actor=r["actor"],
-                    event=r["event"],
-                    draft_id=r["draft_id"],
-                    payload=json.loads(r["payload_json"]),
-                    prev_hash=r["prev_hash"],
-                    hash=r["hash"],
-                )
+        for r in self._stream(sql, (draft_id,) if draft_id else ()):
+            yield AuditEvent(
+                seq=r["seq"],
+                at=r["at"],
+                actor=r["actor"],
+                event=r["event"],
+                draft_id=r["draft_id"],
+                payload=json.loads(r["payload_json"]),
+                prev_hash=r["prev_hash"],
+                hash=r["hash"],
+            )
 
     # ---- tamper checks and bulk reads ---------------------------------------------------------------
 
@@ -229,7 +227,7 @@ class AuditChain(Connected):
         problems: list[str] = []
         prev, expected_seq = GENESIS, 1
         last_row_digest: dict[tuple[str, str], tuple[int, str, str]] = {}
-        for r in self.conn.execute("SELECT * FROM audit ORDER BY seq"):
+        for r in self._stream("SELECT * FROM audit ORDER BY seq"):
             payload = json.loads(r["payload_json"])
             if r["seq"] != expected_seq:
                 problems.append(f"audit event {expected_seq} is missing (the next one is {r['seq']})")
@@ -268,11 +266,11 @@ class AuditChain(Connected):
         unrecorded += (("notes", "id", "draft_id"), ("reviews", "id", "draft_id"))
         unrecorded += (("seals", "draft_id || '/' || version", "draft_id"),)
         for table, key_sql, owner_sql in unrecorded:
-            for key, owner in self.conn.execute(f"SELECT {key_sql}, {owner_sql} FROM {table}"):
+            for key, owner in self._stream(f"SELECT {key_sql}, {owner_sql} FROM {table}"):
                 if (table, key) not in last_row_digest:
                     of_draft = f" of draft {owner}" if table in ("notes", "reviews") else ""
                     problems.append(f"{table[:-1]} {key}{of_draft} has no audit event (added by hand?)")
-        for r in self.conn.execute("SELECT draft_id, number, content, sha256 FROM versions"):
+        for r in self._stream("SELECT draft_id, number, content, sha256 FROM versions"):
             if sha256_hex(r["content"]) != r["sha256"]:
                 problems.append(f"version {short_id(r['draft_id'])}/{r['number']}: content does not match its sha256")
         return problems + self._unreadable_rows()
@@ -286,12 +284,12 @@ class AuditChain(Connected):
                 known = tuple(k.value for k in kind)
                 marks = ", ".join("?" * len(known))
                 sql = f"SELECT {key_sql}, {owner_sql}, {column} FROM {table} WHERE {column} NOT IN ({marks})"
-                for key, owner, value in self.conn.execute(sql, known):
+                for key, owner, value in self._stream(sql, known):
                     why = f"{column} {str(value)[:40]!r} is not a known value"
                     problems.append(_unreadable(table, key, owner, why))
             for column in json_columns:
                 sql = f"SELECT {key_sql}, {owner_sql} FROM {table} WHERE {column} <> '' AND json_valid({column}) = 0"
-                for key, owner in self.conn.execute(sql):
+                for key, owner in self._stream(sql):
                     problems.append(_unreadable(table, key, owner, f"{column} is not valid JSON"))
         return problems
 

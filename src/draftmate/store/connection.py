@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from draftmate.errors import StoreError
 from draftmate.store import rows
@@ -67,6 +68,10 @@ class Connected:
                 self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
+
+    def _stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Any]:
+        """The rows of a query that may be long, without holding them all (SQLite's cursor steps through them)."""
+        yield from self.conn.execute(sql, params)
 
     def _store_error(self, e: sqlite3.Error) -> StoreError:
         text = str(e)

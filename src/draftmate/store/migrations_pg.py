@@ -27,6 +27,33 @@ def _counting_triggers() -> str:
     return ";\n".join(statements) + ";"
 
 
+# What FTS5's default tokenizer (unicode61, remove_diacritics 1) makes of a text, as text the `simple` configuration
+# splits the same way: accents dropped (NFD, then no combining marks), every character FTS5 does not count as part
+# of a word (punctuation, symbols, emoji) a space (so 'example.com' and '3.14' are two words each, as in SQLite, not
+# one host or number token), lowercased in every script (ICU's root locale where the server has it: a database in
+# the C locale lowercases ASCII alone). IMMUTABLE so the tsvector column can be generated from it.
+_NOT_A_WORD_CHARACTER = (
+    r"[^0-9A-Za-z\u00aa\u00b2\u00b3\u00b5\u00b9\u00ba\u00bc-\u00be\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u1fff"
+    r"\u2070-\u209f\u2100-\u218f\u2c00-\u2dff\u2e80-\u2fff\u3005-\u3007\u3021-\u3029\u3031-\u303c\u3040-\ud7ff"
+    r"\uf900-\ufdff\ufe70-\ufefe\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff66-\uffdc\U00010000-\U0001efff"
+    r"\U00020000-\U0003ffff]+"
+)
+_FOLDED = (
+    "normalize(regexp_replace(regexp_replace(normalize(t, NFD), '[\\u0300-\\u036f]+', '', 'g'), "
+    f"'{_NOT_A_WORD_CHARACTER}', ' ', 'g'), NFC)"
+)
+_SEARCH_TEXT = f"""
+        CREATE FUNCTION draftmate_search_text(t TEXT) RETURNS TEXT LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+        AS $$ SELECT lower({_FOLDED}) $$;
+        DO $do$ BEGIN
+            IF EXISTS (SELECT 1 FROM pg_collation WHERE collname = 'und-x-icu') THEN
+                CREATE OR REPLACE FUNCTION draftmate_search_text(t TEXT) RETURNS TEXT LANGUAGE sql IMMUTABLE STRICT
+                PARALLEL SAFE AS $$ SELECT lower({_FOLDED} COLLATE "und-x-icu") $$;
+            END IF;
+        END $do$;
+"""
+
+
 MIGRATIONS_PG: list[tuple[str, str]] = [
     (
         "0001_initial",
@@ -62,10 +89,11 @@ MIGRATIONS_PG: list[tuple[str, str]] = [
             PRIMARY KEY (draft_id, number)
         );
 
+        {_SEARCH_TEXT}
         CREATE TABLE drafts_fts (
             rowid BIGINT PRIMARY KEY,
             content TEXT NOT NULL,
-            words tsvector GENERATED ALWAYS AS (to_tsvector('simple', content)) STORED
+            words tsvector GENERATED ALWAYS AS (to_tsvector('simple', draftmate_search_text(content))) STORED
         );
         CREATE INDEX drafts_fts_words ON drafts_fts USING GIN (words);
 

@@ -14,18 +14,20 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg import pq
+from psycopg.types.string import ByteaBinaryLoader
 
 from draftmate.domain.digests import canonical
 from draftmate.domain.vocabulary import State
 from draftmate.errors import StoreError
 from draftmate.settings.database import host_of, mask_url
-from draftmate.store.audit import SEALED, sealed_line
+from draftmate.store.audit import SEALED, seal_recorded
 from draftmate.store.migrations_pg import MIGRATIONS_PG
 from draftmate.store.pg_errors import NotPermitted, store_error_of
 from draftmate.store.rows import now
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
 LOCK_CLASS = 0x6D617465
 CONNECT_TIMEOUT_S = 10
 _SELECT_ALL = re.compile(r"^\s*SELECT\s+(?:\w+\.)?\*", re.I)
+_cursor_names = itertools.count(1)
 
 
 @functools.lru_cache(maxsize=512)
@@ -68,6 +71,18 @@ class PgRow:
 
     def __len__(self) -> int:
         return len(self._values)
+
+
+def _prefetched(connection: PgConnection, cursor: Any, size: int = 2000) -> Iterator[Any]:
+    """A server-side cursor's rows, the next batch fetched in a thread while this one is used: the server makes it
+    while the caller writes, on two cores, not one after the other."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(cursor.fetchmany, size)
+        while batch := connection._guard(pending.result):
+            pending = pool.submit(cursor.fetchmany, size)
+            yield from batch
 
 
 class PgCursor:
@@ -246,6 +261,25 @@ class PgConnection:
         except psycopg.Error as e:
             raise store_error_of(e, "SELECT", self.raw.info.user) or e from None
 
+    def stream(self, sql: str, params: Sequence[Any] = (), size: int = 2000) -> Iterator[PgRow]:
+        """The rows of a query through a server-side cursor, `size` at a time; inside a transaction."""
+        cursor = self.raw.cursor(name=f"draftmate_stream_{next(_cursor_names)}")
+        cursor.itersize = size
+        try:
+            self._guard(lambda: cursor.execute(_dialect(sql) if params else sql, tuple(params) or None))
+            names = [d.name for d in cursor.description or []]
+            keep = None
+            if "rowid" in names and _SELECT_ALL.match(sql):  # SQLite's rowid is not in its SELECT *
+                keep = [i for i, n in enumerate(names) if n != "rowid"]
+                names = [names[i] for i in keep]
+            index = {n: i for i, n in enumerate(names)}
+            while batch := self._guard(lambda: cursor.fetchmany(size)):
+                for values in batch:
+                    yield PgRow(values if keep is None else [values[i] for i in keep], index)
+        finally:
+            with contextlib.suppress(psycopg.Error):
+                cursor.close()
+
     def close(self) -> None:
         """Close the connection."""
         self.raw.close()
@@ -283,6 +317,13 @@ class PostgresStore(SQLiteStore):
             "FROM pg_class c WHERE c.oid = 'policies'::regclass"
         ).fetchone()
         return bool(allowed)
+
+    def _stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Any]:
+        """The rows of a long query through a server-side cursor, a batch at a time, in one read snapshot (so
+        `verify` and `iter_audit` hold one batch, not the whole result, however long the chain is)."""
+        connection: PgConnection = self.conn  # type: ignore[assignment]
+        with self.snapshot():
+            yield from connection.stream(sql, params)
 
     def _store_error(self, e: Any) -> StoreError:
         return StoreError(f"store error at {self.url}: {' '.join(str(e).split())[:160]}")
@@ -332,11 +373,15 @@ class PostgresStore(SQLiteStore):
     # ---- search ----------------------------------------------------------------------------------------
 
     def _search_clause(self, search: str) -> tuple[str, str, str, list[Any]]:
-        """Every word must occur, as in FTS5: each one a phrase of its tokens ('foo-bar' is 'foo' then 'bar')."""
+        """Every word must occur, as in FTS5: each one a phrase of its tokens ('foo-bar' is 'foo' then 'bar').
+
+        Words and content are folded alike (`draftmate_search_text`: no accents, no punctuation, lowercase), so
+        'cafe' finds 'café' as FTS5's unicode61 tokenizer does.
+        """
         terms = [t for t in search.split() if t]
         if not terms:
             return "drafts d", "d.rowid", "FALSE", []
-        match = " && ".join("phraseto_tsquery('simple', ?)" for _ in terms)
+        match = " && ".join("phraseto_tsquery('simple', draftmate_search_text(?))" for _ in terms)
         return "drafts_fts f JOIN drafts d ON d.rowid = f.rowid", "d.rowid", f"f.words @@ ({match})", terms
 
     # ---- sealed finals -----------------------------------------------------------------------------------
@@ -344,13 +389,17 @@ class PostgresStore(SQLiteStore):
     def iter_sealed_finals(self) -> Iterator[tuple[str, tuple[bytes, bytes, bytes] | None]]:
         """As `SQLiteStore.iter_sealed_finals`: each final draft with its sealed line, or None to rebuild it.
 
-        Read through a server-side cursor in binary, a batch at a time (the export's memory stays flat however many
-        drafts there are), the texts as the UTF-8 bytes the line is written in, the content already JSON-quoted by
-        the server where its quoting is json.dumps's (checked once, as for SQLite's json_quote).
+        The server checks the content's sha256 against the pinned one, so the content crosses the wire once, as the
+        JSON string the line holds (quoted by the server where its quoting is json.dumps's: checked once, as for
+        SQLite's json_quote); read through a server-side cursor in binary, a batch at a time (the export's memory
+        stays flat however many drafts there are; the next batch is fetched while this one is written), the texts
+        kept as the UTF-8 bytes the server sent (no convert_to on the server, no decoding here: the line is written
+        in them).
         """
         sql = f"""
-            SELECT d.id, d.approved_sha256, convert_to(v.content, 'UTF8'), {{quoted}}, s.version, s.tool_version,
-                s.writes, convert_to(s.head, 'UTF8'), convert_to(s.tail, 'UTF8'), a.payload_json::json ->> 'row'
+            SELECT d.id::varchar, {{quoted}}, s.head, s.tail, s.version, s.tool_version::varchar, s.writes,
+                d.approved_sha256::varchar, (a.payload_json::json ->> 'row')::varchar,
+                COALESCE(encode(sha256(convert_to(v.content, 'UTF8')), 'hex') = d.approved_sha256, FALSE)
             FROM drafts d
             LEFT JOIN seals s ON s.draft_id = d.id AND s.version = d.approved_version AND s.writes = d.writes
                 AND d.current_version = d.approved_version AND s.content_sha256 = d.approved_sha256
@@ -361,13 +410,27 @@ class PostgresStore(SQLiteStore):
         connection: PgConnection = self.conn  # type: ignore[assignment]
         with self.snapshot():
             counted = self._counting_triggers_in_place()
-            quoted = "convert_to(to_json(v.content)::text, 'UTF8')" if self._json_quote_matches() else "NULL"
+            server_quotes = self._json_quote_matches()
+            quoted = "to_json(v.content)::text" if server_quotes else "v.content"
             cursor = connection.raw.cursor(name="draftmate_sealed_finals", binary=True)
-            cursor.itersize = 2000
+            # text in binary is its UTF-8 bytes: bytea's loader (psycopg's C one) keeps them undecoded; varchar
+            # columns still load as str
+            cursor.adapters.register_loader("text", ByteaBinaryLoader)
+            cursor.execute(sql.format(quoted=quoted).encode())
             try:
-                cursor.execute(sql.format(quoted=quoted).encode())
-                for row in cursor:
-                    yield sealed_line(row, counted)
+                for row in _prefetched(connection, cursor):
+                    draft_id, content, head, tail, version, tool_version, writes, pinned, recorded, same = row
+                    holds = (
+                        counted
+                        and same
+                        and seal_recorded(recorded, draft_id, version, pinned, tool_version, writes, head, tail)
+                    )
+                    if not holds:
+                        yield draft_id, None
+                    elif server_quotes:
+                        yield draft_id, (head, content, tail)
+                    else:
+                        yield draft_id, (head, canonical(bytes(content).decode("utf-8")).encode("utf-8"), tail)
             finally:
                 cursor.close()
 
