@@ -32,6 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from uncertainty import auroc  # noqa: E402  (bench/uncertainty.py, a sibling script: one AUROC for both)
+
 from draftmate.uncertainty.assessment import LOW_AT, assess
 from draftmate.uncertainty.grounding import baseline_absent_share, ground_sentences, shipped_model
 from draftmate.uncertainty.text_checks import Sources, facts_within
@@ -97,26 +100,6 @@ def read_rows(folder: Path, name: str, split: str, limit: int | None, matched_on
 
 
 # ---- metrics ---------------------------------------------------------------------------------------------------
-
-
-def auroc(scores: list[float], labels: list[int]) -> float | None:
-    """Area under the ROC curve (Mann-Whitney, ties counted half); None without both classes."""
-    pos = sum(labels)
-    neg = len(labels) - pos
-    if not pos or not neg:
-        return None
-    order = sorted(range(len(scores)), key=lambda i: scores[i])
-    ranks = [0.0] * len(scores)
-    i = 0
-    while i < len(order):
-        j = i
-        while j + 1 < len(order) and scores[order[j + 1]] == scores[order[i]]:
-            j += 1
-        for k in range(i, j + 1):
-            ranks[order[k]] = (i + j) / 2 + 1
-        i = j + 1
-    rank_sum = sum(r for r, y in zip(ranks, labels, strict=True) if y)
-    return (rank_sum - pos * (pos + 1) / 2) / (pos * neg)
 
 
 def pairwise(pairs: list[tuple[float, float]]) -> float | None:
