@@ -11,7 +11,8 @@ from pathlib import Path
 from test_draft_killed import start_server, stop
 
 
-def test_one_streamed_chunk_is_singular(hermetic: Path) -> None:
+def doctor_checks() -> list[dict[str, str]]:
+    """`draftmate doctor --json` against bench/oai_server.py with `test-model`: its checks."""
     server, url = start_server(latency=0.0)
     try:
         doctor = subprocess.run(
@@ -24,5 +25,9 @@ def test_one_streamed_chunk_is_singular(hermetic: Path) -> None:
     finally:
         stop(server)
     assert doctor.returncode == 0, doctor.stderr
-    [streaming] = [c for c in json.loads(doctor.stdout) if c["name"] == "streaming"]
+    return list(json.loads(doctor.stdout))
+
+
+def test_one_streamed_chunk_is_singular(hermetic: Path) -> None:
+    [streaming] = [c for c in doctor_checks() if c["name"] == "streaming"]
     assert streaming["detail"] == "1 chunk, finish reason stop", streaming

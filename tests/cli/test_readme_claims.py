@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
-from test_draft_killed import start_server, stop
+from test_doctor_wording import doctor_checks
 
 from conftest import REPO
 
@@ -34,19 +30,7 @@ def test_the_model_tour_uses_a_model_the_test_server_lists(hermetic: Path) -> No
     named = set(re.findall(r'model: "([^"]+)"', tour)) | set(re.findall(r"draftmate:([\w.-]+)", tour))
     named |= set(re.findall(r"bench/oai_server.py.*\n.*DRAFTMATE_MODEL=([\w.-]+)", tour))
     assert named == {"test-model"}, named
-    server, url = start_server(latency=0.0)
-    try:
-        doctor = subprocess.run(
-            [sys.executable, "-m", "draftmate", "doctor", "--json"],
-            env={**os.environ, "DRAFTMATE_BASE_URL": url, "DRAFTMATE_MODEL": "test-model"},
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-    finally:
-        stop(server)
-    assert doctor.returncode == 0, doctor.stderr
-    [endpoint] = [c for c in json.loads(doctor.stdout) if c["name"] == "endpoint"]
+    [endpoint] = [c for c in doctor_checks() if c["name"] == "endpoint"]
     assert "model test-model listed" in endpoint["detail"]
 
 
