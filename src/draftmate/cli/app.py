@@ -6,7 +6,8 @@ review), exporting (export, verify), calibrating (calibration), configuring (con
 
 # No `from __future__ import annotations` here: typer reads the root callback's annotations on each run.
 import sys
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 import typer
 import typer.core
@@ -18,6 +19,8 @@ from typer._click.exceptions import UsageError as CommandLineError
 from draftmate import __version__
 from draftmate.cli import browsing, calibrating, checking, configuring, drafting, exporting, reviewing, team
 from draftmate.cli.output import echo, echo_error, output_failed, stdout_failed
+
+T = TypeVar("T")
 
 # The order --help lists commands in: the flow, then the tools around it.
 COMMAND_ORDER = [
@@ -50,22 +53,18 @@ class DraftmateGroup(typer.core.TyperGroup):
         return sorted(names, key=lambda n: COMMAND_ORDER.index(n) if n in COMMAND_ORDER else len(COMMAND_ORDER))
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        # the root's own options (`draftmate --bogus`) are parsed before invoke, so their usage errors are caught here
-        try:
-            return super().parse_args(ctx, args)
-        except CommandLineError as e:
-            if isinstance(e, NoArgsIsHelpError):  # a bare group asks for its help: click prints it
-                raise
-            raise typer.Exit(usage_error(e)) from None
+        # the root's own options (`draftmate --bogus`) are parsed before invoke: the same boundary
+        return self._within_boundary(super().parse_args, ctx, args)
 
     def invoke(self, ctx: Any) -> Any:
         # every command and subcommand runs inside this call, so none can leave the boundary out
+        return self._within_boundary(super().invoke, ctx)
+
+    @staticmethod
+    def _within_boundary(call: Callable[..., T], *args: Any) -> T:
+        """`call(*args)`, its expected failures said in one line and ended with their exit code."""
         try:
-            return super().invoke(ctx)
-        except CommandLineError as e:  # click's own multi-line usage text would break the one-line `error:` contract
-            if isinstance(e, NoArgsIsHelpError):
-                raise
-            raise typer.Exit(usage_error(e)) from None
+            return call(*args)
         except (Exception, KeyboardInterrupt) as e:
             code = exit_code_of(e)
             if code is None:
@@ -105,6 +104,9 @@ def exit_code_of(error: BaseException) -> int | None:
     whose traceback then shows."""
     from draftmate.errors import DraftmateError
 
+    if isinstance(error, CommandLineError) and not isinstance(error, NoArgsIsHelpError):
+        # click's own multi-line usage text would break the one-line `error:` contract (a bare group's help stays)
+        return usage_error(error)
     if isinstance(error, typer.Exit | typer.Abort | typer.TyperException):  # typer's own ways out: it says why
         return None
     if isinstance(error, KeyboardInterrupt):
