@@ -3,6 +3,8 @@ made or copied."""
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -47,6 +49,24 @@ def test_the_store_itself_is_refused(runner: CliRunner, a_store: Path) -> None:
     store = a_store / "draftmate.db"
     for spelling in (str(store), f"sqlite://{store}"):
         one_line_error(runner.invoke(app, ["store", "copy", "--to", spelling]), 2, "is this store")
+
+
+def test_a_directory_a_fifo_or_a_device_is_refused_and_left_as_it_was(
+    runner: CliRunner, a_store: Path, tmp_path: Path
+) -> None:
+    # sqlite would open a FIFO (or /dev/null) and fail as "disk I/O error ... free some disk space"
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    one_line_error(runner.invoke(app, ["store", "copy", "--to", str(fifo)]), 2, "is a FIFO (named pipe), not a file")
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    one_line_error(runner.invoke(app, ["store", "copy", "--to", "/dev/null"]), 2, "is a character device, not a file")
+    one_line_error(runner.invoke(app, ["store", "copy", "--to", str(tmp_path)]), 2, "is a directory")
+    assert table_says("a directory, a FIFO or device")
+
+
+def table_says(text: str) -> bool:
+    """Whether docs/bad-input.md's table holds `text`."""
+    return text in (Path(__file__).resolve().parents[2] / "docs" / "bad-input.md").read_text()
 
 
 def test_a_good_sqlite_target_still_copies(runner: CliRunner, a_store: Path, tmp_path: Path) -> None:

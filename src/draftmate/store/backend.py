@@ -70,6 +70,12 @@ def open_target(to: str, source: Path | None = None) -> tuple[Store, str]:
     path = Path(to.removeprefix("sqlite://")).expanduser()
     if not path.parent.is_dir():
         raise UsageError(f"cannot copy into {to}: directory {path.parent} does not exist; create it first")
+    if path.is_dir():
+        raise UsageError(f"--to {to} is a directory; give the path of a SQLite file to copy into")
+    if path.exists() and not path.is_file():  # sqlite would open a FIFO or device and fail as "disk I/O error"
+        from draftmate.fileio import kind_of
+
+        raise UsageError(f"--to {to} is {kind_of(path.stat().st_mode)}, not a file; give the path of a SQLite file")
     if source is not None and path.exists() and source.exists() and path.samefile(source):
         raise UsageError(f"--to {to} is this store ({source}); give another database to copy into")
     return SQLiteStore(path), to
