@@ -70,9 +70,10 @@ def draft(
     if check_claims and not context:
         raise UsageError("--check-claims checks sentences against sources: give at least one --context FILE")
     checker = _claim_checker(model, base_url) if check_claims else None
-    settings = None
+    # read (and checked) for an import too: a bad value of a setting it uses, `check_links` say, is an error, not
+    # a check silently left off
+    settings = read_settings(model=model, base_url=base_url, check_links=check_links)
     if from_file is None:
-        settings = read_settings(model=model, base_url=base_url, check_links=check_links)
         _warm_up(settings)
     sources = [(name, read_input(name)[0]) for name in context or []]
     store = open_store()
@@ -89,7 +90,7 @@ def draft(
             store.resolve_id(version_of),
             from_file,
             context=sources,
-            check_links=check_links,
+            check_links=settings.check_links,
             check_claims=checker and checker(sources),
         )
     else:
@@ -99,7 +100,7 @@ def draft(
             kind=Kind(kind) if kind else None,
             lang=lang,
             context=sources,
-            check_links=check_links,
+            check_links=settings.check_links,
             check_claims=checker and checker(sources),
         )
     record = draft_record(store, created.id)
