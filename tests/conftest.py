@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from typer.testing import CliRunner
 
 from draftmate.store.sqlite import SQLiteStore
+
+if TYPE_CHECKING:
+    from reliability_support import LLMock
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
@@ -82,3 +86,15 @@ def llmock() -> Path:
         return provide_llmock()
     except LLMockUnavailable as e:
         pytest.fail(str(e), pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def llmock_server(llmock: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LLMock]:
+    """One llmock server for the module, on a free port, stopped at the end."""
+    from reliability_support import LLMock
+
+    mock = LLMock(llmock, tmp_path_factory.mktemp("llmock") / "llmock.log")
+    try:
+        yield mock
+    finally:
+        mock.stop()

@@ -34,16 +34,6 @@ MARKER = "sk-draftmate-test-MARKER-0123456789"
 
 
 @pytest.fixture(scope="module")
-def server(llmock: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LLMock]:
-    """One llmock for the module, on a free port, stopped at the end."""
-    mock = LLMock(llmock, tmp_path_factory.mktemp("llmock") / "llmock.log")
-    try:
-        yield mock
-    finally:
-        mock.stop()
-
-
-@pytest.fixture(scope="module")
 def paced_server(llmock: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LLMock]:
     """An llmock that streams a chunk every 50 ms, so a client that stops reading hangs up before the stream ends.
 
@@ -58,9 +48,9 @@ def paced_server(llmock: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 
 @pytest.fixture
-def llm(server: LLMock, hermetic: Path, monkeypatch: pytest.MonkeyPatch) -> LLMock:
+def llm(llmock_server: LLMock, hermetic: Path, monkeypatch: pytest.MonkeyPatch) -> LLMock:
     """draftmate pointed at llmock, with a marker API key, a short timeout and a clean journal."""
-    return use(server, monkeypatch)
+    return use(llmock_server, monkeypatch)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ incomplete draft of old is kept only when the retries are spent.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,20 +29,10 @@ from draftmate.llm.chat import FakeChat, Reply
 from reliability_support import LLMock
 
 
-@pytest.fixture(scope="module")
-def server(llmock: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LLMock]:
-    """One llmock for the module (the session fixture builds it once when DRAFTMATE_TEST_LLMOCK is unset)."""
-    mock = LLMock(llmock, tmp_path_factory.mktemp("llmock") / "llmock.log")
-    try:
-        yield mock
-    finally:
-        mock.stop()
-
-
 @pytest.fixture
-def llm_server(server: LLMock, hermetic: Path, monkeypatch: pytest.MonkeyPatch) -> LLMock:
+def llm_server(llmock_server: LLMock, hermetic: Path, monkeypatch: pytest.MonkeyPatch) -> LLMock:
     """draftmate pointed at llmock (max_retries 2, the default)."""
-    return use(server, monkeypatch)
+    return use(llmock_server, monkeypatch)
 
 
 def test_a_stream_cut_once_is_retried_and_the_draft_is_complete(runner: CliRunner, llm_server: LLMock) -> None:

@@ -70,16 +70,20 @@ def draft(
     if check_claims and not context:
         raise UsageError("--check-claims checks sentences against sources: give at least one --context FILE")
     checker = _claim_checker(model, base_url) if check_claims else None
-    settings = None
+    # read (and checked) for an import too: a bad value of a setting it uses, `check_links` say, is an error, not
+    # a check silently left off
+    settings = read_settings(model=model, base_url=base_url, check_links=check_links)
     if from_file is None:
-        settings = read_settings(model=model, base_url=base_url, check_links=check_links)
         _warm_up(settings)
+    # who imports or asks for a draft is its author, for a review policy (`author_may_approve_alone`); a retry
+    # adds no author
+    author = _author(settings) if retry is None else ""
     sources = [(name, read_input(name)[0]) for name in context or []]
     store = open_store()
     if from_file is None:
         if version_of is not None:
             raise UsageError("--version-of goes with --from-file FILE")
-        _draft_with_model(store, spec, kind, lang, sources, idea, samples, retry, settings, as_json)
+        _draft_with_model(store, spec, kind, lang, sources, idea, samples, retry, settings, as_json, author)
         return
     if version_of is not None:
         if kind or lang:
@@ -88,8 +92,9 @@ def draft(
             store,
             store.resolve_id(version_of),
             from_file,
+            author=author,
             context=sources,
-            check_links=check_links,
+            check_links=settings.check_links,
             check_claims=checker and checker(sources),
         )
     else:
@@ -98,8 +103,9 @@ def draft(
             from_file,
             kind=Kind(kind) if kind else None,
             lang=lang,
+            author=author,
             context=sources,
-            check_links=check_links,
+            check_links=settings.check_links,
             check_claims=checker and checker(sources),
         )
     record = draft_record(store, created.id)
@@ -113,6 +119,14 @@ def draft(
     out.print(
         ui.literal(f"\nstored draft {short_id(created.id)}; review it with: draftmate review {short_id(created.id)}")
     )
+
+
+def _author(settings: Any) -> str:
+    """The name of whoever runs `draft`, as a review would name them (config, DRAFTMATE_REVIEWER, git); "" if none."""
+    from draftmate.cli.reviewing import own_name
+
+    fix = "fix it with `git config --global user.name NAME`, or set your name with `draftmate config set reviewer NAME`"
+    return own_name(settings, fix) or ""
 
 
 def _claim_checker(model: str | None, base_url: str | None) -> Any:
@@ -157,6 +171,7 @@ def _draft_with_model(
     retry: str | None,
     settings: Any,
     as_json: bool,
+    author: str,
 ) -> None:
     """The model path of `draft`: stream, store, show the notes; a failure keeps the request for --retry."""
     from draftmate.cli import render as ui
@@ -217,6 +232,7 @@ def _draft_with_model(
             samples=samples,
             on_chunk=on_chunk,
             on_retry=on_retry,
+            requested_by=author,
         )
     if printer is not None and arrived and not "".join(arrived).endswith("\n"):
         sys.stdout.write("\n")

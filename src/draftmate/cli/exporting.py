@@ -105,9 +105,20 @@ def _export_all(output: str, force: bool) -> None:
         detail = f"; {rebuilt} rebuilt from their rows (no seal, or changed since approval)" if rebuilt else ""
         drafts = "draft" if report.written == 1 else "drafts"
         echo(f"exported {report.written} final {drafts} to {output} (JSON Lines){detail}", err=True)
+    for reason in report.refused:
+        echo(f"refused: {reason}", err=True)
+    for reason in report.damaged:
+        echo(f"warning: left out: {reason}", err=True)
+    if report.damaged:  # a store to repair: a runtime failure, as `export ID` of such a draft is
+        from draftmate.errors import StoreError
+
+        refused = f", and {len(report.refused)} that did not check out" if report.refused else ""
+        raise StoreError(
+            f"{len(report.damaged)} final draft{'s' if len(report.damaged) != 1 else ''} with a damaged row "
+            f"{'were' if len(report.damaged) != 1 else 'was'} left out{refused}; the others were exported; "
+            "`draftmate verify` lists what is wrong"
+        )
     if report.refused:
-        for reason in report.refused:
-            echo(f"refused: {reason}", err=True)
         raise GateRefused(f"{len(report.refused)} final drafts did not check out and were left out")
 
 

@@ -47,14 +47,9 @@ def _reviewer(flag: str | None, settings: Any = None, *, ask: bool, resuming: st
     if flag is not None:
         return _name(flag, "--reviewer", "give your name as plain text, e.g. --reviewer 'Ann Example'")
     settings = settings or read_settings()  # config.toml and DRAFTMATE_REVIEWER are checked as settings are read
-    if settings.reviewer:
-        return str(settings.reviewer)
-    from draftmate.services.reviews import git_identity
-
-    found = git_identity()
+    found = own_name(settings, "fix it with `git config --global user.name NAME`, or pass --reviewer NAME")
     if found:
-        fix = "fix it with `git config --global user.name NAME`, or pass --reviewer NAME"
-        return _name(found, "git's user.name/user.email", fix)
+        return found
     if ask and is_terminal():
         from draftmate.domain.untrusted_text import one_line
         from draftmate.errors import UsageError
@@ -75,6 +70,18 @@ def _reviewer(flag: str | None, settings: Any = None, *, ask: bool, resuming: st
             else None
         )
     return None
+
+
+def own_name(settings: Any, fix: str) -> str | None:
+    """Whose hands this is in: the reviewer name configured (DRAFTMATE_REVIEWER, config), else git's, else None.
+
+    `fix` says how to mend a git name the one rule for names refuses."""
+    if settings.reviewer:
+        return str(settings.reviewer)
+    from draftmate.services.reviews import git_identity
+
+    found = git_identity()
+    return _name(found, "git's user.name/user.email", fix) if found else None
 
 
 def _name(value: str, what: str, fix: str) -> str:

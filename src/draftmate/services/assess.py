@@ -67,7 +67,7 @@ def _resolve_by_rule(store: Store, stored: Note, note: SpanNote) -> None:
 def link_check(kind: Kind, flag: bool | None = None) -> LinkCheck | None:
     """How to fetch a text draft's links when `--check-links` or `check_links` asks for it; else None (no network).
 
-    Settings that cannot be read leave the check off unless the flag asks: it is never required."""
+    Settings that cannot be read leave the check off unless the flag asks (the commands refuse them before)."""
     if kind is not Kind.TEXT or flag is False:
         return None
     if not flag:
@@ -139,7 +139,7 @@ PYPI_CACHE = "pypi-cache.json"
 def online_package_check(kind: Kind) -> OnlineCheck | None:
     """How to ask PyPI about a code draft's unknown imports when `check_packages_online` is on; else None (no network).
 
-    Settings that cannot be read leave the check off: it is never required, and importing a file never needed them."""
+    Settings that cannot be read leave the check off here: `draft` refuses them before it gets this far."""
     if kind is not Kind.CODE:
         return None
     from draftmate.errors import ConfigError

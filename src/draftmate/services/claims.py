@@ -127,8 +127,11 @@ def check_for_import(
 ) -> tuple[list[dict[str, object]] | None, dict[str, str]]:
     """The claim check of an imported draft (`--check-claims`): the verdicts, and why they are unavailable if so."""
     from draftmate.llm import prompts
-    from draftmate.services.model_calls import chat_for
+    from draftmate.services.model_calls import chat_for, request_failure
 
-    template = prompts.load("check-claims", settings.prompts_dir)
-    claims, error = check_claims(chat_for(settings, chat), template, content, context)
+    try:
+        template = prompts.load("check-claims", settings.prompts_dir)
+        claims, error = check_claims(chat_for(settings, chat), template, content, context)
+    except Exception as e:  # as beside a model draft: any failure costs the signal, never the import
+        return None, {"claims": request_failure(e)}
     return claims, ({"claims": error} if error else {})

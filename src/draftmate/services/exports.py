@@ -27,6 +27,7 @@ from draftmate.errors import GateRefused, NotFound
 from draftmate.provenance import formats, reading, sealing, signing
 from draftmate.provenance.record import Provenance, build_provenance, flattened, trailer
 from draftmate.store.protocol import Store
+from draftmate.store.rows import DamagedRow
 from draftmate.store.sqlite import DraftBundle, RowBundle, bundle_of
 
 if TYPE_CHECKING:  # pydantic loads only when a model is built: a bulk export of sealed drafts builds none
@@ -210,11 +211,13 @@ def export_draft(
 
 @dataclass
 class BulkReport:
-    """How `export --all` went: records written (how many straight from their seals), and the refusals with why."""
+    """How `export --all` went: records written (how many straight from their seals), the refusals with why, and
+    the drafts left out because a row of theirs cannot be read."""
 
     written: int = 0
     sealed: int = 0
     refused: list[str] = field(default_factory=list)
+    damaged: list[str] = field(default_factory=list)
 
 
 def iter_final_lines(
@@ -283,7 +286,11 @@ def _rebuilt_lines(store: Store, draft_ids: list[str], report: BulkReport, *, to
             ).encode("utf-8")
             continue
         # the single export's own path decides the rest (it refuses them; one it would write, it writes)
-        bundle = bundle_of(rows)
+        try:
+            bundle = bundle_of(rows)
+        except DamagedRow as e:  # one hand-edited row costs its own draft, not the export of every other
+            report.damaged.append(str(e))
+            continue
         refused = refusal(bundle)
         approval = approving_review(bundle)
         if refused is not None or approval is None:

@@ -94,8 +94,11 @@ def draft(
     chat: ChatSeam | None = None,
     on_chunk: OnChunk | None = None,
     on_retry: OnNotice | None = None,
+    requested_by: str = "",
 ) -> DraftOutcome:
-    """Draft with the model and store it with its notes; a failure still stores the request for `--retry`."""
+    """Draft with the model and store it with its notes; a failure still stores the request for `--retry`.
+
+    `requested_by` is who asked for it: the draft's author, to a review policy."""
     context = context or []
     if kind is Kind.CODE and not lang:
         lang = "python"  # what the code template asks for when no language is given
@@ -118,7 +121,9 @@ def draft(
     from draftmate.store.sqlite import title_of
 
     # Stored before the model is called: a crash or kill mid-stream still leaves the request for `--retry`.
-    pending = store.create_pending_draft(kind=kind, lang=lang, title=title_of(spec), request=request)
+    pending = store.create_pending_draft(
+        kind=kind, lang=lang, title=title_of(spec), request=request, requested_by=requested_by
+    )
     made = generate(
         seam,
         template,

@@ -95,22 +95,28 @@ class Beside:
         Any exception a request raises costs only its signal (`unavailable`, the error kept), never the draft
         streamed beside it: a bug in one check must not throw away a paid-for draft.
         """
-        from draftmate.errors import ModelError
-
         answers: dict[str, Any] = {}
         errors: dict[str, str] = {}
         for name, future in self.pending.items():
             try:
                 answer, error = future.result()
-            except ModelError as e:
-                answer, error = None, str(e)
-            except Exception as e:  # a bug in the request: no traceback, so say what and where, for a bug report
-                answer, error = None, f"the request failed ({type(e).__name__}: {e}{_where(e)}); please report it"
+            except Exception as e:
+                answer, error = None, request_failure(e)
             if error is not None:
                 errors[name] = error
             elif answer is not None:
                 answers[name] = answer
         return answers, errors
+
+
+def request_failure(error: Exception) -> str:
+    """Why a request beside the draft gave no answer, in one line: the model's own error, or a bug said with where."""
+    from draftmate.errors import DraftmateError
+
+    if isinstance(error, DraftmateError):  # said for the user already (a model error, a broken prompt template)
+        return str(error)
+    # a bug in the request: no traceback, so say what and where, for a bug report
+    return f"the request failed ({type(error).__name__}: {error}{_where(error)}); please report it"
 
 
 def _where(error: BaseException) -> str:

@@ -207,11 +207,13 @@ class SQLiteStore(TeamRecords):
             self.conn.execute("INSERT INTO drafts_fts (rowid, content) VALUES (?, ?)", (rowid, content))
         return self.get_draft(draft_id)
 
-    def create_pending_draft(self, *, kind: Kind, lang: str, title: str, request: dict[str, Any]) -> Draft:
+    def create_pending_draft(
+        self, *, kind: Kind, lang: str, title: str, request: dict[str, Any], requested_by: str = ""
+    ) -> Draft:
         """A draft with its request but no version yet, written before the model is called.
 
         If the process dies while the model streams, the request survives for `draft --retry`; the first version
-        arrives through `add_version`.
+        arrives through `add_version`. `requested_by` (who asked; its event's actor) is the draft's author.
         """
         draft_id, at = self._new_id(), now()
         with self.transaction():
@@ -221,7 +223,7 @@ class SQLiteStore(TeamRecords):
             )
             self.audit(
                 "draft.requested",
-                actor="model",
+                actor=requested_by or "model",
                 draft_id=draft_id,
                 payload={"state": State.DRAFT.value, "draft_row": self._draft_digest(draft_id)},
             )
