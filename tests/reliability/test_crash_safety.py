@@ -1,10 +1,12 @@
 """Crash safety: a writer SIGKILLed at any point leaves a sound store, no half-applied change, and work resumes.
 
-The store-level tests run on SQLite and on PostgreSQL (the `backend` fixture); the CLI-process ones on SQLite.
+The store-level tests and the killed CLI commands run on SQLite and on PostgreSQL (the `backend` fixture); the
+interactive review in a pseudo-terminal on SQLite.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -149,9 +151,11 @@ def test_sigkill_at_random_moments(tmp_path: Path) -> None:
     assert store_problems(db) == []
 
 
-def test_killed_cli_commands_leave_a_sound_store(tmp_path: Path) -> None:
+def test_killed_cli_commands_leave_a_sound_store(tmp_path: Path, backend: str) -> None:
     """The real command in a loop (import, note, approve), killed at random moments from outside, 4 times."""
     home = tmp_path / "home"
+    url = os.environ.get("DRAFTMATE_DATABASE_URL")  # the commands' store: the `backend` fixture's database, if any
+    env = clean_env(home, **({"DRAFTMATE_DATABASE_URL": url} if url else {}))
     source = tmp_path / "notes.md"
     source.write_text("# Plan\n\nShip on 3 March 2025 with 40 workers.\n")
     script = (
@@ -166,19 +170,21 @@ def test_killed_cli_commands_leave_a_sound_store(tmp_path: Path) -> None:
         "    run('review', draft['id'][:12], '--decision', 'approve', '--reviewer', 'R', *resolve)\n"
     )
     rng = random.Random(5)
-    assert cli(home, "draft", "--from-file", str(source)).returncode == 0
+    assert cli(home, "draft", "--from-file", str(source), env=env).returncode == 0
     for _ in range(4):
-        loop = subprocess.Popen(
-            [sys.executable, "-c", script], env=clean_env(home), start_new_session=True, cwd=tmp_path
-        )
+        loop = subprocess.Popen([sys.executable, "-c", script], env=env, start_new_session=True, cwd=tmp_path)
         time.sleep(rng.uniform(0.4, 1.6))
         os.killpg(loop.pid, signal.SIGKILL)
         loop.wait(10)
         assert store_problems(home / "draftmate.db") == []
-    result = cli(home, "verify")
+    result = cli(home, "verify", env=env)
     assert result.returncode == 0, result.stderr
-    listed = cli(home, "list", "--json", "--limit", "1000")
+    listed = cli(home, "list", "--json", "--limit", "1000", env=env)
     assert listed.returncode == 0 and listed.stdout.startswith("[")
+    drafts = json.loads(listed.stdout)
+    assert len(drafts) > 1, "no command in the loop got as far as a draft"
+    if url:  # the commands wrote to PostgreSQL, not to a file beside them
+        assert not (home / "draftmate.db").exists()
 
 
 # ---- the interactive review, in a real pseudo-terminal, killed at each phase -----------------------------------
