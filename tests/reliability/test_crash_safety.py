@@ -1,7 +1,7 @@
 """Crash safety: a writer SIGKILLed at any point leaves a sound store, no half-applied change, and work resumes.
 
-The store-level tests and the killed CLI commands run on SQLite and on PostgreSQL (the `backend` fixture); the
-interactive review in a pseudo-terminal on SQLite.
+The store-level tests, the killed CLI commands and the interactive review killed in a pseudo-terminal run on SQLite
+and on PostgreSQL (the `backend` fixture).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from backends import fresh_database_url
 from draftmate.cli.commands import app
 from draftmate.domain.records import Decision, State
 from draftmate.services.reviews import begin_review
-from draftmate.store.sqlite import SQLiteStore
 from reliability_support import (
     FORK,
     churn,
@@ -202,6 +201,9 @@ ANSWERS = {"section": "y", "note": "v", "comment": "", "decision": "a", "attest"
 def _spawn_review(home: Path, draft_id: str, **env: str) -> Any:
     import pexpect
 
+    url = os.environ.get("DRAFTMATE_DATABASE_URL")  # the `backend` fixture's database, if any
+    if url:
+        env["DRAFTMATE_DATABASE_URL"] = url
     return pexpect.spawn(
         sys.executable,
         ["-m", "draftmate", "review", draft_id[:8], "--reviewer", "Ann"],
@@ -231,7 +233,7 @@ def _answer_until(child: Any, stop: str, skip: int = 0) -> None:
 
 
 @pytest.mark.pty
-def test_interactive_review_killed_in_each_phase_resumes(runner: CliRunner, hermetic: Path) -> None:
+def test_interactive_review_killed_in_each_phase_resumes(runner: CliRunner, hermetic: Path, backend: str) -> None:
     """SIGKILL mid-sections, mid-notes and at the attestation: decisions stay, nothing is final, the review resumes."""
     pytest.importorskip("pexpect")
     from conftest import EXAMPLES
@@ -249,7 +251,7 @@ def test_interactive_review_killed_in_each_phase_resumes(runner: CliRunner, herm
     child.kill(signal.SIGKILL)
     child.close()
     assert store_problems(db) == []
-    store = SQLiteStore(db)
+    store = open_test_store(db)
     review = store.current_review(draft_id)
     assert review is not None and len(review.decisions) == 2
     assert store.get_draft(draft_id).status is State.IN_REVIEW
@@ -265,7 +267,7 @@ def test_interactive_review_killed_in_each_phase_resumes(runner: CliRunner, herm
     child.kill(signal.SIGKILL)
     child.close()
     assert store_problems(db) == []
-    store = SQLiteStore(db)
+    store = open_test_store(db)
     notes = store.list_notes(draft_id)
     # the first answer resolved one note, or the notes of one kind in a section with it; the rest stay open
     assert 1 <= len([n for n in notes if n.resolution]) < len(notes)
@@ -280,7 +282,7 @@ def test_interactive_review_killed_in_each_phase_resumes(runner: CliRunner, herm
     child.kill(signal.SIGKILL)
     child.close()
     assert store_problems(db) == []
-    store = SQLiteStore(db)
+    store = open_test_store(db)
     assert store.get_draft(draft_id).status is State.IN_REVIEW
     assert all(n.resolution for n in store.list_notes(draft_id))
     store.close()
@@ -294,9 +296,10 @@ def test_interactive_review_killed_in_each_phase_resumes(runner: CliRunner, herm
     child.close()
     assert child.exitstatus == 0
     assert store_problems(db) == []
-    store = SQLiteStore(db)
+    store = open_test_store(db)
     assert store.get_draft(draft_id).status is State.FINAL and len(store.list_reviews(draft_id)) == 1
     store.close()
+    assert db.exists() is (backend == "sqlite"), "the review wrote to another store than the test's"
 
 
 def pexpect_eof() -> Any:

@@ -138,7 +138,8 @@ class PgCursor:
 
 
 class PgConnection:
-    """A psycopg connection that speaks like the sqlite3 connection the store was written against.
+    """A psycopg connection that runs the shared SQL as sqlite3 does (`connection.Connection`), and begins, commits
+    and rolls back the store's transactions.
 
     A connection lost between transactions (the server restarted) is made again on the next statement; one lost
     inside a transaction is a StoreError: the transaction was rolled back by the server, nothing of it was kept.
