@@ -207,25 +207,25 @@ def trace_statements(trace: Callable[[str], None], store: Any = None) -> Callabl
     from draftmate.store.postgres import PgConnection
     from draftmate.store.sqlite import SQLiteStore
 
-    original, original_run = SQLiteStore._connect, PgConnection._run
+    original, original_statement = SQLiteStore._connect, PgConnection._statement
 
     def connect(path: Path) -> sqlite3.Connection:
         conn = original(path)
         conn.set_trace_callback(trace)
         return conn
 
-    def run(self: PgConnection, sql: str, params: Any) -> Any:
+    def statement(self: PgConnection, sql: str, params: Any = None) -> Any:
         trace(sql)
-        return original_run(self, sql, params)
+        return original_statement(self, sql, params)
 
     SQLiteStore._connect = staticmethod(connect)  # type: ignore[method-assign]
-    PgConnection._run = run  # type: ignore[method-assign]
+    PgConnection._statement = statement  # type: ignore[method-assign]
     if isinstance(store, SQLiteStore) and isinstance(store.conn, sqlite3.Connection):
         store.conn.set_trace_callback(trace)
 
     def undo() -> None:
         SQLiteStore._connect = staticmethod(original)  # type: ignore[method-assign]
-        PgConnection._run = original_run  # type: ignore[method-assign]
+        PgConnection._statement = original_statement  # type: ignore[method-assign]
 
     return undo
 

@@ -1,10 +1,12 @@
 """Crash safety: a writer SIGKILLed at any point leaves a sound store, no half-applied change, and work resumes.
 
-The store-level tests run on SQLite and on PostgreSQL (the `backend` fixture); the CLI-process ones on SQLite.
+The store-level tests, the killed CLI commands and the interactive review killed in a pseudo-terminal run on SQLite
+and on PostgreSQL (the `backend` fixture).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -21,7 +23,6 @@ from backends import fresh_database_url
 from draftmate.cli.commands import app
 from draftmate.domain.records import Decision, State
 from draftmate.services.reviews import begin_review
-from draftmate.store.sqlite import SQLiteStore
 from reliability_support import (
     FORK,
     churn,
@@ -149,9 +150,11 @@ def test_sigkill_at_random_moments(tmp_path: Path) -> None:
     assert store_problems(db) == []
 
 
-def test_killed_cli_commands_leave_a_sound_store(tmp_path: Path) -> None:
+def test_killed_cli_commands_leave_a_sound_store(tmp_path: Path, backend: str) -> None:
     """The real command in a loop (import, note, approve), killed at random moments from outside, 4 times."""
     home = tmp_path / "home"
+    url = os.environ.get("DRAFTMATE_DATABASE_URL")  # the commands' store: the `backend` fixture's database, if any
+    env = clean_env(home, **({"DRAFTMATE_DATABASE_URL": url} if url else {}))
     source = tmp_path / "notes.md"
     source.write_text("# Plan\n\nShip on 3 March 2025 with 40 workers.\n")
     script = (
@@ -166,19 +169,21 @@ def test_killed_cli_commands_leave_a_sound_store(tmp_path: Path) -> None:
         "    run('review', draft['id'][:12], '--decision', 'approve', '--reviewer', 'R', *resolve)\n"
     )
     rng = random.Random(5)
-    assert cli(home, "draft", "--from-file", str(source)).returncode == 0
+    assert cli(home, "draft", "--from-file", str(source), env=env).returncode == 0
     for _ in range(4):
-        loop = subprocess.Popen(
-            [sys.executable, "-c", script], env=clean_env(home), start_new_session=True, cwd=tmp_path
-        )
+        loop = subprocess.Popen([sys.executable, "-c", script], env=env, start_new_session=True, cwd=tmp_path)
         time.sleep(rng.uniform(0.4, 1.6))
         os.killpg(loop.pid, signal.SIGKILL)
         loop.wait(10)
         assert store_problems(home / "draftmate.db") == []
-    result = cli(home, "verify")
+    result = cli(home, "verify", env=env)
     assert result.returncode == 0, result.stderr
-    listed = cli(home, "list", "--json", "--limit", "1000")
+    listed = cli(home, "list", "--json", "--limit", "1000", env=env)
     assert listed.returncode == 0 and listed.stdout.startswith("[")
+    drafts = json.loads(listed.stdout)
+    assert len(drafts) > 1, "no command in the loop got as far as a draft"
+    if url:  # the commands wrote to PostgreSQL, not to a file beside them
+        assert not (home / "draftmate.db").exists()
 
 
 # ---- the interactive review, in a real pseudo-terminal, killed at each phase -----------------------------------
@@ -196,6 +201,9 @@ ANSWERS = {"section": "y", "note": "v", "comment": "", "decision": "a", "attest"
 def _spawn_review(home: Path, draft_id: str, **env: str) -> Any:
     import pexpect
 
+    url = os.environ.get("DRAFTMATE_DATABASE_URL")  # the `backend` fixture's database, if any
+    if url:
+        env["DRAFTMATE_DATABASE_URL"] = url
     return pexpect.spawn(
         sys.executable,
         ["-m", "draftmate", "review", draft_id[:8], "--reviewer", "Ann"],
@@ -225,7 +233,7 @@ def _answer_until(child: Any, stop: str, skip: int = 0) -> None:
 
 
 @pytest.mark.pty
-def test_interactive_review_killed_in_each_phase_resumes(runner: CliRunner, hermetic: Path) -> None:
+def test_interactive_review_killed_in_each_phase_resumes(runner: CliRunner, hermetic: Path, backend: str) -> None:
     """SIGKILL mid-sections, mid-notes and at the attestation: decisions stay, nothing is final, the review resumes."""
     pytest.importorskip("pexpect")
     from conftest import EXAMPLES
@@ -243,7 +251,7 @@ def test_interactive_review_killed_in_each_phase_resumes(runner: CliRunner, herm
     child.kill(signal.SIGKILL)
     child.close()
     assert store_problems(db) == []
-    store = SQLiteStore(db)
+    store = open_test_store(db)
     review = store.current_review(draft_id)
     assert review is not None and len(review.decisions) == 2
     assert store.get_draft(draft_id).status is State.IN_REVIEW
@@ -259,7 +267,7 @@ def test_interactive_review_killed_in_each_phase_resumes(runner: CliRunner, herm
     child.kill(signal.SIGKILL)
     child.close()
     assert store_problems(db) == []
-    store = SQLiteStore(db)
+    store = open_test_store(db)
     notes = store.list_notes(draft_id)
     # the first answer resolved one note, or the notes of one kind in a section with it; the rest stay open
     assert 1 <= len([n for n in notes if n.resolution]) < len(notes)
@@ -274,7 +282,7 @@ def test_interactive_review_killed_in_each_phase_resumes(runner: CliRunner, herm
     child.kill(signal.SIGKILL)
     child.close()
     assert store_problems(db) == []
-    store = SQLiteStore(db)
+    store = open_test_store(db)
     assert store.get_draft(draft_id).status is State.IN_REVIEW
     assert all(n.resolution for n in store.list_notes(draft_id))
     store.close()
@@ -288,9 +296,10 @@ def test_interactive_review_killed_in_each_phase_resumes(runner: CliRunner, herm
     child.close()
     assert child.exitstatus == 0
     assert store_problems(db) == []
-    store = SQLiteStore(db)
+    store = open_test_store(db)
     assert store.get_draft(draft_id).status is State.FINAL and len(store.list_reviews(draft_id)) == 1
     store.close()
+    assert db.exists() is (backend == "sqlite"), "the review wrote to another store than the test's"
 
 
 def pexpect_eof() -> Any:

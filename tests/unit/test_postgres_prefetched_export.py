@@ -22,7 +22,7 @@ def connection(postgres_server_url: str) -> Iterator[PgConnection]:
 
 
 def test_every_row_once_in_order_with_queries_between(connection: PgConnection) -> None:
-    connection.execute("BEGIN")
+    connection.begin_read()
     cursor = connection.raw.cursor(name="numbers")
     cursor.execute("SELECT n FROM generate_series(1, 25) AS n ORDER BY n")
     seen = []
@@ -30,19 +30,19 @@ def test_every_row_once_in_order_with_queries_between(connection: PgConnection) 
         seen.append(n)
         assert connection.execute("SELECT ?::int + 1", (n,)).fetchone()[0] == n + 1  # the same connection, meanwhile
     cursor.close()
-    connection.execute("COMMIT")
+    connection.commit()
     assert seen == list(range(1, 26))
 
 
 def test_stopping_early_leaves_the_connection_usable(connection: PgConnection) -> None:
-    connection.execute("BEGIN")
+    connection.begin_read()
     cursor = connection.raw.cursor(name="numbers")
     cursor.execute("SELECT n FROM generate_series(1, 100) AS n ORDER BY n")
     rows = _prefetched(connection, cursor, size=10)
     assert [next(rows)[0] for _ in range(3)] == [1, 2, 3]
     rows.close()  # waits for the batch in flight
     cursor.close()
-    connection.execute("COMMIT")
+    connection.commit()
     assert connection.execute("SELECT 1").fetchone()[0] == 1
 
 

@@ -25,8 +25,7 @@ def pg_store(postgres_server_url: str) -> Iterator[PostgresStore]:
 
 
 def open_cursors(store: PostgresStore) -> set[str]:
-    connection: PgConnection = store.conn  # type: ignore[assignment]
-    return {r[0] for r in connection.raw.execute("SELECT name FROM pg_cursors")}
+    return {r[0] for r in store.conn.raw.execute("SELECT name FROM pg_cursors")}
 
 
 def test_iter_audit_walks_the_chain_through_a_server_side_cursor(pg_store: PostgresStore) -> None:

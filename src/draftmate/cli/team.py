@@ -119,7 +119,7 @@ def store_copy(
 
     source = open_store()
     target, shown = open_target(to, getattr(source, "path", None))
-    report = copy_store(source, target, progress=lambda text: echo(text, err=True))  # type: ignore[arg-type]
+    report = copy_store(source, target, progress=lambda text: echo(text, err=True))
     echo(
         f"copied {report.drafts_copied} draft{'' if report.drafts_copied == 1 else 's'} "
         f"({report.drafts_already_there} already there) and "

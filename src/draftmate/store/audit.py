@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from draftmate.domain import jsonfast
 from draftmate.domain.digests import canonical, canonical_digest, sha256_hex
 from draftmate.domain.ids import short_id
 from draftmate.domain.vocabulary import Kind, Origin, ReviewStatus, Severity, State
-from draftmate.store.connection import Connected
-from draftmate.store.migrations import COUNTING_TRIGGERS
+from draftmate.store.connection import C, Connected
 from draftmate.store.rows import DRAFT_COLUMNS, _draft, _note, _review, _version, now
 
 if TYPE_CHECKING:
@@ -63,12 +61,12 @@ def _sealed_tool_version(seals: list[dict[str, Any]], version: int) -> str | Non
 
 def bundle_of(rows: RowBundle) -> DraftBundle:
     """The validated models of a draft read as rows (single exports and refusals keep pydantic's checks)."""
-    # the converters only index rows by column name, which a dict does as sqlite3.Row does
+    # the converters only index rows by column name, which a dict does as a database row does
     return DraftBundle(
-        draft=_draft(cast(sqlite3.Row, rows.draft)),
-        versions=[_version(cast(sqlite3.Row, v)) for v in rows.versions],
-        notes=[_note(cast(sqlite3.Row, n)) for n in rows.notes],
-        reviews=[_review(cast(sqlite3.Row, r)) for r in rows.reviews],
+        draft=_draft(rows.draft),
+        versions=[_version(v) for v in rows.versions],
+        notes=[_note(n) for n in rows.notes],
+        reviews=[_review(r) for r in rows.reviews],
         outcomes=[(version, json.loads(outcome)) for version, outcome in rows.outcomes],
         problems=list(rows.problems),
         seals=list(rows.seals),
@@ -175,15 +173,21 @@ def _event_hash(
     )
 
 
-class AuditChain(Connected):
-    """The audit chain of `SQLiteStore`: appending events, reading them, and checking every row against them."""
+class AuditChain(Connected[C]):
+    """The audit chain of a store: appending events, reading them, and checking every row against them."""
+
+    db_role: str | None = None  # the database's authenticated role (PostgreSQL); SQLite vouches for no one
 
     # ---- audit chain ---------------------------------------------------------------------------------
 
     def audit(self, event: str, *, actor: str, draft_id: str | None, payload: dict[str, Any]) -> AuditEvent:
-        """Append an event to the chain; call inside the transaction that made the change."""
+        """Append an event to the chain; call inside the transaction that made the change.
+
+        Where the database vouches for who acts (PostgreSQL), the event records its role beside the name given."""
         from draftmate.domain.records import AuditEvent
 
+        if self.db_role is not None:
+            payload = {**payload, "db_role": self.db_role}
         with self.transaction():
             last = self.conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
             seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
@@ -421,47 +425,3 @@ class AuditChain(Connected):
         if row is None:
             return None
         return _seal_row_digest(dict(row)) if table == "seals" else canonical_digest(dict(row))
-
-    # ---- sealed finals: the bulk export's read of each final draft's seal -------------------------------
-
-    def iter_sealed_finals(self) -> Iterator[tuple[str, tuple[bytes, bytes, bytes] | None]]:
-        """Every final draft, oldest first, in one snapshot: (id, its sealed line as head, content, tail) or (id, None).
-
-        The bulk export's read, in UTF-8 bytes as the line is written (no decoding and encoding back), the content
-        already a JSON string. The parts are None unless the seal still holds: made for the approved version, no
-        write to the draft's rows or audit events since (`writes`, while every trigger that counts them is there),
-        matching the digest its audit event recorded, and the content its sha256. Then nothing else needs reading;
-        any other draft is the caller's to rebuild and check row by row.
-        """
-        # SQLite's json_quote writes what json.dumps(ensure_ascii=False) writes, checked here once: where it does
-        # not, the content is quoted in Python
-        quoted = "CAST(json_quote(v.content) AS BLOB)" if self._json_quote_matches() else "NULL"
-        sql = f"""
-            SELECT d.id, d.approved_sha256, CAST(v.content AS BLOB), {quoted}, s.version, s.tool_version, s.writes,
-                CAST(s.head AS BLOB), CAST(s.tail AS BLOB), json_extract(a.payload_json, '$.row')
-            FROM drafts d
-            LEFT JOIN seals s ON s.draft_id = d.id AND s.version = d.approved_version AND s.writes = d.writes
-                AND d.current_version = d.approved_version AND s.content_sha256 = d.approved_sha256
-            LEFT JOIN audit a ON a.seq = s.audit_seq AND a.draft_id = d.id AND a.event = '{SEALED}'
-            LEFT JOIN versions v ON v.draft_id = d.id AND v.number = d.approved_version
-            WHERE d.status = '{State.FINAL.value}' ORDER BY d.rowid
-        """
-        # One read transaction for the whole export: one point in time. Writers go on meanwhile (WAL); only the
-        # checkpoint waits for the export to end.
-        with self.snapshot():
-            counted = self._counting_triggers_in_place()
-            cursor = self.conn.cursor()
-            cursor.row_factory = None
-            for row in cursor.execute(sql):
-                yield sealed_line(row, counted)
-
-    def _counting_triggers_in_place(self) -> bool:
-        """Whether every trigger that counts writes to a draft is there: one dropped by hand voids every seal."""
-        names = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-        return COUNTING_TRIGGERS <= names
-
-    def _json_quote_matches(self) -> bool:
-        """Whether SQLite's json_quote writes, for every kind of character, what json.dumps writes."""
-        probe = "".join(map(chr, range(0xA1))) + '\u2028\u2029\ufeff\u200b\U0001f600 é \\ / "'
-        (quoted,) = self.conn.execute("SELECT json_quote(?)", (probe,)).fetchone()
-        return bool(quoted == canonical(probe))

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from draftmate.errors import StoreError
-from draftmate.store.sqlite import SQLiteStore
+from draftmate.store.protocol import Store
+from draftmate.store.sql import SqlStore
 
 BATCH = 200
 AUDIT_BATCH = 5000
@@ -44,21 +45,29 @@ class CopyReport:
     events_already_there: int = 0
 
 
-def _rows(store: SQLiteStore, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> list[dict[str, Any]]:
+def _rows(store: SqlStore[Any], sql: str, params: tuple[Any, ...] | list[Any] = ()) -> list[dict[str, Any]]:
     return store._dicts(sql, params)
 
 
-def _insert(store: SQLiteStore, table: str, row: dict[str, Any], conflict: str = "") -> None:
+def _insert(store: SqlStore[Any], table: str, row: dict[str, Any], conflict: str = "") -> None:
     columns = ", ".join(row)
     marks = ", ".join("?" * len(row))
     store.conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks}){conflict}", tuple(row.values()))
 
 
-def copy_store(
-    source: SQLiteStore, target: SQLiteStore, *, progress: Callable[[str], None] | None = None
-) -> CopyReport:
+def copy_store(source: Store, target: Store, *, progress: Callable[[str], None] | None = None) -> CopyReport:
     """Copy every record of `source` into `target`; StoreError when either chain is broken or they diverge."""
-    say = progress or (lambda _text: None)
+    return _copy(_sql(source), _sql(target), progress or (lambda _text: None))
+
+
+def _sql(store: Store) -> SqlStore[Any]:
+    """The store as its SQL tables: the copy reads and writes them row by row, on either backend."""
+    if not isinstance(store, SqlStore):
+        raise TypeError(f"cannot copy a {type(store).__name__}: a store copies only between SQL databases")
+    return store
+
+
+def _copy(source: SqlStore[Any], target: SqlStore[Any], say: Callable[[str], None]) -> CopyReport:
     report = CopyReport()
     with source.snapshot():  # one point in time: batches read apart would mix states a writer left between them
         problems = source.verify()
@@ -87,7 +96,7 @@ def copy_store(
     return report
 
 
-def _copy_events(source: SQLiteStore, target: SQLiteStore, report: CopyReport, say: Callable[[str], None]) -> None:
+def _copy_events(source: SqlStore[Any], target: SqlStore[Any], report: CopyReport, say: Callable[[str], None]) -> None:
     """Append the source's audit events the target lacks, a batch per transaction."""
     report.events_already_there = _last_seq(target)
     while True:
@@ -104,7 +113,7 @@ def _copy_events(source: SQLiteStore, target: SQLiteStore, report: CopyReport, s
         say(f"audit events: {events[-1]['seq']}")
 
 
-def _copy_drafts(source: SQLiteStore, target: SQLiteStore, chunk: list[str], report: CopyReport) -> None:
+def _copy_drafts(source: SqlStore[Any], target: SqlStore[Any], chunk: list[str], report: CopyReport) -> None:
     """Copy a batch of drafts with all their rows; one already there is kept if unchanged, else copied again."""
     marks = ",".join("?" * len(chunk))
     drafts = _rows(source, f"SELECT * FROM drafts WHERE id IN ({marks}) ORDER BY rowid", chunk)
@@ -145,7 +154,7 @@ def _copy_drafts(source: SQLiteStore, target: SQLiteStore, chunk: list[str], rep
             report.drafts_copied += 1
 
 
-def _remove_draft(target: SQLiteStore, draft_id: str) -> int:
+def _remove_draft(target: SqlStore[Any], draft_id: str) -> int:
     """Delete a draft and its rows from the target (to copy it again); its rowid, to keep its place in order."""
     (rowid,) = target.conn.execute("SELECT rowid FROM drafts WHERE id = ?", (draft_id,)).fetchone()
     target.conn.execute("DELETE FROM drafts_fts WHERE rowid = ?", (rowid,))
@@ -155,12 +164,12 @@ def _remove_draft(target: SQLiteStore, draft_id: str) -> int:
     return int(rowid)
 
 
-def _last_seq(store: SQLiteStore) -> int:
+def _last_seq(store: SqlStore[Any]) -> int:
     row = store.conn.execute("SELECT max(seq) FROM audit").fetchone()
     return int(row[0] or 0)
 
 
-def _check_prefix(source: SQLiteStore, target: SQLiteStore) -> None:
+def _check_prefix(source: SqlStore[Any], target: SqlStore[Any]) -> None:
     """The target's audit chain must be the start of the source's (empty, or an interrupted copy of it)."""
     last = _last_seq(target)
     if last == 0:

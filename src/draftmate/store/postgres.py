@@ -1,9 +1,10 @@
 """The store in PostgreSQL, for a team: the same records, audit chain, verify and export as the SQLite file.
 
-`PostgresStore` runs the SQL of `SQLiteStore` (written to mean the same in both dialects) through `PgConnection`,
-which speaks the small part of `sqlite3.Connection` the store uses: `?` parameters, rows read by index or by name,
-`BEGIN IMMEDIATE` for a write transaction. What differs is overridden here: migrations (`migrations_pg`), full-text
-search (tsvector), the sealed-finals read (no json_quote) and the write lock.
+`PostgresStore` is `sql.SqlStore`'s shared SQL (written to mean the same in both dialects) over `PgConnection`,
+which runs it the way sqlite3 does: `?` parameters, rows read by index or by name (`PgRow`), `SELECT *` without the
+`rowid` column SQLite hides. What is PostgreSQL's own is here: connecting (a lost connection made again between
+transactions), migrations (`migrations_pg`), errors (`pg_errors`), full-text search (tsvector), the sealed-finals
+read (no json_quote) and the write lock.
 
 Writers on many machines are serialized by one transaction-scoped advisory lock, taken at the start of every write
 transaction, as SQLite's BEGIN IMMEDIATE serializes writers to a file: the audit chain's head is read and extended
@@ -17,7 +18,7 @@ import functools
 import itertools
 import re
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import psycopg
 from psycopg import pq
@@ -30,11 +31,8 @@ from draftmate.settings.database import host_of, mask_url
 from draftmate.store.audit import SEALED, seal_recorded
 from draftmate.store.migrations_pg import MIGRATIONS_PG
 from draftmate.store.pg_errors import NotPermitted, store_error_of
-from draftmate.store.rows import now
-from draftmate.store.sqlite import SQLiteStore
-
-if TYPE_CHECKING:
-    from draftmate.domain.records import AuditEvent
+from draftmate.store.rows import Row, now
+from draftmate.store.sql import SqlStore
 
 # pg_advisory_xact_lock's first key: draftmate's writers (the second is the schema, so stores in one database
 # do not wait for each other)
@@ -117,8 +115,8 @@ class PgCursor:
             values = [values[i] for i in self._keep]
         return PgRow(values, self._index)
 
-    def fetchone(self) -> PgRow | None:
-        """The next row, or None."""
+    def fetchone(self) -> Any:
+        """The next row (a PgRow), or None; typed as sqlite3's, so a query sure of its row indexes it directly."""
         assert self._cursor is not None
         row = self._connection._guard(self._cursor.fetchone)
         return None if row is None else self._make(row)
@@ -140,7 +138,8 @@ class PgCursor:
 
 
 class PgConnection:
-    """A psycopg connection that speaks like the sqlite3 connection the store was written against.
+    """A psycopg connection that runs the shared SQL as sqlite3 does (`connection.Connection`), and begins, commits
+    and rolls back the store's transactions.
 
     A connection lost between transactions (the server restarted) is made again on the next statement; one lost
     inside a transaction is a StoreError: the transaction was rolled back by the server, nothing of it was kept.
@@ -196,24 +195,35 @@ class PgConnection:
         return PgCursor(self).execute(sql, params)
 
     def _run(self, sql: str, params: Sequence[Any]) -> psycopg.Cursor[Any]:
-        word = sql.strip().upper()
-        if word == "BEGIN IMMEDIATE":  # a write transaction: one writer at a time, as in SQLite
-            cursor = self._statement("BEGIN")
-            self._statement("SELECT pg_advisory_xact_lock(%s, hashtext(current_schema()))", (LOCK_CLASS,))
-            return cursor
-        if word == "BEGIN":  # a read snapshot: every SELECT in it sees one committed state
-            return self._statement("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        if word in ("COMMIT", "ROLLBACK"):
-            if word == "ROLLBACK" and (self.raw.broken or self.raw.closed):
-                self._open = False  # the server already dropped it with the connection
-                return self.raw.cursor()
-            try:
-                return self._statement(word)
-            finally:
-                self._open = False
         if params:
             return self._statement(_dialect(sql), tuple(params))
         return self._statement(sql)
+
+    def begin_write(self) -> None:
+        """Begin a write transaction: one writer at a time, as SQLite's BEGIN IMMEDIATE."""
+        self._statement("BEGIN")
+        self._statement("SELECT pg_advisory_xact_lock(%s, hashtext(current_schema()))", (LOCK_CLASS,))
+
+    def begin_read(self) -> None:
+        """Begin a read snapshot: every SELECT in it sees one committed state."""
+        self._statement("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+
+    def commit(self) -> None:
+        """Commit the open transaction; a StoreError when the connection was lost."""
+        try:
+            self._statement("COMMIT")
+        finally:
+            self._open = False
+
+    def rollback(self) -> None:
+        """Roll the open transaction back; on a lost connection the server already did."""
+        if self.raw.broken or self.raw.closed:
+            self._open = False
+            return
+        try:
+            self._statement("ROLLBACK")
+        finally:
+            self._open = False
 
     def _statement(self, sql: str, params: tuple[Any, ...] | None = None) -> psycopg.Cursor[Any]:
         begins = sql.startswith("BEGIN")
@@ -290,9 +300,10 @@ class PgConnection:
             self.raw.close()
 
 
-class PostgresStore(SQLiteStore):
-    """The store in a PostgreSQL database: SQLiteStore's records and checks over `PgConnection`."""
+class PostgresStore(SqlStore[PgConnection]):
+    """The store in a PostgreSQL database: the shared SQL over `PgConnection`, with PostgreSQL's own parts."""
 
+    _driver_errors = (psycopg.Error,)
     _search_errors = (psycopg.DataError,)
 
     def __init__(self, url: str, source: str = "DRAFTMATE_DATABASE_URL") -> None:
@@ -300,13 +311,26 @@ class PostgresStore(SQLiteStore):
         self.url = mask_url(url)  # what messages may name: never the password
         self._depth = 0
         self.skipped_drafts: list[str] = []
-        self.conn = PgConnection(url, source)  # type: ignore[assignment]  # speaks the part of sqlite3 the store uses
+        self.conn = PgConnection(url, source)
         self._migrate()
         self.db_role = str(self.conn.execute("SELECT current_user").fetchone()[0])
 
-    def audit(self, event: str, *, actor: str, draft_id: str | None, payload: dict[str, Any]) -> AuditEvent:
-        """Append an event, recording beside the name given the database role that vouches for who acted."""
-        return super().audit(event, actor=actor, draft_id=draft_id, payload={**payload, "db_role": self.db_role})
+    # ---- transactions ------------------------------------------------------------------------------------
+
+    def _begin_write(self) -> None:
+        self.conn.begin_write()
+
+    def _begin_read(self) -> None:
+        self.conn.begin_read()
+
+    def _commit(self) -> None:
+        self.conn.commit()
+
+    def _end_read(self) -> None:
+        self.conn.commit()
+
+    def _rollback(self) -> None:
+        self.conn.rollback()
 
     def may_set_policy(self) -> bool:
         """Whether this role may change the review policy: the tables' owner (or a superuser) or a member of
@@ -318,15 +342,11 @@ class PostgresStore(SQLiteStore):
         ).fetchone()
         return bool(allowed)
 
-    def _stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Any]:
+    def _stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Row]:
         """The rows of a long query through a server-side cursor, a batch at a time, in one read snapshot (so
         `verify` and `iter_audit` hold one batch, not the whole result, however long the chain is)."""
-        connection: PgConnection = self.conn  # type: ignore[assignment]
         with self.snapshot():
-            yield from connection.stream(sql, params)
-
-    def _store_error(self, e: Any) -> StoreError:
-        return StoreError(f"store error at {self.url}: {' '.join(str(e).split())[:160]}")
+            yield from self.conn.stream(sql, params)
 
     # ---- migrations ----------------------------------------------------------------------------------------
 
@@ -407,7 +427,7 @@ class PostgresStore(SQLiteStore):
             LEFT JOIN versions v ON v.draft_id = d.id AND v.number = d.approved_version
             WHERE d.status = '{State.FINAL.value}' ORDER BY d.rowid
         """
-        connection: PgConnection = self.conn  # type: ignore[assignment]
+        connection = self.conn
         with self.snapshot():
             counted = self._counting_triggers_in_place()
             server_quotes = self._json_quote_matches()
@@ -452,11 +472,3 @@ class PostgresStore(SQLiteStore):
             )
         }
         return COUNTING_TRIGGERS <= names
-
-    def applied_migrations(self) -> list[str]:
-        """Names of the migrations this store has, in order applied."""
-        return [r[0] for r in self.conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
-
-    def close(self) -> None:
-        """Close the connection."""
-        self.conn.close()

@@ -1,8 +1,9 @@
 """The store's interface: every method the services and the CLI call on a store.
 
-`SQLiteStore` (store/sqlite.py) is the one backend today; `store.backend.open_store` picks it. A second backend
-(PostgreSQL) implements this protocol, and tests/unit/test_store_protocol.py checks each backend against it, so the
-services, typed against `Store`, do not change.
+Two backends implement it, `SQLiteStore` (store/sqlite.py) and `PostgresStore` (store/postgres.py), both on the
+shared SQL of `SqlStore` (store/sql.py); `store.backend.open_store` picks one. tests/unit/test_store_protocol.py
+checks each against this protocol (mypy, statically, and their signatures), so the services, typed against `Store`,
+do not know which they have.
 """
 
 from __future__ import annotations

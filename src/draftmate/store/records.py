@@ -10,14 +10,15 @@ from draftmate.domain.digests import canonical
 from draftmate.domain.vocabulary import ReviewStatus, Severity
 from draftmate.errors import AmbiguousId, NotFound
 from draftmate.store.audit import SEALED, AuditChain, seal_digest
+from draftmate.store.connection import C
 from draftmate.store.rows import _calibrator, _note, _review, now
 
 if TYPE_CHECKING:
     from draftmate.domain.records import Note, NoteResolution, Review
 
 
-class DraftRecords(AuditChain):
-    """The `SQLiteStore` methods for the records around a draft, each written with its audit event."""
+class DraftRecords(AuditChain[C]):
+    """A store's records around a draft, each written with its audit event."""
 
     # ---- notes ---------------------------------------------------------------------------------------
 

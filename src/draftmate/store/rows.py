@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import functools
 import json
-import sqlite3
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from draftmate.domain.ids import short_id
 from draftmate.domain.row_mapping import MODEL, draft_fields, note_fields, review_fields, version_fields
@@ -19,6 +18,23 @@ if TYPE_CHECKING:
     from draftmate.domain.records import Draft, Note, Review, Version
 
 T = TypeVar("T")
+
+
+class Row(Protocol):
+    """A row as both backends give it (sqlite3.Row, PgRow): by index or column name, unpacked, or as dict(row)."""
+
+    def __getitem__(self, key: int | str, /) -> Any: ...
+    def keys(self) -> list[str]: ...
+    def __iter__(self) -> Iterator[Any]: ...
+    def __len__(self) -> int: ...
+
+
+class ByColumn(Protocol):
+    """A row read by column name: a database `Row`, or a dict of its columns."""
+
+    def __getitem__(self, column: str, /) -> Any: ...
+
+
 BUSY_TIMEOUT_MS = 10_000
 DRAFT_COLUMNS = (
     "id, title, kind, lang, status, created_at, updated_at, current_version, approved_sha256, "
@@ -45,25 +61,6 @@ def title_of(content: str) -> str:
     return "(untitled)"
 
 
-def as_store_error(error: BaseException) -> StoreError | None:
-    """A database failure that escaped a query (damaged file, full disk, lock held too long) as a StoreError."""
-    if type(error) not in (sqlite3.DatabaseError, sqlite3.OperationalError):
-        return None  # IntegrityError, ProgrammingError and the like are bugs: let them show a traceback
-    # One line, and short: a message about a damaged row can quote the row's content.
-    text = " ".join(str(error).split())[:120]
-    where = "`draftmate config path` shows where it is"
-    if "malformed" in text or "not a database" in text or "Could not decode" in text:
-        text = "database disk image is malformed" if "Could not decode" in text else text
-        return StoreError(f"the store's database file is damaged ({text}); restore a backup or move it aside ({where})")
-    if "readonly" in text or "read-only" in text:
-        return StoreError(f"the store is read-only ({text}); make it writable or set DRAFTMATE_HOME ({where})")
-    if "locked" in text or "busy" in text:
-        return StoreError(f"the store stayed locked by another process for {BUSY_TIMEOUT_MS // 1000} s; try again")
-    if "full" in text or "I/O" in text:
-        return StoreError(f"the store cannot be written ({text}); free some disk space ({where})")
-    return StoreError(f"store error: {text} ({where})")
-
-
 class DamagedRow(StoreError):
     """A stored row draftmate cannot read (an unknown state, malformed JSON): edited by hand or damaged."""
 
@@ -83,12 +80,12 @@ def damaged_row(table: str, row: Any, error: BaseException) -> DamagedRow:
     )
 
 
-def _readable(table: str) -> Callable[[Callable[[sqlite3.Row], T]], Callable[[sqlite3.Row], T]]:
+def _readable(table: str) -> Callable[[Callable[[ByColumn], T]], Callable[[ByColumn], T]]:
     """Decorate a row converter so that a row it cannot convert is a DamagedRow, not a traceback."""
 
-    def wrap(convert: Callable[[sqlite3.Row], T]) -> Callable[[sqlite3.Row], T]:
+    def wrap(convert: Callable[[ByColumn], T]) -> Callable[[ByColumn], T]:
         @functools.wraps(convert)
-        def converted(row: sqlite3.Row) -> T:
+        def converted(row: ByColumn) -> T:
             try:
                 return convert(row)
             except (ValueError, TypeError, KeyError) as e:  # bad JSON and pydantic's errors are ValueErrors
@@ -106,27 +103,27 @@ def fts_query(text: str) -> str:
 
 
 @_readable("drafts")
-def _draft(row: sqlite3.Row) -> Draft:
+def _draft(row: ByColumn) -> Draft:
     from draftmate.domain.records import Draft
 
     return Draft(**draft_fields(row, MODEL))
 
 
 @_readable("versions")
-def _version(row: sqlite3.Row) -> Version:
+def _version(row: ByColumn) -> Version:
     from draftmate.domain.records import Version
 
     return Version(**version_fields(row, MODEL))
 
 
 @_readable("notes")
-def _note(row: sqlite3.Row) -> Note:
+def _note(row: ByColumn) -> Note:
     from draftmate.domain.records import Note
 
     return Note(**note_fields(row, MODEL))
 
 
-def _calibrator(row: sqlite3.Row) -> dict[str, Any]:
+def _calibrator(row: Row) -> dict[str, Any]:
     found = dict(row)
     for name in ("params", "thresholds", "metrics"):
         found[name] = json.loads(found.pop(name + "_json"))
@@ -135,7 +132,7 @@ def _calibrator(row: sqlite3.Row) -> dict[str, Any]:
 
 
 @_readable("reviews")
-def _review(row: sqlite3.Row) -> Review:
+def _review(row: ByColumn) -> Review:
     from draftmate.domain.records import Review
 
     return Review(**review_fields(row, MODEL))

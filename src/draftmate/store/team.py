@@ -7,16 +7,15 @@ from typing import Any
 
 from draftmate.domain.digests import canonical
 from draftmate.errors import StoreError
+from draftmate.store.connection import C
 from draftmate.store.records import DraftRecords
 from draftmate.store.rows import now
 
 POLICY = "review"
 
 
-class TeamRecords(DraftRecords):
+class TeamRecords(DraftRecords[C]):
     """Policy, approvals, authorship and assignments, on both backends."""
-
-    db_role: str | None = None  # the database's authenticated role (PostgreSQL); SQLite vouches for no one
 
     def review_policy(self) -> dict[str, Any]:
         """The stored review policy ({} when none was set: the default), checked against its audit event."""
@@ -33,10 +32,6 @@ class TeamRecords(DraftRecords):
                 "set it again with `draftmate policy set` after checking `draftmate verify`"
             )
         return dict(value)
-
-    def may_set_policy(self) -> bool:
-        """Whether whoever is connected may change the review policy: on SQLite, one person's file, always."""
-        return True
 
     def set_review_policy(self, policy: dict[str, Any], *, actor: str) -> None:
         """Store the review policy with the audit event that records it and who set it."""
