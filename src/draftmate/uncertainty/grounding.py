@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -39,17 +39,36 @@ MAX_COUNT = 3  # counts of missing names or numbers beyond this add nothing: one
 
 
 @dataclass(frozen=True)
-class GroundingModel:
-    """A fitted logistic regression over sentence features, and the risk at which a sentence gets a note."""
+class Regime:
+    """The weights fitted for one size of sources: sentence features, and counts over the whole draft."""
 
-    version: str
     intercept: float
     weights: dict[str, float]
-    note_at: float
+    draft_weights: dict[str, float]
 
     def logit(self, features: dict[str, float]) -> float:
-        """The sentence's log-odds of being unsupported: a plain dot product, no numpy."""
+        """A sentence's log-odds of being unsupported: a plain dot product, no numpy."""
         return self.intercept + sum(w * features.get(name, 0.0) for name, w in self.weights.items())
+
+    def draft_term(self, features: dict[str, float]) -> float:
+        """What the whole draft's counts add to its log-odds (zero when nothing is found nowhere)."""
+        return sum(w * features.get(name, 0.0) for name, w in self.draft_weights.items())
+
+
+@dataclass(frozen=True)
+class GroundingModel:
+    """Fitted logistic regressions, one for short sources and one for long, and the risk at which a sentence gets a
+    note. Which one scores a draft is a rule on the sources' size, the only thing about them known at runtime."""
+
+    version: str
+    short_under: int
+    short: Regime
+    long: Regime
+    note_at: float
+
+    def regime(self, source_words: int) -> Regime:
+        """The weights for sources of this many words."""
+        return self.short if source_words < self.short_under else self.long
 
 
 def logistic(z: float) -> float:
@@ -75,10 +94,19 @@ def shipped_model() -> GroundingModel:
 
 def model_from(raw: dict[str, Any]) -> GroundingModel:
     """A model from its JSON form."""
+
+    def regime(part: dict[str, Any]) -> Regime:
+        return Regime(
+            intercept=float(part["intercept"]),
+            weights={str(k): float(v) for k, v in part["weights"].items()},
+            draft_weights={str(k): float(v) for k, v in part.get("draft_weights", {}).items()},
+        )
+
     return GroundingModel(
         version=str(raw["version"]),
-        intercept=float(raw["intercept"]),
-        weights={str(k): float(v) for k, v in raw["weights"].items()},
+        short_under=int(raw["short_sources_under_words"]),
+        short=regime(raw["short"]),
+        long=regime(raw["long"]),
         note_at=float(raw["note_at"]),
     )
 
@@ -94,6 +122,7 @@ class SentenceGrounding:
     clash: list[tuple[Fact, list[str]]]
     negation_flip: bool
     terms: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
     logit: float = 0.0
     risk: float = 0.0
 
@@ -107,6 +136,7 @@ class Passages:
         self.idf = {term: math.log((count + 1) / (len(hits) + 1)) + 1.0 for term, hits in sources.postings.items()}
         self.unseen_idf = math.log(count + 1) + 1.0  # a term in no source sentence is as rare as can be
         self.scale = min(1.0, math.log1p(count) / math.log1p(LONG_SOURCE_SENTENCES))
+        self.size = source_words(sources)  # picks the model's regime
         self.pairs: set[tuple[str, str]] = set()
         self.triples: set[tuple[str, str, str]] = set()
         self.source_words: set[str] = set()
@@ -226,7 +256,17 @@ def sentence_features(sent: Sentence, mine: list[Fact], passages: Passages) -> S
     scale = passages.scale
     features |= {f"{name}:long": value * scale for name, value in list(features.items())}
     features["source_scale"] = scale
-    return SentenceGrounding(sent, features, source_sentence, missing, clash, negation_flip, len(terms))
+    # The same evidence counted without a cap, for the whole draft's counts (draft_features): a reply that adds two
+    # names to two lines of knowledge says more than the mean of its sentences' capped counts shows.
+    counts = {
+        "absent_words": len(absent_words),
+        "absent_stems": len(absent),
+        "unseen_capitals": len(unseen_capitals),
+        "novel_pairs": sum(p not in passages.pairs for p in content_pairs),
+        "missing_names": len(names),
+        "missing_numbers": len(numbers),
+    }
+    return SentenceGrounding(sent, features, source_sentence, missing, clash, negation_flip, len(terms), counts)
 
 
 def _negated(text: str) -> bool:
@@ -238,8 +278,8 @@ def ground_sentences(
     content: str, found: list[Fact], sources: Sources, stop_line: int | None = None
 ) -> list[SentenceGrounding]:
     """Every sentence of the draft scored against the sources (up to `stop_line`, where the fact scan stopped)."""
-    model = shipped_model()
     passages = Passages(sources)
+    regime = shipped_model().regime(passages.size)
     by_sentence: dict[int, list[Fact]] = {}
     for f in found:
         by_sentence.setdefault(f.sentence, []).append(f)
@@ -248,10 +288,27 @@ def ground_sentences(
         if stop_line is not None and sent.line >= stop_line:
             break
         checked = sentence_features(sent, by_sentence.get(index, []), passages)
-        checked.logit = model.logit(checked.features)
-        checked.risk = round(logistic(checked.logit), 4)
+        checked.logit = regime.logit(checked.features)
+        # Its risk is the draft risk it would have alone (its own counts included), which is what note_at means; the
+        # draft's mean takes the logit without them, as the whole draft's counts enter once, summed.
+        checked.risk = round(logistic(checked.logit + regime.draft_term(draft_features([checked]))), 4)
         out.append(checked)
     return out
+
+
+def draft_features(checked: list[SentenceGrounding]) -> dict[str, float]:
+    """The whole draft's counts of what the sources lack (summed over its sentences), and their logarithms."""
+    out: dict[str, float] = {}
+    for name in checked[0].counts if checked else {}:
+        total = sum(s.counts[name] for s in checked)
+        out[f"draft_{name}"] = float(total)
+        out[f"log_draft_{name}"] = math.log1p(total)
+    return out
+
+
+def source_words(sources: Sources) -> int:
+    """How many words the sources hold, as the model's regime rule counts them."""
+    return sum(len(sent.split()) for sent in sources.sentences)
 
 
 def grounded(
@@ -263,6 +320,7 @@ def grounded(
     where to look, so `merge` counts them through that one risk, not each again.
     """
     model = shipped_model()
+    regime = model.regime(source_words(sources))
     checked = ground_sentences(content, found, sources, stop_line)
     # A rule decides where a note goes when a fact is checkable (a value changed from the matching source sentence,
     # a number, date or name found nowhere): always noted, whatever the risk; otherwise the model's threshold does.
@@ -273,10 +331,14 @@ def grounded(
         if (s.risk >= model.note_at or s.clash or s.missing) and not _title_only(s, titles)
     ]
     risks = [s.risk for s in checked]
-    draft_risk = logistic(draft_logit([s.logit for s in checked], [s.terms for s in checked])) if checked else 0.0
+    counts = draft_features(checked)
+    term = regime.draft_term(counts)
+    logits, sizes = [s.logit for s in checked], [s.terms for s in checked]
+    draft_risk = logistic(draft_logit(logits, sizes) + term) if checked else 0.0
     features: dict[str, Any] = {
         "grounding": 1,
         "grounding.model": model.version,
+        "grounding.regime": "short" if regime is model.short else "long",
         "grounding.sources": len(sources.names),
         "grounding.sentences": len(checked),
         "grounding.unsupported_sentences": sum(n.kind == "unsupported" for n in notes),
@@ -285,6 +347,7 @@ def grounded(
         "grounding.unsupported_facts": sum(len(s.missing) for s in checked),
         "grounding.min_coverage": min((1.0 - s.features["absent_share"] for s in checked), default=1.0),
         "grounding.max_sentence_risk": max(risks, default=0.0),
+        "grounding.draft_term": round(term, 4),
         "grounding.risk": round(draft_risk, 4),
     }
     # For the claim check to lower (assessment.py pops it: never logged): per sentence its line, log-odds, size, and
@@ -292,6 +355,9 @@ def grounded(
     features["grounding.sentence_logits"] = [(s.sentence.line, s.logit, s.terms, not s.clash) for s in checked]
     for name in checked[0].features if checked else {}:
         features[f"grounding.max.{name}"] = max(s.features[name] for s in checked)
+    for name, value in counts.items():
+        if not name.startswith("log_"):
+            features[f"grounding.{name}"] = value
     if sources.unchecked:
         features["grounding.unchecked"] = sources.unchecked
         notes.append(
@@ -306,15 +372,19 @@ def _title_only(s: SentenceGrounding, titles: set[int]) -> bool:
     return s.sentence.line in titles and not s.clash and not s.negation_flip
 
 
-def risk_with_support(scored: list[tuple[int, float, int, bool]], supported: set[int], factor: float) -> float:
-    """The draft's grounding risk when the sentences on `supported` lines keep `factor` of their risk."""
+def risk_with_support(
+    scored: list[tuple[int, float, int, bool]], supported: set[int], factor: float, draft_term: float = 0.0
+) -> float:
+    """The draft's grounding risk when the sentences on `supported` lines keep `factor` of their risk (the whole
+    draft's counts, `draft_term`, stay: a quote backs one sentence's claim, not the draft's other additions)."""
     logits = []
     for line, logit, _, lowerable in scored:
         if line in supported and lowerable:
             risk = logistic(logit) * factor
             logit = math.log(risk / (1.0 - risk)) if 0.0 < risk < 1.0 else logit
         logits.append(logit)
-    return round(logistic(draft_logit(logits, [terms for _, _, terms, _ in scored])), 4) if scored else 0.0
+    sizes = [terms for _, _, terms, _ in scored]
+    return round(logistic(draft_logit(logits, sizes) + draft_term), 4) if scored else 0.0
 
 
 def _note(s: SentenceGrounding, model: GroundingModel) -> SpanNote:
@@ -366,8 +436,10 @@ def baseline_absent_share(content: str, source_text: str) -> float:
 __all__ = [
     "GroundingModel",
     "Passages",
+    "Regime",
     "SentenceGrounding",
     "baseline_absent_share",
+    "draft_features",
     "draft_logit",
     "risk_with_support",
     "ground_sentences",
@@ -375,4 +447,5 @@ __all__ = [
     "model_from",
     "sentence_features",
     "shipped_model",
+    "source_words",
 ]
