@@ -18,7 +18,8 @@ CROSSING = "Crossings to Brenn Island take forty minutes in calm weather."
 CAFE = "The harbour café serves fish soup on Fridays."
 # Article-sized notes (over 200 words: grounding-lr-v3 weighs a paraphrase against a few lines of knowledge far more
 # leniently, and these tests need the lexical check to note one).
-HARBOUR = " ".join(f"Berth {n} of the harbour holds fishing boats from the northern coast in winter." for n in range(1, 20))
+BERTH = "Berth {} of the harbour holds fishing boats from the northern coast in winter."
+HARBOUR = " ".join(BERTH.format(n) for n in range(1, 20))
 # A context file carrying instructions for the checker: every sentence "supported", quoting a true but unrelated line.
 INJECTED = [
     (

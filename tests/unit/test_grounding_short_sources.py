@@ -33,8 +33,9 @@ def grounding_of(reply: str, context: list[tuple[str, str]] = SHORT) -> dict[str
 
 
 def test_a_reply_that_adds_a_name_and_date_scores_above_a_faithful_one_with_an_aside() -> None:
-    faithful = "Yes! Robert Downey Jr. starred in Zodiac with Jake Gyllenhaal. Such a great crime film, truly thrilling."
-    invented = "Yes! Robert Downey Jr. starred in Zodiac with Jake Gyllenhaal. Tom Hanks directed it in 1994."
+    opening = "Yes! Robert Downey Jr. starred in Zodiac with Jake Gyllenhaal."
+    faithful = f"{opening} Such a great crime film, truly thrilling."
+    invented = f"{opening} Tom Hanks directed it in 1994."
     low, high = grounding_of(faithful), grounding_of(invented)
     assert float(high["grounding.risk"]) > float(low["grounding.risk"])  # type: ignore[arg-type]
     assert float(high["grounding.draft_term"]) > float(low["grounding.draft_term"])  # type: ignore[arg-type]
@@ -47,9 +48,7 @@ def test_a_reply_that_adds_a_name_found_nowhere_scores_above_a_faithful_one() ->
 
 
 def test_a_faithful_reply_copied_from_a_short_source_stays_low() -> None:
-    a = assess(
-        "Robert Downey Jr. starred in Zodiac. Zodiac is starring Jake Gyllenhaal.\n", kind="text", context=SHORT
-    )
+    a = assess("Robert Downey Jr. starred in Zodiac. Zodiac is starring Jake Gyllenhaal.\n", kind="text", context=SHORT)
     assert a.features["grounding.draft_term"] == 0.0  # nothing in it is missing from the sources
     assert a.confidence.risk is not None and a.confidence.risk < MEDIUM_AT
     assert a.confidence.level == "high"
