@@ -8,8 +8,13 @@ sources never use; a negation or a value that differs from an otherwise matching
 the sentence's length: in HaluEval the hallucinated summaries have fewer, longer sentences, and a model that learnt
 that put notes on long faithful sentences. A logistic
 regression fitted offline on the dev split of bench/grounding.py turns them into the sentence's risk; its weights
-ship as data (grounding_model.json) under a version name recorded on every prediction. The draft's grounding risk is
-the logistic of its sentences' log-odds averaged by how much each says, so it rises with each sentence's risk.
+ship as data (grounding_model.json) under a version name recorded on every prediction. There are two sets of
+weights, chosen by a rule on the sources' size in words: short sources (a few lines of knowledge, a dialogue's last
+turns) and long ones (an article), since what a missing word means depends on how much source there is. The draft's
+grounding risk is the logistic of its sentences' log-odds averaged by how much each says, plus the whole draft's
+counts of what the sources lack (words, names, numbers, word pairs; weights never below zero): a reply that adds a
+name to two lines of knowledge says more than the mean of its sentences' capped counts shows. So it rises with each
+sentence's risk and with each count.
 """
 
 from __future__ import annotations
