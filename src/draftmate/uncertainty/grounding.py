@@ -157,11 +157,11 @@ class Passages:
 
     def best(self, terms: set[str]) -> tuple[int, float]:
         """The index of the source sentence holding the most rarity weight of `terms`, and that weighted share."""
-        total = sum(self.weight(t) for t in terms)
+        total = sum(self.weight(t) for t in sorted(terms))
         if not total:
             return -1, 0.0
         shared: dict[int, float] = {}
-        for term in terms:
+        for term in sorted(terms):  # in one order: float sums that tie break the same way every run
             for i in self.sources.postings.get(term, [])[:200]:
                 shared[i] = shared.get(i, 0.0) + self.weight(term)
         if not shared:
@@ -174,14 +174,14 @@ class Passages:
 
         A summary sentence often fuses facts from sentences far apart in the article: one best passage misses that.
         """
-        total = sum(self.weight(t) for t in terms)
+        total = sum(self.weight(t) for t in sorted(terms))
         if not total:
             return [], 0.0
         left = set(terms)
         chosen: list[int] = []
         for _ in range(most):
             gain: dict[int, float] = {}
-            for term in left:
+            for term in sorted(left):
                 for i in self.sources.postings.get(term, [])[:200]:
                     gain[i] = gain.get(i, 0.0) + self.weight(term)
             if not gain:
@@ -189,7 +189,7 @@ class Passages:
             index = min(gain, key=lambda i: (-gain[i], i))
             chosen.append(index)
             left -= self.sources.sentence_terms[index]
-        return chosen, 1.0 - sum(self.weight(t) for t in left) / total
+        return chosen, 1.0 - sum(self.weight(t) for t in sorted(left)) / total
 
     def passage_text(self, index: int) -> str:
         """A source sentence with its neighbours, as text."""
@@ -214,10 +214,10 @@ def sentence_features(sent: Sentence, mine: list[Fact], passages: Passages) -> S
     missing = [f for f in mine if not sources.has(f)]
     index, best_share = passages.best(terms)
     source_sentence = sources.sentences[index] if index >= 0 else ""
-    total = sum(passages.weight(t) for t in terms) or 1.0
+    total = sum(passages.weight(t) for t in sorted(terms)) or 1.0
     in_passage = passages.passage_terms(index) if index >= 0 else set()
-    off_passage = sum(passages.weight(t) for t in terms if t not in in_passage) / total
-    absent = [t for t in terms if t not in sources.stems]
+    off_passage = sum(passages.weight(t) for t in sorted(terms) if t not in in_passage) / total
+    absent = [t for t in sorted(terms) if t not in sources.stems]
     absent_weighted = sum(passages.weight(t) for t in absent) / total
     words = PAIR_WORD.findall(sent.text.lower())
     pairs = list(zip(words, words[1:], strict=False))
