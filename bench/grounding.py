@@ -16,8 +16,10 @@ the best single feature (chosen on dev, reported on test); the false-alarm rate 
 precision (of the `unsupported`/`contradiction` notes on both texts, the share on sentences of the hallucinated
 text that are not in the correct one).
 
---fit fits the sentence model on the dev split (scikit-learn, a dev dependency) and writes
-src/draftmate/uncertainty/grounding_model.json; the runtime only reads the JSON.
+--fit fits the model on the dev split (scikit-learn, a dev dependency), one set of weights for sources under
+SHORT_SOURCES_UNDER_WORDS words and one for longer, and writes src/draftmate/uncertainty/grounding_model.json; the
+runtime only reads the JSON. grounding-lr-v3: `--fit --fit-false-alarms 0.05` (dev false alarms at most 5% per set,
+half the issue's 10% bound on test).
 """
 
 from __future__ import annotations
@@ -36,11 +38,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from uncertainty import auroc  # noqa: E402  (bench/uncertainty.py, a sibling script: one AUROC for both)
 
 from draftmate.uncertainty.assessment import LOW_AT, assess
-from draftmate.uncertainty.grounding import baseline_absent_share, ground_sentences, shipped_model
+from draftmate.uncertainty.grounding import (
+    baseline_absent_share,
+    draft_features,
+    ground_sentences,
+    shipped_model,
+    source_words,
+)
 from draftmate.uncertainty.text_checks import Sources, facts_within
 
 RESERVED_FROM = 9_000  # summarization rows from here on are the independent check: never fitted or tuned on
 LENGTH_SLACK = 0.10
+# Sources under this many words (a few lines of knowledge, a question, a dialogue's last turns) get the short regime's
+# weights, longer ones (an article) the long regime's: what a missing word means depends on how much source there is.
+SHORT_SOURCES_UNDER_WORDS = 200
 MODEL_PATH = Path(__file__).resolve().parent.parent / "src" / "draftmate" / "uncertainty" / "grounding_model.json"
 GROUNDING = ("unsupported", "contradiction")
 SETS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
@@ -222,99 +233,142 @@ def best_single(rows: list[Row]) -> str:
 # ---- fitting ---------------------------------------------------------------------------------------------------
 
 
-def draft_features(text: str, context: list[tuple[str, str]]) -> tuple[list[str], list[float]]:
-    """A text's sentence features averaged as the runtime averages sentence log-odds (by key terms + 1)."""
+COVARIATES = ("covariate_words", "covariate_log_words")  # in the fit only: what length explains, no weight learns
+
+
+def text_features(text: str, context: list[tuple[str, str]]) -> tuple[dict[str, float], dict[str, float]]:
+    """A text's sentence features averaged as the runtime averages sentence log-odds (by key terms + 1), and its
+    whole-draft counts (with its length, a covariate of the fit that the runtime never sees)."""
     found, stop = facts_within(text, all_numbers=True, budget=5_000)
     checked = ground_sentences(text, found, Sources(context), stop)
     if not checked:
-        return [], []
-    names = sorted(checked[0].features)
+        return {}, {}
     sizes = [s.terms + 1 for s in checked]
-    mean = [sum(s.features[n] * w for s, w in zip(checked, sizes, strict=True)) / sum(sizes) for n in names]
-    return names, mean
+    mean = {
+        n: sum(s.features[n] * w for s, w in zip(checked, sizes, strict=True)) / sum(sizes) for n in checked[0].features
+    }
+    words = len(text.split())
+    return mean, draft_features(checked) | {"covariate_words": float(words), "covariate_log_words": math.log1p(words)}
 
 
-def fit(folder: Path, per_set: int | None, version: str, false_alarms: float) -> None:
-    """Fit the model on dev rows and write it as JSON (scikit-learn is needed here only).
+@dataclass
+class FitTexts:
+    """The dev texts of one regime (short or long sources): feature vectors, labels, sets and pair differences."""
 
-    The draft's log-odds is the size-weighted mean of its sentences' log-odds, which is linear in the features: so a
-    linear model on the size-weighted mean features fits the sentence weights. The weights are fitted on pairs (the
-    hallucinated text of a row against its correct text, feature differences, no intercept), which is what the
-    benchmark asks: rank the hallucinated one higher given the same source. A one-feature logistic regression on
-    every dev text then scales that score into log-odds; then the intercept is lowered until at most `false_alarms`
-    of the correct dev texts of any set reach `low`.
+    xs: list[list[float]] = field(default_factory=list)
+    ys: list[int] = field(default_factory=list)
+    sets: list[str] = field(default_factory=list)
+    diffs: list[list[float]] = field(default_factory=list)
+    diff_labels: list[int] = field(default_factory=list)
+
+
+def fit_regime(texts: FitTexts, names: list[str], false_alarms: float) -> tuple[dict[str, Any], float]:
+    """One regime's weights: ranked on pair differences, scaled into log-odds, intercept bounded by false alarms.
+
+    The weights are fitted on pairs (the hallucinated text of a row against its correct text, feature differences,
+    no intercept), which is what the benchmark asks: rank the hallucinated one higher given the same source. The
+    texts' length enters that fit as a covariate and is then dropped: hallucinated texts are longer, and counts over
+    the whole draft would otherwise learn length. A logistic regression on every dev text then scales the score
+    into log-odds; then the intercept is lowered until at most `false_alarms` of each set's correct dev texts reach
+    `low`.
     """
     from sklearn.linear_model import LogisticRegression
 
-    xs: list[list[float]] = []
-    ys: list[int] = []
-    set_of: list[int] = []
-    diffs: list[list[float]] = []
-    diff_labels: list[int] = []
-    diff_weights: list[float] = []
-    sets: list[tuple[str, int, int]] = []
-    names: list[str] = []
-    for number, name in enumerate(SETS):
-        rows = list(read_rows(folder, name, "dev", per_set, matched_only=False))
-        begin, pair_begin = len(xs), len(diffs)
-        for row in rows:
-            got_right, right = draft_features(row.right, row.context)
-            got_hall, hall = draft_features(row.hallucinated, row.context)
-            if not got_right or not got_hall:
-                continue
-            names = names or got_right
-            xs += [right, hall]
-            ys += [0, 1]
-            set_of += [number, number]
-            diff = [h - r for r, h in zip(right, hall, strict=True)]
-            diffs += [diff, [-d for d in diff]]
-            diff_labels += [1, 0]
-        count = len(diffs) - pair_begin
-        diff_weights += [1.0 / max(1, count)] * count  # each set counts the same
-        sets.append((name, begin, len(xs)))
-        print(f"  fit: {name} {len(rows)} dev rows ({len(xs) - begin} texts)")
-    scale = len(diffs) / sum(diff_weights)
-    ranker = LogisticRegression(C=1.0, max_iter=5000, fit_intercept=False)
-    ranker.fit(diffs, diff_labels, sample_weight=[w * scale for w in diff_weights])
-    direction = [float(c) for c in ranker.coef_[0]]
+    # A whole-draft count may only raise the risk (one more name found nowhere is never reassuring): counts the fit
+    # weighs below zero (they stand in for others they correlate with) are dropped and the rest refitted.
+    kept = list(range(len(names)))
+    while True:
+        ranker = LogisticRegression(C=1.0, max_iter=10000, fit_intercept=False)
+        ranker.fit([[d[i] for i in kept] for d in texts.diffs], texts.diff_labels)
+        fitted = dict(zip(kept, (float(c) for c in ranker.coef_[0]), strict=True))
+        negative = [i for i in kept if names[i].startswith(DRAFT_PREFIXES) and fitted[i] < 0]
+        if not negative:
+            break
+        kept = [i for i in kept if i not in negative]
+    direction = [0.0 if n in COVARIATES else fitted.get(i, 0.0) for i, n in enumerate(names)]
     # Pairs share their source, so the differences say nothing of the sources' size: the calibration fits its weight.
     at_scale = names.index("source_scale")
-    scores = [[sum(c * v for c, v in zip(direction, x, strict=True)), x[at_scale]] for x in xs]
-    set_sizes = [set_of.count(n) for n in range(len(SETS))]
-    text_weights = [len(xs) / (len(SETS) * set_sizes[s]) for s in set_of]
-    calibration = LogisticRegression(C=1.0, max_iter=5000).fit(scores, ys, sample_weight=text_weights)
+    scores = [[sum(c * v for c, v in zip(direction, x, strict=True)), x[at_scale]] for x in texts.xs]
+    calibration = LogisticRegression(C=1.0, max_iter=5000).fit(scores, texts.ys)
     slope, scale_weight = (float(c) for c in calibration.coef_[0])
     coef = [c * slope for c in direction]
     coef[at_scale] += scale_weight
     intercept = float(calibration.intercept_[0])
-    # `low` starts at a draft risk of LOW_AT (log-odds 0 at 0.5): shift so the worst set's false alarms stay in bound.
+    # `low` starts at a draft risk of LOW_AT: shift so the worst set's false alarms stay in bound.
     worst = 0.0
-    for _name, begin, end in sets:
+    for name in sorted(set(texts.sets)):
         right = sorted(
-            (intercept + sum(c * v for c, v in zip(coef, xs[i], strict=True)) for i in range(begin, end) if not ys[i]),
+            (
+                intercept + sum(c * v for c, v in zip(coef, x, strict=True))
+                for x, y, s in zip(texts.xs, texts.ys, texts.sets, strict=True)
+                if not y and s == name
+            ),
             reverse=True,
         )
         allowed = int(false_alarms * len(right))
         if right and right[allowed] > worst:
             worst = right[allowed]
-    low_logit = math.log(LOW_AT / (1 - LOW_AT))
-    shift = min(0.0, low_logit - worst - 1e-3)
-
-    out = {
-        "version": version,
-        "fitted_on": f"bench/grounding.py --fit: dev split (even rows; summarization rows < {RESERVED_FROM}), "
-        f"{len(xs)} texts, {'every row' if per_set is None else f'up to {per_set} rows'} per set; weights fitted on "
-        f"(hallucinated - correct) feature differences, scaled by a logistic fit on the texts; intercept lowered by "
-        f"{-shift:.3f} so at most {false_alarms:.0%} of correct dev texts of any set are rated low; note_at: LOW_AT, "
-        "where a sentence alone would rate a draft low",
+    shift = min(0.0, math.log(LOW_AT / (1 - LOW_AT)) - worst - 1e-3)
+    weights = {n: round(c, 6) for n, c in zip(names, coef, strict=True) if n not in COVARIATES}
+    part = {
         "intercept": round(intercept + shift, 6),
-        "weights": {n: round(c, 6) for n, c in zip(names, coef, strict=True)},
-        # A sentence that alone would rate a draft low gets a note. Fitted thresholds (best F1: 0.09, best F0.5:
-        # 0.23 on dev sentences) put notes on the faithful drafts of bench/uncertainty.py (precision 1.000 -> 0.931).
-        "note_at": LOW_AT,
+        "weights": {n: c for n, c in weights.items() if not n.startswith(DRAFT_PREFIXES)},
+        "draft_weights": {n: c for n, c in weights.items() if n.startswith(DRAFT_PREFIXES) and c > 0},
     }
+    return part, shift
+
+
+DRAFT_PREFIXES = ("draft_", "log_draft_")
+
+
+def fit(folder: Path, per_set: int | None, version: str, false_alarms: float) -> None:
+    """Fit the model on dev rows, one regime for short sources and one for long, and write it as JSON (scikit-learn
+    is needed here only). The rule that picks the regime is the runtime's: the sources' size in words.
+
+    The draft's log-odds is the size-weighted mean of its sentences' log-odds plus a weighted sum of its whole-draft
+    counts, which is linear in the mean features and the counts: so a linear model on them fits both sets of weights.
+    """
+    short_under = SHORT_SOURCES_UNDER_WORDS
+    regimes = {"short": FitTexts(), "long": FitTexts()}
+    names: list[str] = []
+    for name in SETS:
+        rows = list(read_rows(folder, name, "dev", per_set, matched_only=False))
+        for row in rows:
+            right_mean, right_draft = text_features(row.right, row.context)
+            hall_mean, hall_draft = text_features(row.hallucinated, row.context)
+            if not right_mean or not hall_mean:
+                continue
+            names = names or sorted(right_mean | right_draft)
+            right = [(right_mean | right_draft)[n] for n in names]
+            hall = [(hall_mean | hall_draft)[n] for n in names]
+            texts = regimes["short" if source_words(Sources(row.context)) < short_under else "long"]
+            texts.xs += [right, hall]
+            texts.ys += [0, 1]
+            texts.sets += [name, name]
+            diff = [h - r for r, h in zip(right, hall, strict=True)]
+            texts.diffs += [diff, [-d for d in diff]]
+            texts.diff_labels += [1, 0]
+        print(f"  fit: {name} {len(rows)} dev rows")
+    out: dict[str, Any] = {"version": version, "short_sources_under_words": short_under}
+    shifts = []
+    for regime, texts in regimes.items():
+        out[regime], shift = fit_regime(texts, names, false_alarms)
+        shifts.append(f"{regime} {len(texts.xs)} texts, intercept lowered by {-shift:.3f}")
+        print(f"  {regime}: {len(texts.xs)} texts, intercept {out[regime]['intercept']} (shift {shift:.3f})")
+    out["fitted_on"] = (
+        f"bench/grounding.py --fit: dev split (even rows; summarization rows < {RESERVED_FROM}), "
+        f"{'every row' if per_set is None else f'up to {per_set} rows'} per set, one regime for sources under "
+        f"{short_under} words and one for longer; weights fitted on (hallucinated - correct) differences of the "
+        "sentence features' mean and the whole-draft counts, with the texts' length as a covariate then dropped, "
+        f"scaled by a logistic fit on the texts; intercepts lowered so at most {false_alarms:.0%} of correct dev "
+        f"texts of any set are rated low ({'; '.join(shifts)}); note_at: LOW_AT, where a sentence alone would rate "
+        "a draft low"
+    )
+    # A sentence that alone would rate a draft low gets a note. Fitted thresholds (best F1: 0.09, best F0.5: 0.23 on
+    # dev sentences, grounding-lr-v2) put notes on the faithful drafts of bench/uncertainty.py (1.000 -> 0.931).
+    out["note_at"] = LOW_AT
     MODEL_PATH.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
-    print(f"  wrote {MODEL_PATH.name}: intercept {out['intercept']} (shift {shift:.3f}), note_at {out['note_at']}")
+    print(f"  wrote {MODEL_PATH.name}")
 
 
 def main() -> None:
@@ -325,7 +379,7 @@ def main() -> None:
     parser.add_argument("--fit", action="store_true", help="fit the sentence model on dev and write its JSON first")
     parser.add_argument("--fit-rows", type=int, default=None, help="dev rows per set to fit on (default: all)")
     parser.add_argument("--fit-false-alarms", type=float, default=0.08, help="bound on dev false alarms per set")
-    parser.add_argument("--version", default="grounding-lr-v2", help="version name of a fitted model")
+    parser.add_argument("--version", default="grounding-lr-v3", help="version name of a fitted model")
     parser.add_argument("--reserved", action="store_true", help="report on summarization rows 9,000+ instead of test")
     args = parser.parse_args()
     if args.reserved and args.fit:

@@ -26,11 +26,21 @@ def features_of(draft: str) -> dict[str, float]:
     return ground_sentences(draft, found, Sources([("src", SOURCE)]), stop)[0].features
 
 
+def whole_draft_features_of(draft: str) -> dict[str, float]:
+    from draftmate.uncertainty.grounding import draft_features, ground_sentences
+
+    found, stop = facts_within(draft, all_numbers=True)
+    return draft_features(ground_sentences(draft, found, Sources([("src", SOURCE)]), stop))
+
+
 def test_the_shipped_model_is_data_with_a_version_and_only_known_features() -> None:
     raw = json.loads(resources.files("draftmate.uncertainty").joinpath("grounding_model.json").read_text())
     model = shipped_model()
     assert model.version == raw["version"] and model.version.startswith("grounding-")
-    assert set(model.weights) == set(features_of("The observatory opened in 1931.")), "weights and features differ"
+    known = set(features_of("The observatory opened in 1931."))
+    for regime in (model.short, model.long):  # one fitted regime for short sources, one for long (grounding-lr-v3)
+        assert set(regime.weights) == known, "weights and features differ"
+        assert set(regime.draft_weights) <= set(whole_draft_features_of("The observatory opened in 1931."))
 
 
 def test_every_prediction_records_the_model_version() -> None:

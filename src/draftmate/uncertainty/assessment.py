@@ -121,7 +121,8 @@ def assess(
     checks = lower_supported(checks, c_support)
     if scored and lowering_lines(c_support):
         # A sentence backed by a verbatim quote that carries its substance counts for less in the draft's risk too.
-        features["grounding.risk"] = risk_with_support(scored, lowering_lines(c_support), SUPPORTED_FACTOR)
+        term = float(features.get("grounding.draft_term", 0.0))
+        features["grounding.risk"] = risk_with_support(scored, lowering_lines(c_support), SUPPORTED_FACTOR, term)
     spans = display_spans(content)
     if spans is not None:
         # ast, the logprobs and the weak spots count lines by "\n"; the review (and the text checks, which the

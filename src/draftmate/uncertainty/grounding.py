@@ -8,8 +8,13 @@ sources never use; a negation or a value that differs from an otherwise matching
 the sentence's length: in HaluEval the hallucinated summaries have fewer, longer sentences, and a model that learnt
 that put notes on long faithful sentences. A logistic
 regression fitted offline on the dev split of bench/grounding.py turns them into the sentence's risk; its weights
-ship as data (grounding_model.json) under a version name recorded on every prediction. The draft's grounding risk is
-the logistic of its sentences' log-odds averaged by how much each says, so it rises with each sentence's risk.
+ship as data (grounding_model.json) under a version name recorded on every prediction. There are two sets of
+weights, chosen by a rule on the sources' size in words: short sources (a few lines of knowledge, a dialogue's last
+turns) and long ones (an article), since what a missing word means depends on how much source there is. The draft's
+grounding risk is the logistic of its sentences' log-odds averaged by how much each says, plus the whole draft's
+counts of what the sources lack (words, names, numbers, word pairs; weights never below zero): a reply that adds a
+name to two lines of knowledge says more than the mean of its sentences' capped counts shows. So it rises with each
+sentence's risk and with each count.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -39,17 +44,36 @@ MAX_COUNT = 3  # counts of missing names or numbers beyond this add nothing: one
 
 
 @dataclass(frozen=True)
-class GroundingModel:
-    """A fitted logistic regression over sentence features, and the risk at which a sentence gets a note."""
+class Regime:
+    """The weights fitted for one size of sources: sentence features, and counts over the whole draft."""
 
-    version: str
     intercept: float
     weights: dict[str, float]
-    note_at: float
+    draft_weights: dict[str, float]
 
     def logit(self, features: dict[str, float]) -> float:
-        """The sentence's log-odds of being unsupported: a plain dot product, no numpy."""
+        """A sentence's log-odds of being unsupported: a plain dot product, no numpy."""
         return self.intercept + sum(w * features.get(name, 0.0) for name, w in self.weights.items())
+
+    def draft_term(self, features: dict[str, float]) -> float:
+        """What the whole draft's counts add to its log-odds (zero when nothing is found nowhere)."""
+        return sum(w * features.get(name, 0.0) for name, w in self.draft_weights.items())
+
+
+@dataclass(frozen=True)
+class GroundingModel:
+    """Fitted logistic regressions, one for short sources and one for long, and the risk at which a sentence gets a
+    note. Which one scores a draft is a rule on the sources' size, the only thing about them known at runtime."""
+
+    version: str
+    short_under: int
+    short: Regime
+    long: Regime
+    note_at: float
+
+    def regime(self, source_words: int) -> Regime:
+        """The weights for sources of this many words."""
+        return self.short if source_words < self.short_under else self.long
 
 
 def logistic(z: float) -> float:
@@ -75,10 +99,19 @@ def shipped_model() -> GroundingModel:
 
 def model_from(raw: dict[str, Any]) -> GroundingModel:
     """A model from its JSON form."""
+
+    def regime(part: dict[str, Any]) -> Regime:
+        return Regime(
+            intercept=float(part["intercept"]),
+            weights={str(k): float(v) for k, v in part["weights"].items()},
+            draft_weights={str(k): float(v) for k, v in part.get("draft_weights", {}).items()},
+        )
+
     return GroundingModel(
         version=str(raw["version"]),
-        intercept=float(raw["intercept"]),
-        weights={str(k): float(v) for k, v in raw["weights"].items()},
+        short_under=int(raw["short_sources_under_words"]),
+        short=regime(raw["short"]),
+        long=regime(raw["long"]),
         note_at=float(raw["note_at"]),
     )
 
@@ -94,6 +127,7 @@ class SentenceGrounding:
     clash: list[tuple[Fact, list[str]]]
     negation_flip: bool
     terms: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
     logit: float = 0.0
     risk: float = 0.0
 
@@ -107,6 +141,7 @@ class Passages:
         self.idf = {term: math.log((count + 1) / (len(hits) + 1)) + 1.0 for term, hits in sources.postings.items()}
         self.unseen_idf = math.log(count + 1) + 1.0  # a term in no source sentence is as rare as can be
         self.scale = min(1.0, math.log1p(count) / math.log1p(LONG_SOURCE_SENTENCES))
+        self.size = source_words(sources)  # picks the model's regime
         self.pairs: set[tuple[str, str]] = set()
         self.triples: set[tuple[str, str, str]] = set()
         self.source_words: set[str] = set()
@@ -122,11 +157,11 @@ class Passages:
 
     def best(self, terms: set[str]) -> tuple[int, float]:
         """The index of the source sentence holding the most rarity weight of `terms`, and that weighted share."""
-        total = sum(self.weight(t) for t in terms)
+        total = sum(self.weight(t) for t in sorted(terms))
         if not total:
             return -1, 0.0
         shared: dict[int, float] = {}
-        for term in terms:
+        for term in sorted(terms):  # in one order: float sums that tie break the same way every run
             for i in self.sources.postings.get(term, [])[:200]:
                 shared[i] = shared.get(i, 0.0) + self.weight(term)
         if not shared:
@@ -139,14 +174,14 @@ class Passages:
 
         A summary sentence often fuses facts from sentences far apart in the article: one best passage misses that.
         """
-        total = sum(self.weight(t) for t in terms)
+        total = sum(self.weight(t) for t in sorted(terms))
         if not total:
             return [], 0.0
         left = set(terms)
         chosen: list[int] = []
         for _ in range(most):
             gain: dict[int, float] = {}
-            for term in left:
+            for term in sorted(left):
                 for i in self.sources.postings.get(term, [])[:200]:
                     gain[i] = gain.get(i, 0.0) + self.weight(term)
             if not gain:
@@ -154,7 +189,7 @@ class Passages:
             index = min(gain, key=lambda i: (-gain[i], i))
             chosen.append(index)
             left -= self.sources.sentence_terms[index]
-        return chosen, 1.0 - sum(self.weight(t) for t in left) / total
+        return chosen, 1.0 - sum(self.weight(t) for t in sorted(left)) / total
 
     def passage_text(self, index: int) -> str:
         """A source sentence with its neighbours, as text."""
@@ -179,10 +214,10 @@ def sentence_features(sent: Sentence, mine: list[Fact], passages: Passages) -> S
     missing = [f for f in mine if not sources.has(f)]
     index, best_share = passages.best(terms)
     source_sentence = sources.sentences[index] if index >= 0 else ""
-    total = sum(passages.weight(t) for t in terms) or 1.0
+    total = sum(passages.weight(t) for t in sorted(terms)) or 1.0
     in_passage = passages.passage_terms(index) if index >= 0 else set()
-    off_passage = sum(passages.weight(t) for t in terms if t not in in_passage) / total
-    absent = [t for t in terms if t not in sources.stems]
+    off_passage = sum(passages.weight(t) for t in sorted(terms) if t not in in_passage) / total
+    absent = [t for t in sorted(terms) if t not in sources.stems]
     absent_weighted = sum(passages.weight(t) for t in absent) / total
     words = PAIR_WORD.findall(sent.text.lower())
     pairs = list(zip(words, words[1:], strict=False))
@@ -226,7 +261,17 @@ def sentence_features(sent: Sentence, mine: list[Fact], passages: Passages) -> S
     scale = passages.scale
     features |= {f"{name}:long": value * scale for name, value in list(features.items())}
     features["source_scale"] = scale
-    return SentenceGrounding(sent, features, source_sentence, missing, clash, negation_flip, len(terms))
+    # The same evidence counted without a cap, for the whole draft's counts (draft_features): a reply that adds two
+    # names to two lines of knowledge says more than the mean of its sentences' capped counts shows.
+    counts = {
+        "absent_words": len(absent_words),
+        "absent_stems": len(absent),
+        "unseen_capitals": len(unseen_capitals),
+        "novel_pairs": sum(p not in passages.pairs for p in content_pairs),
+        "missing_names": len(names),
+        "missing_numbers": len(numbers),
+    }
+    return SentenceGrounding(sent, features, source_sentence, missing, clash, negation_flip, len(terms), counts)
 
 
 def _negated(text: str) -> bool:
@@ -238,8 +283,8 @@ def ground_sentences(
     content: str, found: list[Fact], sources: Sources, stop_line: int | None = None
 ) -> list[SentenceGrounding]:
     """Every sentence of the draft scored against the sources (up to `stop_line`, where the fact scan stopped)."""
-    model = shipped_model()
     passages = Passages(sources)
+    regime = shipped_model().regime(passages.size)
     by_sentence: dict[int, list[Fact]] = {}
     for f in found:
         by_sentence.setdefault(f.sentence, []).append(f)
@@ -248,10 +293,27 @@ def ground_sentences(
         if stop_line is not None and sent.line >= stop_line:
             break
         checked = sentence_features(sent, by_sentence.get(index, []), passages)
-        checked.logit = model.logit(checked.features)
-        checked.risk = round(logistic(checked.logit), 4)
+        checked.logit = regime.logit(checked.features)
+        # Its risk is the draft risk it would have alone (its own counts included), which is what note_at means; the
+        # draft's mean takes the logit without them, as the whole draft's counts enter once, summed.
+        checked.risk = round(logistic(checked.logit + regime.draft_term(draft_features([checked]))), 4)
         out.append(checked)
     return out
+
+
+def draft_features(checked: list[SentenceGrounding]) -> dict[str, float]:
+    """The whole draft's counts of what the sources lack (summed over its sentences), and their logarithms."""
+    out: dict[str, float] = {}
+    for name in checked[0].counts if checked else {}:
+        total = sum(s.counts[name] for s in checked)
+        out[f"draft_{name}"] = float(total)
+        out[f"log_draft_{name}"] = math.log1p(total)
+    return out
+
+
+def source_words(sources: Sources) -> int:
+    """How many words the sources hold, as the model's regime rule counts them."""
+    return sum(len(sent.split()) for sent in sources.sentences)
 
 
 def grounded(
@@ -263,6 +325,7 @@ def grounded(
     where to look, so `merge` counts them through that one risk, not each again.
     """
     model = shipped_model()
+    regime = model.regime(source_words(sources))
     checked = ground_sentences(content, found, sources, stop_line)
     # A rule decides where a note goes when a fact is checkable (a value changed from the matching source sentence,
     # a number, date or name found nowhere): always noted, whatever the risk; otherwise the model's threshold does.
@@ -273,10 +336,14 @@ def grounded(
         if (s.risk >= model.note_at or s.clash or s.missing) and not _title_only(s, titles)
     ]
     risks = [s.risk for s in checked]
-    draft_risk = logistic(draft_logit([s.logit for s in checked], [s.terms for s in checked])) if checked else 0.0
+    counts = draft_features(checked)
+    term = regime.draft_term(counts)
+    logits, sizes = [s.logit for s in checked], [s.terms for s in checked]
+    draft_risk = logistic(draft_logit(logits, sizes) + term) if checked else 0.0
     features: dict[str, Any] = {
         "grounding": 1,
         "grounding.model": model.version,
+        "grounding.regime": "short" if regime is model.short else "long",
         "grounding.sources": len(sources.names),
         "grounding.sentences": len(checked),
         "grounding.unsupported_sentences": sum(n.kind == "unsupported" for n in notes),
@@ -285,6 +352,7 @@ def grounded(
         "grounding.unsupported_facts": sum(len(s.missing) for s in checked),
         "grounding.min_coverage": min((1.0 - s.features["absent_share"] for s in checked), default=1.0),
         "grounding.max_sentence_risk": max(risks, default=0.0),
+        "grounding.draft_term": round(term, 4),
         "grounding.risk": round(draft_risk, 4),
     }
     # For the claim check to lower (assessment.py pops it: never logged): per sentence its line, log-odds, size, and
@@ -292,6 +360,9 @@ def grounded(
     features["grounding.sentence_logits"] = [(s.sentence.line, s.logit, s.terms, not s.clash) for s in checked]
     for name in checked[0].features if checked else {}:
         features[f"grounding.max.{name}"] = max(s.features[name] for s in checked)
+    for name, value in counts.items():
+        if not name.startswith("log_"):
+            features[f"grounding.{name}"] = value
     if sources.unchecked:
         features["grounding.unchecked"] = sources.unchecked
         notes.append(
@@ -306,15 +377,19 @@ def _title_only(s: SentenceGrounding, titles: set[int]) -> bool:
     return s.sentence.line in titles and not s.clash and not s.negation_flip
 
 
-def risk_with_support(scored: list[tuple[int, float, int, bool]], supported: set[int], factor: float) -> float:
-    """The draft's grounding risk when the sentences on `supported` lines keep `factor` of their risk."""
+def risk_with_support(
+    scored: list[tuple[int, float, int, bool]], supported: set[int], factor: float, draft_term: float = 0.0
+) -> float:
+    """The draft's grounding risk when the sentences on `supported` lines keep `factor` of their risk (the whole
+    draft's counts, `draft_term`, stay: a quote backs one sentence's claim, not the draft's other additions)."""
     logits = []
     for line, logit, _, lowerable in scored:
         if line in supported and lowerable:
             risk = logistic(logit) * factor
             logit = math.log(risk / (1.0 - risk)) if 0.0 < risk < 1.0 else logit
         logits.append(logit)
-    return round(logistic(draft_logit(logits, [terms for _, _, terms, _ in scored])), 4) if scored else 0.0
+    sizes = [terms for _, _, terms, _ in scored]
+    return round(logistic(draft_logit(logits, sizes) + draft_term), 4) if scored else 0.0
 
 
 def _note(s: SentenceGrounding, model: GroundingModel) -> SpanNote:
@@ -366,8 +441,10 @@ def baseline_absent_share(content: str, source_text: str) -> float:
 __all__ = [
     "GroundingModel",
     "Passages",
+    "Regime",
     "SentenceGrounding",
     "baseline_absent_share",
+    "draft_features",
     "draft_logit",
     "risk_with_support",
     "ground_sentences",
@@ -375,4 +452,5 @@ __all__ = [
     "model_from",
     "sentence_features",
     "shipped_model",
+    "source_words",
 ]
