@@ -47,6 +47,13 @@ _QUERY = f"""
     WHERE d.status = '{State.FINAL.value}' ORDER BY d.rowid
 """
 
+# A COPY is planned for its whole result, not its first rows as a cursor is: hash joins, then a sort of the wide
+# rows (spilling to disk), so the first row came after ~150 ms of 10,000 drafts while the export waited. Without
+# them the plan is SQLite's, and a cursor's: drafts walked in rowid order, each one's rows looked up by key,
+# streamed from the first. JIT (the plan's cost crosses jit_above_cost near 100,000 drafts) compiles for longer
+# than it saves on a query that mostly copies texts.
+_STREAMING_PLAN = ("enable_hashjoin", "enable_mergejoin", "enable_sort", "jit")
+
 
 def sealed_finals(
     connection: PgConnection, *, counted: bool, server_quotes: bool
@@ -70,8 +77,13 @@ def _copied(
     reader: PgConnection, snapshot: str, *, counted: bool, server_quotes: bool
 ) -> Iterator[tuple[str, tuple[bytes, bytes, bytes] | None]]:
     raw = reader.raw
-    reader._guard(lambda: raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))
-    reader._guard(lambda: raw.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
+    # one round trip; the settings are this transaction's only, on the export's own connection
+    begin = [
+        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        f"SET TRANSACTION SNAPSHOT '{snapshot}'",
+        *(f"SET LOCAL {setting} = off" for setting in _STREAMING_PLAN),
+    ]
+    reader._guard(lambda: raw.execute("; ".join(begin).encode()))
     query = _QUERY.replace("{content}", "to_json(v.content)::text" if server_quotes else "v.content")
     cursor = raw.cursor()
     cursor.adapters.register_loader("text", ByteaBinaryLoader)  # text in binary is its UTF-8: kept as bytes
