@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg import pq
 
-from draftmate.domain.digests import canonical
 from draftmate.errors import StoreError
 from draftmate.settings.database import host_of, mask_url
 from draftmate.store.migrations_pg import MIGRATIONS_PG
@@ -391,13 +390,7 @@ class PostgresStore(SQLiteStore):
         connection: PgConnection = self.conn  # type: ignore[assignment]
         with self.snapshot():
             counted = self._counting_triggers_in_place()
-            yield from sealed_finals(connection, counted=counted, server_quotes=self._json_quote_matches())
-
-    def _json_quote_matches(self) -> bool:
-        """Whether the server's to_json of a text writes, for every kind of character, what json.dumps writes."""
-        probe = "".join(map(chr, range(1, 0xA1))) + '\u2028\u2029\ufeff\u200b\U0001f600 é \\ / "'
-        (quoted,) = self.conn.execute("SELECT to_json(?::text)::text", (probe,)).fetchone()
-        return bool(quoted == canonical(probe))
+            yield from sealed_finals(connection, counted=counted)
 
     def _counting_triggers_in_place(self) -> bool:
         """Whether every trigger that counts writes to a draft is there, in this schema."""
