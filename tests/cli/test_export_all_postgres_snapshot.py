@@ -13,15 +13,16 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
+from backends import fresh_database_url
 from draftmate.cli.commands import app
 from draftmate.store.backend import open_store
 from draftmate.store.protocol import Store
 
 
 @pytest.fixture
-def pg_store(backend: str) -> Iterator[Store]:
-    if backend != "postgres":
-        pytest.skip("PostgreSQL's COPY read; SQLite's export reads in its own snapshot through one cursor")
+def pg_store(postgres_server_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+    """A PostgreSQL store in a fresh schema, the one the CLI opens too (SQLite's read has no second connection)."""
+    monkeypatch.setenv("DRAFTMATE_DATABASE_URL", fresh_database_url(postgres_server_url))
     store = open_store()
     yield store
     store.close()
