@@ -1,16 +1,25 @@
 """Benchmark: `draftmate export --all --format json -o FILE` over a store of 100,000 final drafts.
 
-Targets: at most 5 s wall time and 100 MB peak memory for the export process (the median of three runs; the
-highest peak of the three). The baseline, measured in the same
-run on the same store, is the naive way: read every final draft into a list, then `json.dumps` the lot. It also
-exports the same store once more with every seal void (each draft rebuilt from its rows, as for drafts approved
-before seals existed or written to since), checks that both ways wrote the same bytes, and prints that time too.
+Targets: at most 5 s wall time and 100 MB peak memory for the export process (the median of K runs, 3 unless
+--runs says; the highest peak of them). The baseline, measured in the same run on the same store, is the naive
+way: read every final draft into a list, then `json.dumps` the lot. It also exports the same store once more with
+every seal void (each draft rebuilt from its rows, as for drafts approved before seals existed or written to
+since), checks that both ways wrote the same bytes, and prints that time too.
 
-    .venv/bin/python bench/export.py [N] [--database-url URL]        (N defaults to 100000)
+    .venv/bin/python bench/export.py [N] [--runs K] [--database-url URL | --start-postgres]    (N: 100000)
 
-With --database-url (an empty PostgreSQL database or schema) the seeded store is copied there with
-`draftmate store copy` and the same export is timed on PostgreSQL, checked to write the same bytes, and printed
-beside the SQLite figure with their ratio (target: at most 1.5x).
+PostgreSQL beside SQLite (target: at most 1.5x): with --database-url (an empty PostgreSQL database or schema), or
+--start-postgres (a throwaway server started for the run as tests/pg_server.py starts one for the tests: Debian's
+initdb and pg_ctl, as the `postgres` user when run as root), the seeded store is copied there once with
+`draftmate store copy --to`, and `export --all` is timed on both backends as real CLI processes, K times each,
+interleaved (SQLite, PostgreSQL, then PostgreSQL, SQLite, ...: a shared machine's load drifts alike over both),
+after one untimed run of each. It prints both medians, their ratio, the median of the K pairwise ratios, the
+highest peak memory of each (the export process; the server's own memory is not in it) and the load average
+before and after, and checks that both wrote the same bytes. Copying takes about 5 s per 1,000 drafts: use
+N = 10000 for the comparison (`bench/export.py 10000 --runs 12 --start-postgres`).
+
+Every export runs with Python's bytecode cache on (in a temporary directory, whatever PYTHONDONTWRITEBYTECODE
+says), as an installed draftmate runs; the untimed first runs fill it.
 
 With N below 100,000 it also projects the 100,000-draft wall time: the start-up of the same command on an empty
 store, plus N's time per draft times 100,000 (time per draft is flat: the export streams in batches).
@@ -24,12 +33,16 @@ checks pass, which the run checks).
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -169,20 +182,32 @@ def _digest(row: Any) -> str:
     return sha256_hex(canonical(dict(row)))
 
 
+# Runs one command and reports its own wall time and rusage. A child's peak RSS on Linux starts from its parent's
+# at fork (the peak carries across exec): forked from this process, which holds the seeded store's objects and
+# psycopg, every export would seem to peak at this process's size. Forked from this small launcher, it does not.
+LAUNCHER = """
+import json, os, subprocess, sys, time
+started = time.perf_counter()
+child = subprocess.Popen(json.loads(sys.argv[1]), stdout=subprocess.DEVNULL)
+_pid, status, usage = os.wait4(child.pid, 0)
+wall = time.perf_counter() - started
+print(json.dumps([os.waitstatus_to_exitcode(status), wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss]))
+"""
+
+
 def measure(argv: list[str], env: dict[str, str]) -> tuple[float, float, float, str]:
     """Wall seconds, CPU seconds, peak resident MB and stderr of one child process (its own rusage, via wait4)."""
-    started = time.perf_counter()
     with tempfile.TemporaryFile() as err:
-        child = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=err)
-        _pid, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
-        wall = time.perf_counter() - started
+        launched = subprocess.run(
+            [sys.executable, "-c", LAUNCHER, json.dumps(argv)], env=env, stdout=subprocess.PIPE, stderr=err, check=True
+        )
         err.seek(0)
         stderr = err.read().decode(errors="replace")
-    if child.returncode != 0:
-        raise SystemExit(f"{argv[2:]} failed ({child.returncode}): {stderr}")
-    peak_kb = usage.ru_maxrss / (1024 if sys.platform == "darwin" else 1)
-    return wall, usage.ru_utime + usage.ru_stime, peak_kb / 1024, stderr
+    returncode, wall, cpu, peak = json.loads(launched.stdout)
+    if returncode != 0:
+        raise SystemExit(f"{argv[2:]} failed ({returncode}): {stderr}")
+    peak_kb = peak / (1024 if sys.platform == "darwin" else 1)
+    return wall, cpu, peak_kb / 1024, stderr
 
 
 NAIVE = """
@@ -205,44 +230,134 @@ with open(sys.argv[1], "w") as f:
 
 
 PG_TARGET_RATIO = 1.5
+PG_DATABASE = "draftmate_bench_export"
+
+
+@contextlib.contextmanager
+def postgres_url(given: str | None, start: bool) -> Iterator[str | None]:
+    """The PostgreSQL database to compare against: the URL given, a throwaway server's new database, or None."""
+    if given or not start:
+        yield given
+        return
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    import psycopg
+
+    import pg_server  # the tests' throwaway server: initdb and pg_ctl from Debian's package
+
+    try:
+        server = pg_server.start()
+    except RuntimeError as e:
+        raise SystemExit(f"--start-postgres: {e}") from None
+    try:
+        with psycopg.connect(server.url(), autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {PG_DATABASE}")
+        print(f"started PostgreSQL ({server.bin}) on port {server.port} for this run")
+        yield server.url(PG_DATABASE)
+    finally:
+        server.stop()
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages and the CPU count, as one phrase."""
+    return ", ".join(f"{x:.1f}" for x in os.getloadavg()) + f" on {os.cpu_count()} CPUs"
+
+
+def compare_postgres(
+    cmd: list[str], env: dict[str, str], database_url: str, tmp: Path, expected: bytes, runs: int
+) -> str:
+    """Copy the store to `database_url`, time `export --all` there and on SQLite, interleaved; the result line."""
+    copy_started = time.perf_counter()
+    copied = subprocess.run(
+        [sys.executable, "-m", "draftmate", "store", "copy", "--to", database_url],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if copied.returncode != 0:
+        raise SystemExit(f"store copy --to failed ({copied.returncode}): {copied.stderr.strip()}")
+    copy_s = time.perf_counter() - copy_started
+    pg_env = env | {"DRAFTMATE_DATABASE_URL": database_url}
+    backends = {"SQLite": env, "PostgreSQL": pg_env}
+    for name, backend_env in backends.items():  # untimed: fills the bytecode cache and the server's buffers
+        measure([*cmd[:-1], str(tmp / f"warm-{name}.jsonl")], backend_env)
+        assert (tmp / f"warm-{name}.jsonl").read_bytes() == expected, f"{name} wrote different bytes"
+    load_before = load_average()
+    timed: dict[str, list[tuple[float, float, float, str]]] = {name: [] for name in backends}
+    for k in range(runs):
+        order = list(backends) if k % 2 == 0 else list(reversed(backends))
+        for name in order:
+            target = tmp / f"cmp-{name}-{k}.jsonl"
+            timed[name].append(measure([*cmd[:-1], str(target)], backends[name]))
+            assert target.read_bytes() == expected, f"{name} wrote different bytes"
+            target.unlink()
+    lite, pg = ([r[0] for r in timed[name]] for name in backends)
+    lite_s, pg_s = statistics.median(lite), statistics.median(pg)
+    ratio = pg_s / lite_s
+    pairwise = statistics.median(p / q for p, q in zip(pg, lite, strict=True))
+    verdict = "within" if ratio <= PG_TARGET_RATIO else "NOT within"
+    peaks = {name: max(r[2] for r in timed[name]) for name in backends}
+    cpus = {name: statistics.median(r[1] for r in timed[name]) for name in backends}
+    return "\n".join(
+        [
+            f"export --all, {runs} runs each, interleaved, after one untimed run each (store copy: {copy_s:.1f} s)",
+            f"  SQLite     median {lite_s:.3f} s wall, {cpus['SQLite']:.2f} s CPU, peak {peaks['SQLite']:.1f} MB; "
+            f"runs {', '.join(f'{x:.2f}' for x in lite)}",
+            f"  PostgreSQL median {pg_s:.3f} s wall, {cpus['PostgreSQL']:.2f} s CPU (client only), peak "
+            f"{peaks['PostgreSQL']:.1f} MB; runs {', '.join(f'{x:.2f}' for x in pg)}",
+            f"  PostgreSQL / SQLite: {ratio:.2f}x of the medians ({verdict} {PG_TARGET_RATIO}x), median pairwise ratio "
+            f"{pairwise:.2f}x; same bytes",
+            f"  load average before the timed runs: {load_before}; after: {load_average()}",
+        ]
+    )
 
 
 def main() -> None:
-    argv = sys.argv[1:]
-    database_url = None
-    if "--database-url" in argv:
-        at = argv.index("--database-url")
-        database_url = argv[at + 1]
-        del argv[at : at + 2]
-    n = int(argv[0]) if argv else 100_000
-    with tempfile.TemporaryDirectory(prefix="draftmate-bench-") as tmp:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", nargs="?", type=int, default=100_000, help="final drafts in the store")
+    parser.add_argument("--runs", type=int, default=RUNS, help="timed runs of each export (interleaved: pairs)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--database-url", help="also export from this empty PostgreSQL database or schema")
+    where.add_argument("--start-postgres", action="store_true", help="also export from a throwaway local server")
+    args = parser.parse_args()
+    n, runs = args.n, args.runs
+    with (
+        tempfile.TemporaryDirectory(prefix="draftmate-bench-") as tmp,
+        postgres_url(args.database_url, args.start_postgres) as database_url,
+    ):
         home = Path(tmp) / "home"
         home.mkdir()
         os.environ["DRAFTMATE_HOME"] = str(home)  # the seals are signed with this store's key, made here
         started = time.perf_counter()
         seed(home / "draftmate.db", n)
         print(f"seeded {n:,} final drafts in {time.perf_counter() - started:.1f} s")
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DRAFTMATE_", "OPENAI_"))}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("DRAFTMATE_", "OPENAI_")) and k != "PYTHONDONTWRITEBYTECODE"
+        }
         env["DRAFTMATE_HOME"] = str(home)
+        env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")  # as installed: bytecode cached, not recompiled
         out = Path(tmp) / "final.jsonl"
         cmd = [sys.executable, "-m", "draftmate", "export", "--all", "--format", "json", "-o", str(out)]
-        # the median of RUNS runs (each to a fresh file): on a shared machine one run can be a second off
-        runs = []
-        for k in range(RUNS):
+        measure([*cmd[:-1], str(Path(tmp) / "warm.jsonl")], env)  # untimed: fills the bytecode cache
+        # the median of `runs` runs (each to a fresh file): on a shared machine one run can be a second off
+        timed_runs = []
+        for k in range(runs):
             target = out if k == 0 else Path(tmp) / f"again-{k}.jsonl"
-            runs.append(measure([*cmd[:-1], str(target)], env))
+            timed_runs.append(measure([*cmd[:-1], str(target)], env))
             if k:
                 target.unlink()
-        wall, cpu, peak, stderr = sorted(runs)[RUNS // 2]
-        peak = max(r[2] for r in runs)
-        walls = ", ".join(f"{r[0]:.2f}" for r in runs)
+        wall, cpu, peak, stderr = sorted(timed_runs)[runs // 2]
+        peak = max(r[2] for r in timed_runs)
+        walls = ", ".join(f"{r[0]:.2f}" for r in timed_runs)
         empty = Path(tmp) / "empty"
         empty.mkdir()
         startups = [
             measure([*cmd[:-1], str(Path(tmp) / f"none-{k}.jsonl")], env | {"DRAFTMATE_HOME": str(empty)})[0]
-            for k in range(RUNS)
+            for k in range(runs)
         ]
-        startup = sorted(startups)[RUNS // 2]
+        startup = sorted(startups)[runs // 2]
         lines = 0
         with out.open() as f:
             for lines, line in enumerate(f, start=1):  # noqa: B007
@@ -251,28 +366,9 @@ def main() -> None:
                     assert sha256_hex(record["content"]) == record["provenance"]["content_sha256"]
         assert lines == n, f"exported {lines} of {n} drafts: {stderr}"
         size_mb = out.stat().st_size / 1e6
-        pg_line = ""
+        pg_lines = ""
         if database_url:
-            copy_started = time.perf_counter()
-            subprocess.run(
-                [sys.executable, "-m", "draftmate", "store", "copy", "--to", database_url],
-                env=env,
-                check=True,
-                capture_output=True,
-            )
-            copy_s = time.perf_counter() - copy_started
-            pg_env = env | {"DRAFTMATE_DATABASE_URL": database_url}
-            pg_runs = [measure([*cmd[:-1], str(Path(tmp) / f"pg-{k}.jsonl")], pg_env) for k in range(RUNS)]
-            assert (Path(tmp) / "pg-0.jsonl").read_bytes() == out.read_bytes(), "PostgreSQL wrote different bytes"
-            pg_wall, pg_cpu, _, _ = sorted(pg_runs)[RUNS // 2]
-            pg_peak = max(r[2] for r in pg_runs)
-            ratio = pg_wall / wall
-            verdict = "within" if ratio <= PG_TARGET_RATIO else "NOT within"
-            pg_line = (
-                f"{'export --all on PostgreSQL':34} {pg_wall:8.2f} {pg_cpu:8.2f} {pg_peak:8.1f}   "
-                f"{ratio:.2f}x SQLite's {wall:.2f} s ({verdict} {PG_TARGET_RATIO}x); same bytes; "
-                f"store copy took {copy_s:.1f} s"
-            )
+            pg_lines = compare_postgres(cmd, env, database_url, Path(tmp), out.read_bytes(), runs)
         naive_out = Path(tmp) / "naive.json"
         naive_wall, naive_cpu, naive_peak, _ = measure([sys.executable, "-c", NAIVE, str(naive_out)], env)
         store = SQLiteStore(home / "draftmate.db")
@@ -286,7 +382,7 @@ def main() -> None:
         assert (Path(tmp) / "rows.jsonl").read_bytes() == out.read_bytes(), "the two ways wrote different bytes"
         print(f"exported {lines:,} drafts, {size_mb:.0f} MB of JSON Lines; every one passed its tamper checks")
         print(f"{from_seals:,} of them written from their seals, {n - from_seals:,} rebuilt from their rows")
-        print(f"start-up of the same command on an empty store: {startup:.2f} s wall (median of {RUNS})")
+        print(f"start-up of the same command on an empty store: {startup:.2f} s wall (median of {runs})")
         print(f"export --all runs: {walls} s wall; the table shows the median, and the highest peak")
 
         def per_draft(seconds: float) -> float:
@@ -304,12 +400,11 @@ def main() -> None:
         print(f"{'  the same, every seal void':34} {rows}")
         naive = f"{naive_wall:8.2f} {naive_cpu:8.2f} {naive_peak:8.1f} {per_draft(naive_wall):9.0f}"
         print(f"{'baseline: load all, json.dumps':34} {naive} {at_100k(naive_wall)}")
-        if pg_line:
-            print(pg_line)
         if n != 100_000:
             print(f"* projected from {n:,} drafts (peak MB not projected: the export streams, the baseline does not)")
-        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-        print(f"load average at the end: {load} on {os.cpu_count()} CPUs (wall time includes waiting for them)")
+        print(f"load average at the end: {load_average()} (wall time includes waiting for them)")
+        if pg_lines:
+            print(pg_lines)
         expected = wall if n == 100_000 else startup + per_draft(wall) * 0.1
         ok = expected <= TARGET_SECONDS and peak <= TARGET_MB
         print(("targets met" if ok else "targets NOT met") + ("" if n == 100_000 else " (time as projected)"))

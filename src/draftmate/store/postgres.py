@@ -22,13 +22,9 @@ from typing import Any
 
 import psycopg
 from psycopg import pq
-from psycopg.types.string import ByteaBinaryLoader
 
-from draftmate.domain.digests import canonical
-from draftmate.domain.vocabulary import State
 from draftmate.errors import StoreError
 from draftmate.settings.database import host_of, mask_url
-from draftmate.store.audit import SEALED, seal_recorded
 from draftmate.store.migrations_pg import MIGRATIONS_PG
 from draftmate.store.pg_errors import NotPermitted, store_error_of
 from draftmate.store.rows import Row, now
@@ -69,18 +65,6 @@ class PgRow:
 
     def __len__(self) -> int:
         return len(self._values)
-
-
-def _prefetched(connection: PgConnection, cursor: Any, size: int = 2000) -> Iterator[Any]:
-    """A server-side cursor's rows, the next batch fetched in a thread while this one is used: the server makes it
-    while the caller writes, on two cores, not one after the other."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(cursor.fetchmany, size)
-        while batch := connection._guard(pending.result):
-            pending = pool.submit(cursor.fetchmany, size)
-            yield from batch
 
 
 class PgCursor:
@@ -407,58 +391,14 @@ class PostgresStore(SqlStore[PgConnection]):
     # ---- sealed finals -----------------------------------------------------------------------------------
 
     def iter_sealed_finals(self) -> Iterator[tuple[str, tuple[bytes, bytes, bytes] | None]]:
-        """As `SQLiteStore.iter_sealed_finals`: each final draft with its sealed line, or None to rebuild it.
+        """As `SQLiteStore.iter_sealed_finals`: each final draft with its sealed line, or None to rebuild it; streamed
+        by one COPY in this read snapshot (`pg_export`), each seal checked as SQLite's are (`audit.sealed_line`)."""
+        from draftmate.store.pg_export import sealed_finals
 
-        The server checks the content's sha256 against the pinned one, so the content crosses the wire once, as the
-        JSON string the line holds (quoted by the server where its quoting is json.dumps's: checked once, as for
-        SQLite's json_quote); read through a server-side cursor in binary, a batch at a time (the export's memory
-        stays flat however many drafts there are; the next batch is fetched while this one is written), the texts
-        kept as the UTF-8 bytes the server sent (no convert_to on the server, no decoding here: the line is written
-        in them).
-        """
-        sql = f"""
-            SELECT d.id::varchar, {{quoted}}, s.head, s.tail, s.version, s.tool_version::varchar, s.writes,
-                d.approved_sha256::varchar, (a.payload_json::json ->> 'row')::varchar,
-                COALESCE(encode(sha256(convert_to(v.content, 'UTF8')), 'hex') = d.approved_sha256, FALSE)
-            FROM drafts d
-            LEFT JOIN seals s ON s.draft_id = d.id AND s.version = d.approved_version AND s.writes = d.writes
-                AND d.current_version = d.approved_version AND s.content_sha256 = d.approved_sha256
-            LEFT JOIN audit a ON a.seq = s.audit_seq AND a.draft_id = d.id AND a.event = '{SEALED}'
-            LEFT JOIN versions v ON v.draft_id = d.id AND v.number = d.approved_version
-            WHERE d.status = '{State.FINAL.value}' ORDER BY d.rowid
-        """
         connection = self.conn
         with self.snapshot():
             counted = self._counting_triggers_in_place()
-            server_quotes = self._json_quote_matches()
-            quoted = "to_json(v.content)::text" if server_quotes else "v.content"
-            cursor = connection.raw.cursor(name="draftmate_sealed_finals", binary=True)
-            # text in binary is its UTF-8 bytes: bytea's loader (psycopg's C one) keeps them undecoded; varchar
-            # columns still load as str
-            cursor.adapters.register_loader("text", ByteaBinaryLoader)
-            cursor.execute(sql.format(quoted=quoted).encode())
-            try:
-                for row in _prefetched(connection, cursor):
-                    draft_id, content, head, tail, version, tool_version, writes, pinned, recorded, same = row
-                    holds = (
-                        counted
-                        and same
-                        and seal_recorded(recorded, draft_id, version, pinned, tool_version, writes, head, tail)
-                    )
-                    if not holds:
-                        yield draft_id, None
-                    elif server_quotes:
-                        yield draft_id, (head, content, tail)
-                    else:
-                        yield draft_id, (head, canonical(bytes(content).decode("utf-8")).encode("utf-8"), tail)
-            finally:
-                cursor.close()
-
-    def _json_quote_matches(self) -> bool:
-        """Whether the server's to_json of a text writes, for every kind of character, what json.dumps writes."""
-        probe = "".join(map(chr, range(1, 0xA1))) + '\u2028\u2029\ufeff\u200b\U0001f600 é \\ / "'
-        (quoted,) = self.conn.execute("SELECT to_json(?::text)::text", (probe,)).fetchone()
-        return bool(quoted == canonical(probe))
+            yield from sealed_finals(connection, counted=counted)
 
     def _counting_triggers_in_place(self) -> bool:
         """Whether every trigger that counts writes to a draft is there, in this schema."""
