@@ -153,11 +153,34 @@ def _new_chat_model(params: dict[str, Any]) -> Any:
     import langchain_core.messages  # noqa: F401 - every request converts its messages with these
     from langchain_openai import ChatOpenAI
 
+    unused = {} if "http_client" in params else _unused_async_client()
     return ChatOpenAI(
         **params,
+        **unused,
         use_responses_api=False,  # the Responses API returns no log-probabilities
         stream_usage=True,  # off by default whenever base_url is set
     )
+
+
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
+
+
+def _unused_async_client() -> dict[str, Any]:
+    """ChatOpenAI builds an async HTTP client, which draftmate never uses, loading the CA certificates for it (~20 ms
+    of CPU); handed one on the TLS context langchain-openai built at import, it loads them once less. Not when a
+    proxy is configured: then langchain-openai builds its clients its own way, so that they honour it."""
+    import ssl
+    import urllib.request
+
+    import openai
+    from langchain_openai.chat_models import base
+
+    shared = getattr(base, "global_ssl_context", None)  # "equivalent to the default verify=True", it says
+    if not isinstance(shared, ssl.SSLContext) or any(os.environ.get(v) for v in PROXY_VARIABLES):
+        return {}
+    if urllib.request.getproxies():
+        return {}
+    return {"http_async_client": openai.DefaultAsyncHttpxClient(verify=shared)}
 
 
 class OpenAIChat:
