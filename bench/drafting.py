@@ -4,8 +4,12 @@
     timed alone, saying so), same server, fresh processes run pair by pair: at 0 s and 1 s of server latency per
     request, with the default samples and with `--samples 0`. Each figure is the median of the pair-by-pair ratios
     (targets: <= 1.3 at 0 s, <= 1.15 at 1 s, default settings). Time to first token is the time from starting the
-    process to the first byte of the answer on its stdout (target: within 0.15 s of llm's). CPU seconds per process
-    are printed beside: on a busy machine they vary far less than wall time.
+    process to the first byte of the answer on its stdout (target: within 0.15 s of llm's); beside it, the floor any
+    ChatOpenAI stream has, timed in the same run: a fresh interpreter importing what ChatOpenAI needs (the gc off, as
+    draftmate runs), plus the server's latency, minus llm's first-token time. CPU seconds per process are printed
+    beside: on a busy machine they vary far less than wall time. draftmate's sources are byte-compiled first, as
+    `pip install` compiles llm's: without that (PYTHONDONTWRITEBYTECODE=1 on an editable install) every draft
+    compiles ~100 modules, ~0.15 s.
 (b) `brainstorm -n 8` at 1 s of server latency per request: wall time divided by one request's time
     (target <= 1.3), measured in-process after warm-up, plus the whole CLI command for reference.
 
@@ -16,6 +20,7 @@
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import resource
 import shutil
@@ -37,6 +42,12 @@ PROMPT = "Write one sentence about rivers."
 BIN = Path(sys.executable).parent
 TARGETS = {0.0: 1.3, 1.0: 1.15}  # default draft / llm, by server latency
 TTFT_TARGET = 0.15
+# What a ChatOpenAI stream cannot start without: the issue's floor (langchain-core's chat models and openai), and
+# what `from langchain_openai import ChatOpenAI` really imports (the whole package: Azure, embeddings, ...).
+FLOORS = {
+    "langchain_core chat_models + openai": "import langchain_core.language_models.chat_models, openai",
+    "langchain_openai (ChatOpenAI)": "import langchain_openai",
+}
 WIDTHS = (24, 6, 11, 6, 14, 9, 15, 8)  # the columns of (a)
 
 
@@ -100,8 +111,10 @@ def versus_llm(pairs: int) -> None:
     columns = ("setting", "llm s", "draftmate s", "ratio", "requests/draft", "CPU s llm", "CPU s draftmate", "target")
     row(columns)
     ttft: dict[float, tuple[list[float], list[float]]] = {}
+    imports: dict[float, dict[str, list[float]]] = {}
     for latency in (0.0, 1.0):
         server = oai_server.start(latency=latency)
+        imports[latency] = {name: [] for name in FLOORS}
         with tempfile.TemporaryDirectory() as tmp:
             env = environment(server.server_address[1], Path(tmp))
             for label, extra in (("default", []), ("--samples 0", ["--samples", "0"])):
@@ -115,6 +128,9 @@ def versus_llm(pairs: int) -> None:
                     ours.append(run(ours_argv, env))
                     if theirs_argv:
                         theirs.append(run(theirs_argv, env))
+                    if label == "default":  # the floor's imports, timed between the pairs they are compared with
+                        for name, statement in FLOORS.items():
+                            imports[latency][name].append(timed_import(statement, env))
                 per_draft = (server.requests - requests - (pairs if theirs_argv else 0)) / pairs
                 cells = [f"{latency:g} s latency, {label}", "-", f"{median(ours, 'wall'):.2f}", "-"]
                 cells += [f"{per_draft:.0f}", "-", f"{median(ours, 'cpu'):.2f}", ""]
@@ -133,6 +149,33 @@ def versus_llm(pairs: int) -> None:
             gap = statistics.median(o - t for o, t in zip(ours_ttft, theirs_ttft, strict=True))
             line += f", llm {statistics.median(theirs_ttft):.2f} s, gap {gap:+.2f} s (target <= {TTFT_TARGET})"
         print(line)
+    print("    its floor with ChatOpenAI: a fresh interpreter importing what it needs (gc off), plus the latency,")
+    print("    minus llm's first-token time, pair by pair (medians)")
+    for name in FLOORS:
+        took = [statistics.median(imports[latency][name]) for latency in ttft]
+        line = f"      {name}: import {' / '.join(f'{t:.2f}' for t in took)} s"
+        if all(theirs for _, theirs in ttft.values()):
+            gaps = [
+                statistics.median(i + latency - t for i, t in zip(imports[latency][name], theirs, strict=True))
+                for latency, (_, theirs) in ttft.items()
+            ]
+            line += ", so a gap of at least " + " / ".join(f"{g:+.2f}" for g in gaps) + " s"
+        print(line + " (0 / 1 s latency)")
+
+
+def timed_import(statement: str, env: dict[str, str]) -> float:
+    """Seconds from starting a fresh interpreter to the end of `statement`, the cyclic gc off as draftmate runs (and
+    no teardown after it, as draftmate leaves)."""
+    started = time.perf_counter()
+    code = f"import gc, os; gc.disable(); {statement}; os._exit(0)"
+    subprocess.run([sys.executable, "-c", code], env=env, check=True)
+    return time.perf_counter() - started
+
+
+def byte_compile() -> None:
+    """Compile draftmate's sources once, as installing a wheel does (llm's are compiled by pip)."""
+    if not compileall.compile_dir(str(REPO / "src" / "draftmate"), quiet=1):
+        raise SystemExit("cannot byte-compile src/draftmate")
 
 
 def brainstorm_fan_out() -> None:
@@ -172,5 +215,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--long", action="store_true", help="9 pairs per setting instead of 3")
     args = parser.parse_args()
+    byte_compile()
     versus_llm(9 if args.long else 3)
     brainstorm_fan_out()

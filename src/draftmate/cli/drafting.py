@@ -74,7 +74,7 @@ def draft(
     # a check silently left off
     settings = read_settings(model=model, base_url=base_url, check_links=check_links)
     if from_file is None:
-        _warm_up(settings)
+        _warm_up(settings, checks=True, rendering=not as_json)
     # who imports or asks for a draft is its author, for a review policy (`author_may_approve_alone`); a retry
     # adds no author
     author = _author(settings) if retry is None else ""
@@ -152,12 +152,18 @@ def _claim_checker(model: str | None, base_url: str | None) -> Any:
 # ---- drafting with a model ---------------------------------------------------------------------------------
 
 
-def _warm_up(settings: Any) -> None:
-    """Start importing the model stack in the background when a model will be asked."""
+def _warm_up(settings: Any, *, checks: bool, rendering: bool) -> None:
+    """Start importing the model stack in the background when a model will be asked, and after it what checks
+    (`checks`) and shows (`rendering`) the answer."""
     if settings.has_endpoint():
-        from draftmate.services.model_calls import warm_up
+        from draftmate.services import model_calls
 
-        warm_up(settings)
+        then = [model_calls.load_checks] if checks else []
+        if rendering:
+            from draftmate.cli.render import load_rendering
+
+            then.append(load_rendering)
+        model_calls.warm_up(settings, then)
 
 
 def _draft_with_model(
@@ -181,7 +187,7 @@ def _draft_with_model(
     from draftmate.services import generate as generation
     from draftmate.services.drafts import draft_record
 
-    # rich is loaded after the stream: before it, its import would only slow the model stack's in the background
+    # rich is loaded by the warm-up once the first token has come: before, it would only slow the model stack's import
     printer = None if as_json else ui.stream_printer(sys.stdout)
     arrived: list[str] = []
     reader_left = False
@@ -294,7 +300,7 @@ def brainstorm(
     from draftmate.services import brainstorm as brainstorming
 
     settings = read_settings(model=model, base_url=base_url)
-    _warm_up(settings)
+    _warm_up(settings, checks=False, rendering=not as_json)
     sources = [(name, read_input(name)[0]) for name in context or []]
     result = brainstorming.brainstorm(open_store(), settings, topic, n=n, context=sources)
     for problem in result.skipped:

@@ -55,6 +55,16 @@ def _console_class() -> type[Console]:
     return PipeConsole
 
 
+def load_rendering() -> None:
+    """Import what showing a drafted answer and its notes needs (a warm-up step, run while the model answers)."""
+    import rich.table  # noqa: F401
+    import rich.text  # noqa: F401
+
+    import draftmate.domain.note_text  # noqa: F401
+
+    _console_class()
+
+
 def render_list(rows: list[DraftSummary], out: TextIO, *, width: int | None = None, color: bool | None = None) -> None:
     """The drafts as aligned columns, newest first; plain text, not rich, because `list` must start fast."""
     if not rows:

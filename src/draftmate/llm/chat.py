@@ -10,6 +10,7 @@ queued with replies. langchain, openai and httpx2 are imported inside functions 
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 import time
@@ -142,6 +143,45 @@ def json_schema_format(schema: type[BaseModel]) -> dict[str, Any]:
 
 # ---- the real thing --------------------------------------------------------------------------------------
 
+# The environment ChatOpenAI and its clients read when built (organization, project, proxies, TCP keep-alive)
+READ_BY_CHAT_OPENAI = ("OPENAI_", "LANGCHAIN_", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+_SHARED_LOCK = threading.Lock()
+_SHARED_MODELS: dict[tuple[Any, ...], Any] = {}
+
+
+def _new_chat_model(params: dict[str, Any]) -> Any:
+    import langchain_core.messages  # noqa: F401 - every request converts its messages with these
+    from langchain_openai import ChatOpenAI
+
+    unused = {} if "http_client" in params else _unused_async_client()
+    return ChatOpenAI(
+        **params,
+        **unused,
+        use_responses_api=False,  # the Responses API returns no log-probabilities
+        stream_usage=True,  # off by default whenever base_url is set
+    )
+
+
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
+
+
+def _unused_async_client() -> dict[str, Any]:
+    """ChatOpenAI builds an async HTTP client, which draftmate never uses, loading the CA certificates for it (~20 ms
+    of CPU); handed one on the TLS context langchain-openai built at import, it loads them once less. Not when a
+    proxy is configured: then langchain-openai builds its clients its own way, so that they honour it."""
+    import ssl
+    import urllib.request
+
+    import openai
+    from langchain_openai.chat_models import base
+
+    shared = getattr(base, "global_ssl_context", None)  # "equivalent to the default verify=True", it says
+    if not isinstance(shared, ssl.SSLContext) or any(os.environ.get(v) for v in PROXY_VARIABLES):
+        return {}
+    if urllib.request.getproxies():
+        return {}
+    return {"http_async_client": openai.DefaultAsyncHttpxClient(verify=shared)}
+
 
 class OpenAIChat:
     """ChatSeam over langchain-openai's ChatOpenAI, with the fallback model behind `with_fallbacks`."""
@@ -162,33 +202,42 @@ class OpenAIChat:
         self._lock = threading.Lock()
         self._built: dict[tuple[bool, bool], Any] = {}
 
-    def _chat_model(self, model: str, *, logprobs: bool) -> Any:
-        from langchain_openai import ChatOpenAI
-
+    def _chat_model(self, model: str) -> Any:
+        """The ChatOpenAI for `model`: one per process and configuration, shared by every request and thread."""
         key = self.settings.api_key or SecretStr(PLACEHOLDER_KEY)
-        extra: dict[str, Any] = {"logprobs": True, "top_logprobs": TOP_LOGPROBS} if logprobs else {}
-        if self._http_client is not None:
-            extra["http_client"] = self._http_client
-        return ChatOpenAI(
-            model=model,
-            base_url=self.settings.base_url,
-            api_key=key,
-            temperature=self.settings.temperature,
-            timeout=self.settings.timeout,
-            max_retries=self.settings.max_retries,
-            use_responses_api=False,  # the Responses API returns no log-probabilities
-            stream_usage=True,  # off by default whenever base_url is set
-            **extra,
-        )
+        params: dict[str, Any] = {
+            "model": model,
+            "base_url": self.settings.base_url,
+            "api_key": key,
+            "temperature": self.settings.temperature,
+            "timeout": self.settings.timeout,
+            "max_retries": self.settings.max_retries,
+        }
+        if self._http_client is not None:  # a test's client: its own model, never shared
+            return _new_chat_model(params | {"http_client": self._http_client})
+        # The first ChatOpenAI builds the HTTP clients (two TLS contexts, ~90 ms of CPU) that langchain-openai then
+        # caches; built twice at once (the samples beside the stream, the warm-up), they were built twice.
+        shared = tuple(v.get_secret_value() if isinstance(v, SecretStr) else v for v in params.values())
+        shared += tuple(sorted((k, v) for k, v in os.environ.items() if k.upper().startswith(READ_BY_CHAT_OPENAI)))
+        with _SHARED_LOCK:
+            built = _SHARED_MODELS.get(shared)
+            if built is None:
+                built = _SHARED_MODELS[shared] = _new_chat_model(params)
+            return built
+
+    def _with_logprobs(self, model: str, logprobs: bool) -> Any:
+        chat_model = self._chat_model(model)
+        return chat_model.bind(logprobs=True, top_logprobs=TOP_LOGPROBS) if logprobs else chat_model
 
     def runnable(self, *, logprobs: bool, primary_only: bool = False) -> Any:
-        """The primary model, with the fallback model behind it unless `primary_only`."""
+        """The primary model, with the fallback model behind it unless `primary_only`; log-probabilities are asked
+        per request (`bind`), so one ChatOpenAI serves the stream and the samples."""
         with self._lock:
             built = self._built.get((logprobs, primary_only))
             if built is None:
-                built = self._chat_model(self.settings.model, logprobs=logprobs)
+                built = self._with_logprobs(self.settings.model, logprobs)
                 if self.settings.fallback_model and not primary_only:
-                    built = built.with_fallbacks([self._chat_model(self.settings.fallback_model, logprobs=logprobs)])
+                    built = built.with_fallbacks([self._with_logprobs(self.settings.fallback_model, logprobs)])
                 self._built[(logprobs, primary_only)] = built
             return built
 
@@ -302,7 +351,7 @@ class OpenAIChat:
         """The model IDs the endpoint lists; an endpoint without /models answers with an empty list."""
         import openai
 
-        client = self._chat_model(self.settings.model, logprobs=False).root_client.with_options(max_retries=0)
+        client = self._chat_model(self.settings.model).root_client.with_options(max_retries=0)
         try:
             return [m.id for m in client.models.list()]
         except openai.NotFoundError:
@@ -424,12 +473,12 @@ def _reply(message: Any, latency_ms: int) -> Reply:
 
 
 def preload(settings: Settings) -> None:
-    """Import what a request through ChatOpenAI needs (the costly part of a model command's start), and no more;
-    then build one: the first in a process sets up the HTTP clients langchain-openai shares between them."""
-    import httpx2  # noqa: F401
-    import langchain_core.messages  # noqa: F401
-    import langchain_openai  # noqa: F401
+    """Import what a request through ChatOpenAI needs (the costly part of a model command's start), and no more,
+    and build the ChatOpenAI every request of these settings shares (its HTTP clients with it).
 
+    Both happen under the lock that builds shared models: a request asked meanwhile (the stream, the samples) waits
+    for this one import instead of importing the same modules beside it, which cost ~80 ms more CPU in all.
+    """
     OpenAIChat(settings).runnable(logprobs=settings.logprobs)
 
 

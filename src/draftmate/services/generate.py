@@ -18,7 +18,14 @@ from draftmate.domain.lifecycle import Action, next_state
 from draftmate.domain.records import Draft, Kind, Origin, Severity
 from draftmate.errors import ModelError, UsageError
 from draftmate.services.draft_tail import TailFilter, parse_weak_spots, without_tail
-from draftmate.services.model_calls import Beside, chat_for, format_context, reply_meta, strip_fences
+from draftmate.services.model_calls import (
+    Beside,
+    chat_for,
+    first_token_arrived,
+    format_context,
+    reply_meta,
+    strip_fences,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -323,7 +330,7 @@ def stream_draft(
         shown = TailFilter(on_chunk)
         error = None
         try:
-            reply = seam.stream(messages, on_chunk=shown)
+            reply = seam.stream(messages, on_chunk=_first_token_told(shown))
         except StreamFailed as e:
             reply, error = e.partial, str(e)
         except ModelError as e:
@@ -342,6 +349,20 @@ def stream_draft(
     shown.flush()
     reply, tail = without_tail(reply)
     return reply, error, tail
+
+
+def _first_token_told(on_chunk: OnChunk) -> OnChunk:
+    """`on_chunk`, telling the warm-up when the first token has come."""
+    told = False
+
+    def arrived(text: str) -> None:
+        nonlocal told
+        if not told:
+            told = True
+            first_token_arrived()
+        on_chunk(text)
+
+    return arrived
 
 
 def retry_delay(attempt: int) -> float:

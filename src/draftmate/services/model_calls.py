@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -61,18 +61,40 @@ def background(fn: Callable[[], Any]) -> Future[Any]:
     return future
 
 
-def warm_up(settings: Settings) -> None:
-    """Start importing the model stack, then what checks a draft, in the background: the imports overlap reading
-    the inputs and the store, and the wait for the model's first token, instead of following them."""
+# Seconds the imports after the model stack's leave the draft's request and first token to themselves: on a fast
+# endpoint they would delay the first token, on a slow one they fill the wait for it.
+HEAD_START = 0.1
+_first_token = threading.Event()
+
+
+def warm_up(settings: Settings, then: Iterable[Callable[[], object]] = ()) -> None:
+    """Start importing the model stack in the background, then, once the draft's first token has come (or
+    HEAD_START has passed without it), run each of `then` (what checks or shows the answer imports): the imports
+    overlap reading the inputs and the store, and the wait for the model, instead of following them."""
+    after = list(then)
+    _first_token.clear()
 
     def load() -> None:
         from draftmate.llm.chat import preload
 
         preload(settings)
-        import draftmate.services.assess
-        import draftmate.uncertainty.assessment  # noqa: F401
+        if after:
+            _first_token.wait(HEAD_START)
+            for step in after:
+                step()
 
     background(load)
+
+
+def first_token_arrived() -> None:
+    """The draft's first token has come: what the warm-up keeps for later can run."""
+    _first_token.set()
+
+
+def load_checks() -> None:
+    """Import what assesses a draft (a warm-up step for `draft`)."""
+    import draftmate.services.assess
+    import draftmate.uncertainty.assessment  # noqa: F401
 
 
 class Beside:
