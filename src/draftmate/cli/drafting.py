@@ -75,9 +75,8 @@ def draft(
     settings = read_settings(model=model, base_url=base_url, check_links=check_links)
     if from_file is None:
         _warm_up(settings)
-    # who imports or asks for a draft is its author, for a review policy (`author_may_approve_alone`); a retry
-    # adds no author
-    author = _author(settings) if retry is None else ""
+    # who imports or asks for a draft (or its retry) is its author, for a review policy (`author_may_approve_alone`)
+    author = _author(settings)
     sources = [(name, read_input(name)[0]) for name in context or []]
     store = open_store()
     if from_file is None:
@@ -212,7 +211,13 @@ def _draft_with_model(
                 "--retry runs the stored request again; give it no SPEC, --idea, --context, --kind or --lang"
             )
         outcome = generation.retry(
-            store, settings, store.resolve_id(retry), on_chunk=on_chunk, samples=samples, on_retry=on_retry
+            store,
+            settings,
+            store.resolve_id(retry),
+            on_chunk=on_chunk,
+            samples=samples,
+            on_retry=on_retry,
+            requested_by=author,
         )
     else:
         if spec is None and idea is None or spec == "-":

@@ -49,6 +49,7 @@ class Store(Protocol):
         state: State,
         meta: dict[str, Any] | None = None,
         incomplete: bool = False,
+        requested_by: str = "",
     ) -> Version: ...
     def create_pending_draft(
         self, *, kind: Kind, lang: str, title: str, request: dict[str, Any], requested_by: str = ""

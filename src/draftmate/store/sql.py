@@ -72,7 +72,7 @@ class SqlStore(TeamRecords[C]):
                     canonical(request or {}),
                 ),
             )
-            self._insert_version(draft_id, 1, content, origin, author, meta or {}, at)
+            self._insert_version(draft_id, 1, content, origin, author, meta or {}, at, author or origin.value)
             rowid = self.conn.execute("SELECT rowid FROM drafts WHERE id = ?", (draft_id,)).fetchone()[0]
             self.conn.execute("INSERT INTO drafts_fts (rowid, content) VALUES (?, ?)", (rowid, content))
         return self.get_draft(draft_id)
@@ -100,7 +100,15 @@ class SqlStore(TeamRecords[C]):
         return self.get_draft(draft_id)
 
     def _insert_version(
-        self, draft_id: str, number: int, content: str, origin: Origin, author: str, meta: dict[str, Any], at: str
+        self,
+        draft_id: str,
+        number: int,
+        content: str,
+        origin: Origin,
+        author: str,
+        meta: dict[str, Any],
+        at: str,
+        actor: str,
     ) -> None:
         digest = sha256_hex(content)
         self.conn.execute(
@@ -110,7 +118,7 @@ class SqlStore(TeamRecords[C]):
         )
         self.audit(
             "version.created",
-            actor=author or origin.value,
+            actor=actor,
             draft_id=draft_id,
             payload={
                 "version": number,
@@ -131,8 +139,12 @@ class SqlStore(TeamRecords[C]):
         state: State,
         meta: dict[str, Any] | None = None,
         incomplete: bool = False,
+        requested_by: str = "",
     ) -> Version:
-        """A new version of a draft, moving the draft to `state` (the workflow decided it)."""
+        """A new version of a draft, moving the draft to `state` (the workflow decided it).
+
+        `requested_by` is who asked the model for it (`draft --retry`, a review's `r`): its event's actor, so that
+        a review policy counts them among the draft's authors, as their database role on PostgreSQL."""
         at = now()
         with self.transaction():
             draft = self.get_draft(draft_id)
@@ -143,7 +155,8 @@ class SqlStore(TeamRecords[C]):
                 "confidence_score = NULL WHERE id = ?",
                 (number, state.value, at, int(incomplete), draft_id),
             )
-            self._insert_version(draft_id, number, content, origin, author, meta or {}, at)
+            actor = requested_by or author or origin.value
+            self._insert_version(draft_id, number, content, origin, author, meta or {}, at, actor)
             rowid = self.conn.execute("SELECT rowid FROM drafts WHERE id = ?", (draft_id,)).fetchone()[0]
             self.conn.execute("DELETE FROM drafts_fts WHERE rowid = ?", (rowid,))
             self.conn.execute("INSERT INTO drafts_fts (rowid, content) VALUES (?, ?)", (rowid, content))
