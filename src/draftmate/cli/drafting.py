@@ -79,6 +79,7 @@ def draft(
     author = _author(settings)
     sources = [(name, read_input(name)[0]) for name in context or []]
     store = open_store()
+    _require_author(store, author)
     if from_file is None:
         if version_of is not None:
             raise UsageError("--version-of goes with --from-file FILE")
@@ -126,6 +127,22 @@ def _author(settings: Any) -> str:
 
     fix = "fix it with `git config --global user.name NAME`, or set your name with `draftmate config set reviewer NAME`"
     return own_name(settings, fix) or ""
+
+
+def _require_author(store: Any, author: str) -> None:
+    """Refuse a draft with no author's name where the policy forbids the author to approve alone: unnamed, anyone's
+    approval would count (on PostgreSQL the database role names the author)."""
+    from draftmate.domain.policy import ReviewPolicy
+    from draftmate.errors import UsageError
+
+    if author or store.db_role is not None:
+        return
+    if ReviewPolicy.from_dict(store.review_policy()).author_may_approve_alone:
+        return
+    raise UsageError(
+        "the review policy says a draft's author may not approve it alone, and no name says who is drafting: set "
+        "yours with `draftmate config set reviewer NAME` (or git's user.name), then run this again"
+    )
 
 
 def _claim_checker(model: str | None, base_url: str | None) -> Any:
