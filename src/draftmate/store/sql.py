@@ -20,7 +20,7 @@ from draftmate.domain.vocabulary import DraftSummary, Kind, Origin, State
 from draftmate.errors import AmbiguousId, NotFound, UsageError
 from draftmate.store.audit import RowBundle
 from draftmate.store.connection import C
-from draftmate.store.rows import DRAFT_COLUMNS, _draft, _version, now, title_of
+from draftmate.store.rows import DRAFT_COLUMNS, DamagedRow, _draft, _version, now, title_of
 from draftmate.store.team import TeamRecords
 
 # The pydantic records are imported inside the functions that build them, so that `list` never loads pydantic.
@@ -274,6 +274,24 @@ class SqlStore(TeamRecords[C]):
         cursor = self.conn.execute(sql, (status.value,) if status else ())
         while batch := cursor.fetchmany(500):
             yield from (_draft(r) for r in batch)
+
+    def unreadable_finals(self) -> list[tuple[str, str]]:
+        """(ID, why) of each draft that may be final but whose drafts row cannot be read, oldest first: a status that
+        is no state (edited from `final`, say) or a final one's malformed request. `export --all` names them."""
+        known = [s.value for s in State]
+        marks = ", ".join("?" * len(known))
+        rows = self.conn.execute(
+            f"SELECT {DRAFT_COLUMNS} FROM drafts WHERE status IS NULL OR status NOT IN ({marks}) "
+            "OR (status = ? AND json_valid(request_json) = 0) ORDER BY rowid",
+            (*known, State.FINAL.value),
+        ).fetchall()
+        found = []
+        for row in rows:
+            try:
+                _draft(row)
+            except DamagedRow as e:
+                found.append((str(row["id"]), str(e)))
+        return found
 
     def set_state(self, draft_id: str, state: State, *, actor: str, event: str, **fields: Any) -> Draft:
         """Move a draft to `state` (the workflow decided it), with approved_sha256/approved_version if given."""
