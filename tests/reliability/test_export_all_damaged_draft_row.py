@@ -43,3 +43,16 @@ def test_a_final_draft_with_a_damaged_drafts_row_is_named_and_left_out(
     assert lines[-1].startswith("error: ") and "with a damaged row" in lines[-1], lines
     kept = [json.loads(line)["provenance"]["draft_id"] for line in (out / "all.jsonl").read_text().splitlines()]
     assert kept == [finals[0], finals[2]]
+
+
+def test_a_final_draft_whose_risk_is_text_is_named_and_left_out_on_sqlite(
+    runner: CliRunner, hermetic: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    finals = [final_import(runner, tmp_path, f"# Doc {i}\n\nTea is a drink.\n", f"d{i}.md") for i in range(2)]
+    damage(hermetic, "drafts", "confidence_score", "abc", finals[0])  # a column PostgreSQL types, SQLite does not
+    monkeypatch.chdir(tmp_path)
+    assert runner.invoke(app, ["export", finals[0][:8], "-o", "one.md"]).exit_code == 1
+    result = runner.invoke(app, ["export", "--all", "-o", "all.jsonl"])
+    assert result.exit_code == 1 and f"warning: left out: draft {finals[0][:8]}" in result.stderr, result.stderr
+    kept = [json.loads(line)["provenance"]["draft_id"] for line in (tmp_path / "all.jsonl").read_text().splitlines()]
+    assert kept == [finals[1]]
