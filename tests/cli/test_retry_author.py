@@ -5,27 +5,12 @@ their approval alone does not make the draft final."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from test_draft_killed import start_server, stop
+from test_draft_author_on_sqlite import local_model  # noqa: F401  # the fixture: bench/oai_server.py as the model
 from typer.testing import CliRunner
 
 from draftmate.cli.commands import app
-
-
-@pytest.fixture
-def local_model(hermetic: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """bench/oai_server.py as the configured model."""
-    server, url = start_server(latency=0.0)
-    monkeypatch.setenv("DRAFTMATE_BASE_URL", url)
-    monkeypatch.setenv("DRAFTMATE_MODEL", "test-model")
-    monkeypatch.setenv("DRAFTMATE_API_KEY", "sk-local-only")
-    try:
-        yield
-    finally:
-        stop(server)
 
 
 def _approve_alone(runner: CliRunner, draft_id: str, reviewer: str) -> str:
@@ -38,9 +23,8 @@ def _approve_alone(runner: CliRunner, draft_id: str, reviewer: str) -> str:
     return str(result.stdout)
 
 
-def test_who_retries_a_draft_may_not_approve_it_alone(
-    runner: CliRunner, local_model: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.mark.usefixtures("local_model")
+def test_who_retries_a_draft_may_not_approve_it_alone(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
     assert runner.invoke(app, ["policy", "set", "author_may_approve_alone=false", "--by", "Lead"]).exit_code == 0
     monkeypatch.setenv("DRAFTMATE_REVIEWER", "Ann Example")
     drafted = runner.invoke(app, ["draft", "two short paragraphs about tea", "--samples", "0", "--json"])
