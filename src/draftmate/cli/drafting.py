@@ -130,8 +130,8 @@ def _author(settings: Any) -> str:
 
 
 def _require_author(store: Any, author: str) -> None:
-    """Refuse a draft with no author's name where the policy forbids the author to approve alone: unnamed, anyone's
-    approval would count (on PostgreSQL the database role names the author)."""
+    """Refuse a draft whose author has no name where the review policy forbids the author to approve alone."""
+    # unnamed, anyone's approval would count, the author's under any name; on PostgreSQL the database role names them
     from draftmate.domain.policy import ReviewPolicy
     from draftmate.errors import UsageError
 

@@ -172,9 +172,7 @@ def retry(
     on_retry: OnNotice | None = None,
     requested_by: str = "",
 ) -> DraftOutcome:
-    """Run a draft's stored request again (with `samples` extra samples if given) as its next version.
-
-    `requested_by` is who asked for it again: one of the draft's authors, to a review policy."""
+    """Run a draft's stored request again as its next version (`samples` extra samples if given), for `requested_by`."""
     from draftmate.fileio import read_input
     from draftmate.services.assess import annotate, assess_version
 

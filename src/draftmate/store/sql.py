@@ -143,10 +143,9 @@ class SqlStore(TeamRecords[C]):
         incomplete: bool = False,
         requested_by: str = "",
     ) -> Version:
-        """A new version of a draft, moving the draft to `state` (the workflow decided it).
-
-        `requested_by` is who asked the model for it (`draft --retry`, a review's `r`): its event's actor, so that
-        a review policy counts them among the draft's authors, as their database role on PostgreSQL."""
+        """A new version of a draft, moving the draft to `state`; `requested_by`, who asked the model for it, acts."""
+        # the event's actor: a review policy counts who asked (`draft --retry`, a review's `r`) among the draft's
+        # authors, as it counts their database role on PostgreSQL
         at = now()
         with self.transaction():
             draft = self.get_draft(draft_id)
@@ -278,8 +277,8 @@ class SqlStore(TeamRecords[C]):
             yield from (_draft(r) for r in batch)
 
     def unreadable_finals(self) -> list[tuple[str, str]]:
-        """(ID, why) of each draft that may be final but whose drafts row cannot be read, oldest first: a status that
-        is no state (edited from `final`, say) or a final one's malformed request. `export --all` names them."""
+        """(ID, why) of each draft that may be final but whose drafts row cannot be read (`export --all` names them)."""
+        # a status that is no state (edited from `final`, say), or a final one's columns no seal counts
         known = [s.value for s in State]
         marks = ", ".join("?" * len(known))
         rows = self.conn.execute(
