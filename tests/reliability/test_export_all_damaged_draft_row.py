@@ -15,11 +15,11 @@ from typer.testing import CliRunner
 
 from draftmate.cli.commands import app
 
-DRAFT_ROW_DAMAGE = [("status", "bogus"), ("request_json", "{bad")]
+DRAFT_ROW_DAMAGE = [("status", "bogus"), ("request_json", "{bad"), ("request_json", "[1]")]
 
 
 @pytest.mark.usefixtures("backend")  # on SQLite and on PostgreSQL
-@pytest.mark.parametrize(("column", "value"), DRAFT_ROW_DAMAGE, ids=[c for c, _ in DRAFT_ROW_DAMAGE])
+@pytest.mark.parametrize(("column", "value"), DRAFT_ROW_DAMAGE, ids=[f"{c}={v}" for c, v in DRAFT_ROW_DAMAGE])
 def test_a_final_draft_with_a_damaged_drafts_row_is_named_and_left_out(
     runner: CliRunner, hermetic: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, column: str, value: str
 ) -> None:

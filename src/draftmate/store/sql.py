@@ -35,7 +35,7 @@ class SqlStore(TeamRecords[C]):
 
     skipped_drafts: list[str]  # IDs the last list_drafts left out: rows it could not read
     # a final drafts row whose columns no seal counts cannot be read (SQL, on the drafts row); a backend adds its own
-    _unreadable_final: str = "json_valid(request_json) = 0"
+    _unreadable_final: str = "json_valid(request_json) = 0 OR substr(ltrim(request_json), 1, 1) <> '{'"
     _search_errors: tuple[type[Exception], ...]  # what a search the database cannot parse raises
 
     def applied_migrations(self) -> list[str]:
