@@ -34,8 +34,6 @@ class SqlStore(TeamRecords[C]):
     """A store's shared SQL over its backend's connection `C`; a backend subclasses it with what differs."""
 
     skipped_drafts: list[str]  # IDs the last list_drafts left out: rows it could not read
-    # a final drafts row whose columns no seal counts cannot be read (SQL, on the drafts row); a backend adds its own
-    _unreadable_final: str = "json_valid(request_json) = 0 OR substr(ltrim(request_json), 1, 1) <> '{'"
     _search_errors: tuple[type[Exception], ...]  # what a search the database cannot parse raises
 
     def applied_migrations(self) -> list[str]:
@@ -281,9 +279,10 @@ class SqlStore(TeamRecords[C]):
         # a status that is no state (edited from `final`, say), or a final one's columns no seal counts
         known = [s.value for s in State]
         marks = ", ".join("?" * len(known))
+        odd = " OR ".join(f"({condition})" for condition, _ in self._odd_drafts)
         rows = self.conn.execute(
             f"SELECT {DRAFT_COLUMNS} FROM drafts WHERE status IS NULL OR status NOT IN ({marks}) "
-            f"OR (status = ? AND ({self._unreadable_final})) ORDER BY rowid",
+            f"OR (status = ? AND (json_valid(request_json) = 0 OR {odd})) ORDER BY rowid",
             (*known, State.FINAL.value),
         ).fetchall()
         found = []
