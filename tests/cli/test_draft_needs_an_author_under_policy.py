@@ -30,3 +30,15 @@ def test_an_unnamed_draft_is_refused_under_the_policy(runner: CliRunner, hermeti
 
 def test_the_bad_input_table_has_the_unnamed_author_row() -> None:
     assert "| no name for the author of a draft under `author_may_approve_alone=false`" in DOC.read_text()
+
+
+def test_a_name_that_is_a_version_origin_is_no_author_name(runner: CliRunner, hermetic: Path, tmp_path: Path) -> None:
+    """'model', 'imported' and 'human' are what the audit log records when no person is named: an author under
+    such a name was no author at all, and approved their own draft alone."""
+    source = tmp_path / "tea.md"
+    source.write_text(TEA, encoding="utf-8")
+    assert runner.invoke(app, ["policy", "set", "author_may_approve_alone=false", "--by", "Lead"]).exit_code == 0
+    before = state_of(hermetic)
+    result = runner.invoke(app, ["draft", "--from-file", str(source)], env={"DRAFTMATE_REVIEWER": "model"})
+    one_line_error(result, 2, "author may not approve", "'model' names no person")
+    assert state_of(hermetic) == before

@@ -133,15 +133,20 @@ def _require_author(store: Any, author: str) -> None:
     """Refuse a draft whose author has no name where the review policy forbids the author to approve alone."""
     # unnamed, anyone's approval would count, the author's under any name; on PostgreSQL the database role names them
     from draftmate.domain.policy import ReviewPolicy
+    from draftmate.domain.vocabulary import Origin
     from draftmate.errors import UsageError
 
-    if author or store.db_role is not None:
+    # the audit log records a version's origin ('model', 'imported', 'human') where no person is named: as a name,
+    # such a word names no author
+    origin = author in {o.value for o in Origin}
+    if author and not origin or store.db_role is not None:
         return
     if ReviewPolicy.from_dict(store.review_policy()).author_may_approve_alone:
         return
+    why = f"'{author}' names no person" if origin else "no name says who is drafting"
     raise UsageError(
-        "the review policy says a draft's author may not approve it alone, and no name says who is drafting: set "
-        "yours with `draftmate config set reviewer NAME` (or git's user.name), then run this again"
+        f"the review policy says a draft's author may not approve it alone, and {why}: set yours with "
+        "`draftmate config set reviewer NAME` (or git's user.name), then run this again"
     )
 
 
