@@ -103,7 +103,10 @@ def test_a_model_draft_is_the_author_of_whoever_asked_for_it(
 def test_a_draft_with_no_known_author_is_approved_as_before(
     runner: CliRunner, author_alone_refused: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    imported = runner.invoke(app, ["draft", "--from-file", str(author_alone_refused), "--json"])  # no name at all
+    # stored with no name at all before the policy (under it, `draft` now refuses to store one)
+    assert runner.invoke(app, ["policy", "set", "author_may_approve_alone=true", "--by", "Lead"]).exit_code == 0
+    imported = runner.invoke(app, ["draft", "--from-file", str(author_alone_refused), "--json"])
+    assert runner.invoke(app, ["policy", "set", "author_may_approve_alone=false", "--by", "Lead"]).exit_code == 0
     record = json.loads(imported.stdout)
     assert record["versions"][0]["author"] == ""  # as every import stored before authors were recorded
     monkeypatch.setenv("DRAFTMATE_REVIEWER", "Ann Example")

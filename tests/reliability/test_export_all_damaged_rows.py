@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from draftmate.cli.commands import app
 
-# a final draft's own rows, damaged in a way that stops them being read (the drafts row's status or request
-# are not among them: a draft whose status is no longer `final` is not exported at all)
+# a final draft's own rows, damaged in a way that stops them being read (the drafts row's own damage:
+# test_export_all_damaged_draft_row.py)
 FINAL_DAMAGE = [d for d in DAMAGE if d[0] != "drafts"]
 
 

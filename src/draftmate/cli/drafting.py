@@ -75,11 +75,11 @@ def draft(
     settings = read_settings(model=model, base_url=base_url, check_links=check_links)
     if from_file is None:
         _warm_up(settings, checks=True, rendering=not as_json)
-    # who imports or asks for a draft is its author, for a review policy (`author_may_approve_alone`); a retry
-    # adds no author
-    author = _author(settings) if retry is None else ""
+    # who imports or asks for a draft (or its retry) is its author, for a review policy (`author_may_approve_alone`)
+    author = _author(settings)
     sources = [(name, read_input(name)[0]) for name in context or []]
     store = open_store()
+    _require_author(store, author)
     if from_file is None:
         if version_of is not None:
             raise UsageError("--version-of goes with --from-file FILE")
@@ -127,6 +127,27 @@ def _author(settings: Any) -> str:
 
     fix = "fix it with `git config --global user.name NAME`, or set your name with `draftmate config set reviewer NAME`"
     return own_name(settings, fix) or ""
+
+
+def _require_author(store: Any, author: str) -> None:
+    """Refuse a draft whose author has no name where the review policy forbids the author to approve alone."""
+    # unnamed, anyone's approval would count, the author's under any name; on PostgreSQL the database role names them
+    from draftmate.domain.policy import ReviewPolicy
+    from draftmate.domain.vocabulary import Origin
+    from draftmate.errors import UsageError
+
+    # the audit log records a version's origin ('model', 'imported', 'human') where no person is named: as a name,
+    # such a word names no author
+    origin = author in {o.value for o in Origin}
+    if author and not origin or store.db_role is not None:
+        return
+    if ReviewPolicy.from_dict(store.review_policy()).author_may_approve_alone:
+        return
+    why = f"'{author}' names no person" if origin else "no name says who is drafting"
+    raise UsageError(
+        f"the review policy says a draft's author may not approve it alone, and {why}: set yours with "
+        "`draftmate config set reviewer NAME` (or git's user.name), then run this again"
+    )
 
 
 def _claim_checker(model: str | None, base_url: str | None) -> Any:
@@ -218,7 +239,13 @@ def _draft_with_model(
                 "--retry runs the stored request again; give it no SPEC, --idea, --context, --kind or --lang"
             )
         outcome = generation.retry(
-            store, settings, store.resolve_id(retry), on_chunk=on_chunk, samples=samples, on_retry=on_retry
+            store,
+            settings,
+            store.resolve_id(retry),
+            on_chunk=on_chunk,
+            samples=samples,
+            on_retry=on_retry,
+            requested_by=author,
         )
     else:
         if spec is None and idea is None or spec == "-":

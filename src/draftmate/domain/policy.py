@@ -20,7 +20,15 @@ class Approver:
 
     def person(self) -> str:
         """Who this is for counting: the database role when there is one (one role is one person), else the name."""
-        return f"role:{self.role}" if self.role else f"name:{self.name.casefold()}"
+        return f"role:{self.role}" if self.role else f"name:{name_key(self.name)}"
+
+
+def name_key(name: str) -> str:
+    """A name as a policy compares it: case and blanks folded, and git's `Name <email>` as its Name (a person
+    reviews under their git identity or types their name: one person either way)."""
+    if name.endswith(">") and " <" in name:
+        name = name[: name.rindex(" <")]
+    return " ".join(name.split()).casefold()
 
 
 @dataclass(frozen=True)
@@ -136,6 +144,6 @@ def _is_author(approver: Approver, authors: list[Approver]) -> bool:
     for author in authors:
         if approver.role and author.role and approver.role == author.role:
             return True
-        if author.name and approver.name.casefold() == author.name.casefold():
+        if author.name and name_key(approver.name) == name_key(author.name):
             return True
     return False

@@ -241,8 +241,14 @@ def _final_lines(store: Store, report: BulkReport, *, tool_version: str) -> Iter
     written to since, or tampered with) are rebuilt from their rows in batches, with the tamper checks a single
     export runs.
     """
+    # a drafts row that cannot be read leaves its draft out, as `export ID` refuses it, sealed or not; a status
+    # edited from `final` is named too, not silently missing
+    unreadable = dict(store.unreadable_finals())
+    report.damaged.extend(unreadable.values())
     unsealed: list[str] = []
     for draft_id, sealed in store.iter_sealed_finals():
+        if draft_id in unreadable:
+            continue
         if sealed is None:
             unsealed.append(draft_id)
             if len(unsealed) == _BATCH:

@@ -177,8 +177,9 @@ def retry(
     on_chunk: OnChunk | None = None,
     samples: int | None = None,
     on_retry: OnNotice | None = None,
+    requested_by: str = "",
 ) -> DraftOutcome:
-    """Run a draft's stored request again (with `samples` extra samples if given) as its next version."""
+    """Run a draft's stored request again as its next version (`samples` extra samples if given), for `requested_by`."""
     from draftmate.fileio import read_input
     from draftmate.services.assess import annotate, assess_version
 
@@ -237,7 +238,14 @@ def retry(
     assessed = assess_version(kind, existing.lang, content, context, _signals(made), settings.check_links)
     with store.transaction():
         store.add_version(
-            existing.id, content, origin=Origin.MODEL, author="model", state=state, meta=meta, incomplete=incomplete
+            existing.id,
+            content,
+            origin=Origin.MODEL,
+            author="model",
+            state=state,
+            meta=meta,
+            incomplete=incomplete,
+            requested_by=requested_by,
         )
         store.update_request(existing.id, request)
         current = store.get_draft(existing.id)

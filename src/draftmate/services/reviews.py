@@ -302,6 +302,7 @@ class ReviewSession:
                 author=self.actor if origin is Origin.HUMAN else "",
                 state=state,
                 meta=meta,
+                requested_by=self.actor,  # a model's revision is the reviewer's request: they are an author too
             )
             if origin is Origin.HUMAN and predicted is not None:
                 # a person's edit is no new prediction: the draft keeps the one made for the text they edited

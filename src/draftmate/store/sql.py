@@ -20,7 +20,7 @@ from draftmate.domain.vocabulary import DraftSummary, Kind, Origin, State
 from draftmate.errors import AmbiguousId, NotFound, UsageError
 from draftmate.store.audit import RowBundle
 from draftmate.store.connection import C
-from draftmate.store.rows import DRAFT_COLUMNS, _draft, _version, now, title_of
+from draftmate.store.rows import DRAFT_COLUMNS, DamagedRow, _draft, _version, now, title_of
 from draftmate.store.team import TeamRecords
 
 # The pydantic records are imported inside the functions that build them, so that `list` never loads pydantic.
@@ -72,7 +72,7 @@ class SqlStore(TeamRecords[C]):
                     canonical(request or {}),
                 ),
             )
-            self._insert_version(draft_id, 1, content, origin, author, meta or {}, at)
+            self._insert_version(draft_id, 1, content, origin, author, meta or {}, at, author or origin.value)
             rowid = self.conn.execute("SELECT rowid FROM drafts WHERE id = ?", (draft_id,)).fetchone()[0]
             self.conn.execute("INSERT INTO drafts_fts (rowid, content) VALUES (?, ?)", (rowid, content))
         return self.get_draft(draft_id)
@@ -100,7 +100,15 @@ class SqlStore(TeamRecords[C]):
         return self.get_draft(draft_id)
 
     def _insert_version(
-        self, draft_id: str, number: int, content: str, origin: Origin, author: str, meta: dict[str, Any], at: str
+        self,
+        draft_id: str,
+        number: int,
+        content: str,
+        origin: Origin,
+        author: str,
+        meta: dict[str, Any],
+        at: str,
+        actor: str,
     ) -> None:
         digest = sha256_hex(content)
         self.conn.execute(
@@ -110,7 +118,7 @@ class SqlStore(TeamRecords[C]):
         )
         self.audit(
             "version.created",
-            actor=author or origin.value,
+            actor=actor,
             draft_id=draft_id,
             payload={
                 "version": number,
@@ -131,8 +139,11 @@ class SqlStore(TeamRecords[C]):
         state: State,
         meta: dict[str, Any] | None = None,
         incomplete: bool = False,
+        requested_by: str = "",
     ) -> Version:
-        """A new version of a draft, moving the draft to `state` (the workflow decided it)."""
+        """A new version of a draft, moving the draft to `state`; `requested_by`, who asked the model for it, acts."""
+        # the event's actor: a review policy counts who asked (`draft --retry`, a review's `r`) among the draft's
+        # authors, as it counts their database role on PostgreSQL
         at = now()
         with self.transaction():
             draft = self.get_draft(draft_id)
@@ -143,7 +154,8 @@ class SqlStore(TeamRecords[C]):
                 "confidence_score = NULL WHERE id = ?",
                 (number, state.value, at, int(incomplete), draft_id),
             )
-            self._insert_version(draft_id, number, content, origin, author, meta or {}, at)
+            actor = requested_by or author or origin.value
+            self._insert_version(draft_id, number, content, origin, author, meta or {}, at, actor)
             rowid = self.conn.execute("SELECT rowid FROM drafts WHERE id = ?", (draft_id,)).fetchone()[0]
             self.conn.execute("DELETE FROM drafts_fts WHERE rowid = ?", (rowid,))
             self.conn.execute("INSERT INTO drafts_fts (rowid, content) VALUES (?, ?)", (rowid, content))
@@ -261,6 +273,25 @@ class SqlStore(TeamRecords[C]):
         cursor = self.conn.execute(sql, (status.value,) if status else ())
         while batch := cursor.fetchmany(500):
             yield from (_draft(r) for r in batch)
+
+    def unreadable_finals(self) -> list[tuple[str, str]]:
+        """(ID, why) of each draft that may be final but whose drafts row cannot be read (`export --all` names them)."""
+        # a status that is no state (edited from `final`, say), or a final one's columns no seal counts
+        known = [s.value for s in State]
+        marks = ", ".join("?" * len(known))
+        odd = " OR ".join(f"({condition})" for condition, _ in self._odd_drafts)
+        rows = self.conn.execute(
+            f"SELECT {DRAFT_COLUMNS} FROM drafts WHERE status IS NULL OR status NOT IN ({marks}) "
+            f"OR (status = ? AND (json_valid(request_json) = 0 OR {odd})) ORDER BY rowid",
+            (*known, State.FINAL.value),
+        ).fetchall()
+        found = []
+        for row in rows:
+            try:
+                _draft(row)
+            except DamagedRow as e:
+                found.append((str(row["id"]), str(e)))
+        return found
 
     def set_state(self, draft_id: str, state: State, *, actor: str, event: str, **fields: Any) -> Draft:
         """Move a draft to `state` (the workflow decided it), with approved_sha256/approved_version if given."""

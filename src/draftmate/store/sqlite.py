@@ -74,6 +74,11 @@ class SQLiteStore(SqlStore[sqlite3.Connection]):
 
     _driver_errors = (sqlite3.Error,)
     _search_errors = (sqlite3.OperationalError,)
+    # SQLite keeps a text where the risk's REAL column is (PostgreSQL's DOUBLE PRECISION refuses one)
+    _odd_drafts = (
+        *SqlStore._odd_drafts,
+        ("typeof(confidence_score) NOT IN ('real', 'integer', 'null')", "confidence_score is not a number"),
+    )
 
     def __init__(self, path: Path | str, *, _conn: sqlite3.Connection | None = None) -> None:
         self.path = Path(path) if str(path) != ":memory:" else None
