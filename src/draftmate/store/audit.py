@@ -136,10 +136,22 @@ def seal_recorded(
     )
 
 
+# Where the sealed-finals read finds each final draft's seal, the seal's audit event and the approved version: the
+# joins both backends run (each selects the columns `sealed_line` takes, in its own types)
+SEALED_FINALS_FROM = f"""
+    FROM drafts d
+    LEFT JOIN seals s ON s.draft_id = d.id AND s.version = d.approved_version AND s.writes = d.writes
+        AND d.current_version = d.approved_version AND s.content_sha256 = d.approved_sha256
+    LEFT JOIN audit a ON a.seq = s.audit_seq AND a.draft_id = d.id AND a.event = '{SEALED}'
+    LEFT JOIN versions v ON v.draft_id = d.id AND v.number = d.approved_version
+    WHERE d.status = '{State.FINAL.value}' ORDER BY d.rowid
+"""
+
+
 def sealed_line(row: Sequence[Any], counted: bool) -> tuple[str, tuple[bytes, bytes, bytes] | None]:
     """One row of the sealed-finals read as (draft id, its line as head, JSON-quoted content, tail), or (id, None)
     unless the seal holds: every counting trigger in place, the digest its audit event recorded, the content its
-    sha256 (SQLite's read; PostgreSQL's server checks the sha256 itself and shares `seal_recorded`)."""
+    sha256 (the same check on both backends)."""
     draft_id, pinned, content, as_json, version, tool_version, writes, head, tail, recorded = row
     holds = (
         counted

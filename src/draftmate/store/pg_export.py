@@ -16,8 +16,7 @@ from collections.abc import Iterator
 
 from psycopg.types.string import ByteaBinaryLoader
 
-from draftmate.domain.vocabulary import State
-from draftmate.store.audit import SEALED, sealed_line
+from draftmate.store.audit import SEALED_FINALS_FROM, sealed_line
 from draftmate.store.postgres import PgConnection
 
 SealedFinal = tuple[str, tuple[bytes, bytes, bytes] | None]  # a draft's id, and its sealed line's parts or None
@@ -42,12 +41,7 @@ _COLUMNS = (
 
 _QUERY = f"""
     SELECT {", ".join(f"({expression})::{kind}" for expression, kind in _COLUMNS)}
-    FROM drafts d
-    LEFT JOIN seals s ON s.draft_id = d.id AND s.version = d.approved_version AND s.writes = d.writes
-        AND d.current_version = d.approved_version AND s.content_sha256 = d.approved_sha256
-    LEFT JOIN audit a ON a.seq = s.audit_seq AND a.draft_id = d.id AND a.event = '{SEALED}'
-    LEFT JOIN versions v ON v.draft_id = d.id AND v.number = d.approved_version
-    WHERE d.status = '{State.FINAL.value}' ORDER BY d.rowid
+    {SEALED_FINALS_FROM}
 """
 
 # A COPY is planned for its whole result, not its first rows as a cursor is: hash joins, then a sort of the wide

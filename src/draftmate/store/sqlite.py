@@ -19,9 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from draftmate.domain.digests import canonical, sha256_hex
-from draftmate.domain.vocabulary import State
 from draftmate.errors import StoreError
-from draftmate.store.audit import GENESIS, SEALED, DraftBundle, RowBundle, bundle_of, sealed_line
+from draftmate.store.audit import GENESIS, SEALED, SEALED_FINALS_FROM, DraftBundle, RowBundle, bundle_of, sealed_line
 from draftmate.store.audit import _event_hash as _event_hash  # the private names re-exported: tests and bench use them
 from draftmate.store.audit import _loads as _loads
 from draftmate.store.migrations import COUNTING_TRIGGERS, MIGRATIONS
@@ -241,12 +240,7 @@ class SQLiteStore(SqlStore[sqlite3.Connection]):
         sql = f"""
             SELECT d.id, d.approved_sha256, CAST(v.content AS BLOB), {quoted}, s.version, s.tool_version, s.writes,
                 CAST(s.head AS BLOB), CAST(s.tail AS BLOB), json_extract(a.payload_json, '$.row')
-            FROM drafts d
-            LEFT JOIN seals s ON s.draft_id = d.id AND s.version = d.approved_version AND s.writes = d.writes
-                AND d.current_version = d.approved_version AND s.content_sha256 = d.approved_sha256
-            LEFT JOIN audit a ON a.seq = s.audit_seq AND a.draft_id = d.id AND a.event = '{SEALED}'
-            LEFT JOIN versions v ON v.draft_id = d.id AND v.number = d.approved_version
-            WHERE d.status = '{State.FINAL.value}' ORDER BY d.rowid
+            {SEALED_FINALS_FROM}
         """
         # One read transaction for the whole export: one point in time. Writers go on meanwhile (WAL); only the
         # checkpoint waits for the export to end.
