@@ -55,9 +55,7 @@ def test_a_draft_imports_the_model_stack_before_typer(tmp_path: Path, hermetic: 
     "args",
     [["draft", "--from-file", "FILE"], ["draft", "--from-file=FILE"], ["draft", "--help"], ["brainstorm", "-h"]],
 )
-def test_a_model_command_that_asks_no_model_does_not_import_it(
-    tmp_path: Path, hermetic: Path, args: list[str]
-) -> None:
+def test_a_model_command_that_asks_no_model_does_not_import_it(tmp_path: Path, hermetic: Path, args: list[str]) -> None:
     draft = tmp_path / "draft.md"
     draft.write_text("# Notes\n\nA short draft.\n", encoding="utf-8")
     argv = [a.replace("FILE", str(draft)) for a in args]
