@@ -109,12 +109,19 @@ def main() -> None:
 
 
 def asks_a_model(args: list[str]) -> bool:
-    """Whether these arguments of a model command will ask a model: not its help, not `draft --from-file`.
+    """Whether these arguments of a model command will ask a model: not its help, not `draft --from-file`, not
+    with no endpoint configured (that error comes at once).
 
-    A guess from the words alone, before typer parses them: a wrong guess costs only time, never a behaviour."""
+    A guess before typer parses them and the settings are built: a wrong guess costs only time, never a behaviour."""
     if any(a in ("--help", "-h") for a in args):
         return False
-    return not (args[0] == "draft" and any(a == "--from-file" or a.startswith("--from-file=") for a in args))
+    if args[0] == "draft" and any(a == "--from-file" or a.startswith("--from-file=") for a in args):
+        return False
+    if any(a == "--base-url" or a.startswith("--base-url=") for a in args):
+        return True
+    from draftmate.settings.endpoint import endpoint_may_be_set
+
+    return endpoint_may_be_set(dict(os.environ))
 
 
 def import_model_stack_first() -> None:
