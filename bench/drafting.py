@@ -6,8 +6,9 @@
     (targets: <= 1.3 at 0 s, <= 1.15 at 1 s, default settings). Time to first token is the time from starting the
     process to the first byte of the answer on its stdout (target: within 0.15 s of llm's); beside it, the floor any
     ChatOpenAI stream has, timed in the same run: a fresh interpreter importing what ChatOpenAI needs (the gc off, as
-    draftmate runs), plus the server's latency, minus llm's first-token time. CPU seconds per process are printed
-    beside: on a busy machine they vary far less than wall time. draftmate's sources are byte-compiled first, as
+    draftmate runs), plus the server's latency, minus llm's first-token time; and a bare ChatOpenAI stream's first
+    token (a fresh process that imports it, builds one, streams and prints), minus llm's. CPU seconds per process are
+    printed beside: on a busy machine they vary far less than wall time. draftmate's sources are byte-compiled first, as
     `pip install` compiles llm's: without that (PYTHONDONTWRITEBYTECODE=1 on an editable install) every draft
     compiles ~100 modules, ~0.15 s.
 (b) `brainstorm -n 8` at 1 s of server latency per request: wall time divided by one request's time
@@ -48,6 +49,19 @@ FLOORS = {
     "langchain_core chat_models + openai": "import langchain_core.language_models.chat_models, openai",
     "langchain_openai (ChatOpenAI)": "import langchain_openai",
 }
+# The least any program drafting through ChatOpenAI does before its first token: import it, build one, stream, print
+# (the gc off and no teardown, as draftmate runs), run as a fresh process against the same server.
+BARE_STREAM = """
+import gc, os, sys
+gc.disable()
+from langchain_openai import ChatOpenAI
+model = ChatOpenAI(model=os.environ["DRAFTMATE_MODEL"], base_url=os.environ["DRAFTMATE_BASE_URL"],
+                   api_key="not-needed", use_responses_api=False, stream_usage=True)
+for chunk in model.stream([("user", sys.argv[1])]):
+    sys.stdout.write(chunk.content if isinstance(chunk.content, str) else "")
+    sys.stdout.flush()
+os._exit(0)
+"""
 WIDTHS = (24, 6, 11, 6, 14, 9, 15, 8)  # the columns of (a)
 
 
@@ -112,9 +126,11 @@ def versus_llm(pairs: int) -> None:
     row(columns)
     ttft: dict[float, tuple[list[float], list[float]]] = {}
     imports: dict[float, dict[str, list[float]]] = {}
+    bare: dict[float, list[float]] = {}
     for latency in (0.0, 1.0):
         server = oai_server.start(latency=latency)
         imports[latency] = {name: [] for name in FLOORS}
+        bare[latency] = []
         with tempfile.TemporaryDirectory() as tmp:
             env = environment(server.server_address[1], Path(tmp))
             for label, extra in (("default", []), ("--samples 0", ["--samples", "0"])):
@@ -131,7 +147,11 @@ def versus_llm(pairs: int) -> None:
                     if label == "default":  # the floor's imports, timed between the pairs they are compared with
                         for name, statement in FLOORS.items():
                             imports[latency][name].append(timed_import(statement, env))
-                per_draft = (server.requests - requests - (pairs if theirs_argv else 0)) / pairs
+                        bare[latency].append(run([sys.executable, "-c", BARE_STREAM, PROMPT], env).first_byte)
+                others = (pairs if theirs_argv else 0) + (
+                    pairs if label == "default" else 0
+                )  # llm's, the bare streams'
+                per_draft = (server.requests - requests - others) / pairs
                 cells = [f"{latency:g} s latency, {label}", "-", f"{median(ours, 'wall'):.2f}", "-"]
                 cells += [f"{per_draft:.0f}", "-", f"{median(ours, 'cpu'):.2f}", ""]
                 if theirs:
@@ -161,6 +181,15 @@ def versus_llm(pairs: int) -> None:
             ]
             line += ", so a gap of at least " + " / ".join(f"{g:+.2f}" for g in gaps) + " s"
         print(line + " (0 / 1 s latency)")
+    firsts = " / ".join(f"{statistics.median(bare[latency]):.2f}" for latency in ttft)
+    line = f"      a bare ChatOpenAI stream (import, build, stream, print): first token {firsts} s"
+    if all(theirs for _, theirs in ttft.values()):
+        gaps = [
+            statistics.median(b - t for b, t in zip(bare[latency], theirs, strict=True))
+            for latency, (_, theirs) in ttft.items()
+        ]
+        line += ", a gap of " + " / ".join(f"{g:+.2f}" for g in gaps) + " s"
+    print(line + " (0 / 1 s latency)")
 
 
 def timed_import(statement: str, env: dict[str, str]) -> float:

@@ -78,7 +78,8 @@ def own_name(settings: Any, fix: str) -> str | None:
     `fix` says how to mend a git name the one rule for names refuses."""
     if settings.reviewer:
         return str(settings.reviewer)
-    from draftmate.services.reviews import git_identity
+    # not from services.reviews: that loads the review and export use cases, ~20 ms before a draft's first token
+    from draftmate.services.identity import git_identity
 
     found = git_identity()
     return _name(found, "git's user.name/user.email", fix) if found else None

@@ -149,8 +149,14 @@ _SHARED_LOCK = threading.Lock()
 _SHARED_MODELS: dict[tuple[Any, ...], Any] = {}
 
 
-def _new_chat_model(params: dict[str, Any]) -> Any:
+def import_model_stack() -> None:
+    """Import what building a ChatOpenAI and converting messages for it need (~0.7 s on a small machine)."""
     import langchain_core.messages  # noqa: F401 - every request converts its messages with these
+    import langchain_openai  # noqa: F401
+
+
+def _new_chat_model(params: dict[str, Any]) -> Any:
+    import_model_stack()
     from langchain_openai import ChatOpenAI
 
     unused = {} if "http_client" in params else _unused_async_client()

@@ -68,9 +68,10 @@ _first_token = threading.Event()
 
 
 def warm_up(settings: Settings, then: Iterable[Callable[[], object]] = ()) -> None:
-    """Start importing the model stack in the background, then, once the draft's first token has come (or
-    HEAD_START has passed without it), run each of `then` (what checks or shows the answer imports): the imports
-    overlap reading the inputs and the store, and the wait for the model, instead of following them."""
+    """Build the model in the background (importing the model stack first, unless the `draftmate` command did
+    already: cli/entry.py), then, once the draft's first token has come (or HEAD_START has passed without it), run
+    each of `then` (what checks or shows the answer imports): the build overlaps reading the inputs and the store
+    (it loads CA certificates without the GIL), the imports after it the wait for the model."""
     after = list(then)
     _first_token.clear()
 

@@ -36,25 +36,9 @@ from draftmate.domain.records import (
 from draftmate.domain.sections import Section, replace_section, split_sections
 from draftmate.errors import AmbiguousId, GateRefused, NotFound, UsageError
 from draftmate.services.exports import seal
+from draftmate.services.identity import git_identity as git_identity
 from draftmate.store.protocol import Store
 from draftmate.store.sqlite import now
-
-
-def git_identity() -> str | None:
-    """`Name <email>` from git's config, if git is there and knows."""
-    import subprocess
-
-    def get(key: str) -> str:
-        try:
-            out = subprocess.run(["git", "config", "--get", key], capture_output=True, text=True, timeout=5)
-        except (OSError, subprocess.SubprocessError):
-            return ""
-        return out.stdout.strip()
-
-    name, email = get("user.name"), get("user.email")
-    if name and email:
-        return f"{name} <{email}>"
-    return name or email or None
 
 
 @dataclass
