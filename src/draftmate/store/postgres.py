@@ -23,6 +23,7 @@ from typing import Any
 import psycopg
 from psycopg import pq
 
+from draftmate.domain.vocabulary import State
 from draftmate.errors import StoreError
 from draftmate.settings.database import host_of, mask_url
 from draftmate.store.migrations_pg import MIGRATIONS_PG
@@ -387,6 +388,21 @@ class PostgresStore(SqlStore[PgConnection]):
             return "drafts d", "d.rowid", "FALSE", []
         match = " && ".join("phraseto_tsquery('simple', draftmate_search_text(?))" for _ in terms)
         return "drafts_fts f JOIN drafts d ON d.rowid = f.rowid", "d.rowid", f"f.words @@ ({match})", terms
+
+    def _unparsable_final_requests(self) -> str:
+        """As the base's, but FALSE when one pass of the server's JSON parser over every final draft's request finds
+        none that fails, the usual case: json_valid, a subtransaction per row, cost ~50 ms per 10,000 final drafts on
+        every `export --all`."""
+        if self.conn.in_transaction:  # a failed statement would abort the transaction around it
+            return super()._unparsable_final_requests()
+        try:
+            self.conn.execute(
+                "SELECT count(*) FROM drafts WHERE status = ? AND json_typeof(request_json::json) IS NULL",
+                (State.FINAL.value,),
+            ).fetchone()
+        except psycopg.errors.InvalidTextRepresentation:  # one does not parse: json_valid finds which
+            return super()._unparsable_final_requests()
+        return "FALSE"
 
     # ---- sealed finals -----------------------------------------------------------------------------------
 

@@ -282,7 +282,7 @@ class SqlStore(TeamRecords[C]):
         odd = " OR ".join(f"({condition})" for condition, _ in self._odd_drafts)
         rows = self.conn.execute(
             f"SELECT {DRAFT_COLUMNS} FROM drafts WHERE status IS NULL OR status NOT IN ({marks}) "
-            f"OR (status = ? AND (json_valid(request_json) = 0 OR {odd})) ORDER BY rowid",
+            f"OR (status = ? AND ({self._unparsable_final_requests()} OR {odd})) ORDER BY rowid",
             (*known, State.FINAL.value),
         ).fetchall()
         found = []
@@ -292,6 +292,10 @@ class SqlStore(TeamRecords[C]):
             except DamagedRow as e:
                 found.append((str(row["id"]), str(e)))
         return found
+
+    def _unparsable_final_requests(self) -> str:
+        """The SQL condition on a final draft's row that its request_json does not parse as JSON."""
+        return "json_valid(request_json) = 0"
 
     def set_state(self, draft_id: str, state: State, *, actor: str, event: str, **fields: Any) -> Draft:
         """Move a draft to `state` (the workflow decided it), with approved_sha256/approved_version if given."""
