@@ -29,7 +29,7 @@ from draftmate.settings.database import host_of, mask_url
 from draftmate.store.migrations_pg import MIGRATIONS_PG
 from draftmate.store.pg_errors import NotPermitted, store_error_of
 from draftmate.store.rows import Row, now
-from draftmate.store.sql import SqlStore
+from draftmate.store.sql import UNPARSABLE_REQUEST, SqlStore
 
 # pg_advisory_xact_lock's first key: draftmate's writers (the second is the schema, so stores in one database
 # do not wait for each other)
@@ -390,18 +390,18 @@ class PostgresStore(SqlStore[PgConnection]):
         return "drafts_fts f JOIN drafts d ON d.rowid = f.rowid", "d.rowid", f"f.words @@ ({match})", terms
 
     def _unparsable_final_requests(self) -> str:
-        """As the base's, but FALSE when one pass of the server's JSON parser over every final draft's request finds
+        """UNPARSABLE_REQUEST, or FALSE when one pass of the server's JSON parser over every final draft's request finds
         none that fails, the usual case: json_valid, a subtransaction per row, cost ~50 ms per 10,000 final drafts on
         every `export --all`."""
         if self.conn.in_transaction:  # a failed statement would abort the transaction around it
-            return super()._unparsable_final_requests()
+            return UNPARSABLE_REQUEST
         try:
             self.conn.execute(
                 "SELECT count(*) FROM drafts WHERE status = ? AND json_typeof(request_json::json) IS NULL",
                 (State.FINAL.value,),
             ).fetchone()
         except psycopg.errors.InvalidTextRepresentation:  # one does not parse: json_valid finds which
-            return super()._unparsable_final_requests()
+            return UNPARSABLE_REQUEST
         return "FALSE"
 
     # ---- sealed finals -----------------------------------------------------------------------------------

@@ -30,6 +30,11 @@ if TYPE_CHECKING:
 MIN_PREFIX = 4
 
 
+# The condition on a drafts row that its request_json does not parse (json_valid: SQLite's own, a migration's function
+# on PostgreSQL)
+UNPARSABLE_REQUEST = "json_valid(request_json) = 0"
+
+
 class SqlStore(TeamRecords[C]):
     """A store's shared SQL over its backend's connection `C`; a backend subclasses it with what differs."""
 
@@ -293,9 +298,9 @@ class SqlStore(TeamRecords[C]):
                 found.append((str(row["id"]), str(e)))
         return found
 
+    @abstractmethod
     def _unparsable_final_requests(self) -> str:
         """The SQL condition on a final draft's row that its request_json does not parse as JSON."""
-        return "json_valid(request_json) = 0"
 
     def set_state(self, draft_id: str, state: State, *, actor: str, event: str, **fields: Any) -> Draft:
         """Move a draft to `state` (the workflow decided it), with approved_sha256/approved_version if given."""

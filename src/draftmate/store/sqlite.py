@@ -26,7 +26,7 @@ from draftmate.store.audit import _loads as _loads
 from draftmate.store.migrations import COUNTING_TRIGGERS, MIGRATIONS
 from draftmate.store.rows import BUSY_TIMEOUT_MS, DRAFT_COLUMNS, Row, fts_query, new_id, now, title_of
 from draftmate.store.rows import _note as _note  # (test_export compares it with the bulk export)
-from draftmate.store.sql import MIN_PREFIX, SqlStore
+from draftmate.store.sql import MIN_PREFIX, UNPARSABLE_REQUEST, SqlStore
 
 # The import surface: what other modules, tests and benchmarks import from `draftmate.store.sqlite`.
 __all__ = [
@@ -222,6 +222,10 @@ class SQLiteStore(SqlStore[sqlite3.Connection]):
     def may_set_policy(self) -> bool:
         """Whether whoever is connected may change the review policy: on SQLite, one person's file, always."""
         return True
+
+    def _unparsable_final_requests(self) -> str:
+        """SQLite's json_valid, one C call per row."""
+        return UNPARSABLE_REQUEST
 
     # ---- sealed finals: the bulk export's read of each final draft's seal -------------------------------
 
