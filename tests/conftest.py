@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +26,19 @@ PROXY_SETTINGS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https
 def hermetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point data and config at a temp dir and clear settings that leak in from the machine."""
     return clean_environment(tmp_path, monkeypatch)
+
+
+@pytest.fixture(autouse=True)
+def cyclic_gc_stays_on() -> Iterator[None]:
+    """Fail a test that leaves the cyclic garbage collector off (entry.main turns it off for a model command).
+
+    With it off for the rest of the run, stores caught in reference cycles never close: the suite ran out of file
+    descriptors (select() refused fds past 1024) and PostgreSQL of connection slots, failing tests far from the cause.
+    """
+    yield
+    if not gc.isenabled():
+        gc.enable()
+        pytest.fail("this test left the cyclic garbage collector off: keep entry.main's gc.disable() out of it")
 
 
 def clean_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

@@ -101,6 +101,8 @@ def test_ctrl_c_while_the_model_stack_loads_says_nothing_was_lost(
         raise KeyboardInterrupt
 
     monkeypatch.setattr(draftmate.llm.chat, "import_model_stack", interrupted)
+    # entry.main turns the cyclic collector off for a model command: not for the rest of this test run
+    monkeypatch.setattr(entry.gc, "disable", lambda: None)
     monkeypatch.setenv("DRAFTMATE_BASE_URL", "http://127.0.0.1:9/v1")
     monkeypatch.setattr(sys, "argv", ["draftmate", "draft", "Write one sentence."])
     with pytest.raises(SystemExit) as done:
