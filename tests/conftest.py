@@ -9,12 +9,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import settings
 from typer.testing import CliRunner
 
 from draftmate.store.sqlite import SQLiteStore
 
 if TYPE_CHECKING:
     from reliability_support import LLMock
+
+# CI runs each property on the same examples (a failure there is a bug to reproduce, not luck); a local run explores
+# new ones each time, which is where a property finds something
+settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
