@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 import reliability_support
 from conftest import EXAMPLES, PROXY_SETTINGS, TERMINAL_SETTINGS, clean_environment
 from draftmate.cli.commands import app
-from draftmate.services.reviews import git_identity
+from draftmate.services.identity import git_identity
 from reliability_support import LLMock
 
 

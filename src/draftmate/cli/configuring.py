@@ -27,7 +27,7 @@ def config_show(
     settings, sources = resolve()
     values = settings.masked()
     if values.get("reviewer") is None:  # what `review` will do: take git's name, else ask
-        from draftmate.services.reviews import git_identity
+        from draftmate.services.identity import git_identity
 
         found = git_identity()
         if found:

@@ -44,7 +44,8 @@ def policy_set(
     """Change the review policy; the change and who made it go into the audit chain."""
     from draftmate.cli.inputs import read_settings
     from draftmate.errors import UsageError
-    from draftmate.services.reviews import git_identity, set_policy
+    from draftmate.services.identity import git_identity
+    from draftmate.services.reviews import set_policy
 
     pairs = []
     for item in settings:
@@ -71,7 +72,7 @@ def queue(
 
     if mine:
         from draftmate.cli.inputs import read_settings
-        from draftmate.services.reviews import git_identity
+        from draftmate.services.identity import git_identity
 
         assignee = read_settings().reviewer or git_identity()
         if not assignee:

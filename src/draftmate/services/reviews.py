@@ -36,7 +36,6 @@ from draftmate.domain.records import (
 from draftmate.domain.sections import Section, replace_section, split_sections
 from draftmate.errors import AmbiguousId, GateRefused, NotFound, UsageError
 from draftmate.services.exports import seal
-from draftmate.services.identity import git_identity as git_identity
 from draftmate.store.protocol import Store
 from draftmate.store.sqlite import now
 
