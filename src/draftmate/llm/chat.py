@@ -168,9 +168,6 @@ def _new_chat_model(params: dict[str, Any]) -> Any:
     )
 
 
-PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
-
-
 def _unused_async_client() -> dict[str, Any]:
     """ChatOpenAI builds an async HTTP client, which draftmate never uses, loading the CA certificates for it (~20 ms
     of CPU); handed one on the TLS context langchain-openai built at import, it loads them once less. Not when a
@@ -182,9 +179,8 @@ def _unused_async_client() -> dict[str, Any]:
     from langchain_openai.chat_models import base
 
     shared = getattr(base, "global_ssl_context", None)  # "equivalent to the default verify=True", it says
-    if not isinstance(shared, ssl.SSLContext) or any(os.environ.get(v) for v in PROXY_VARIABLES):
-        return {}
-    if urllib.request.getproxies():
+    # getproxies: every *_proxy variable in either case, and the system's settings, as httpx itself reads them
+    if not isinstance(shared, ssl.SSLContext) or urllib.request.getproxies():
         return {}
     return {"http_async_client": openai.DefaultAsyncHttpxClient(verify=shared)}
 
