@@ -283,6 +283,13 @@ def ground_sentences(
     content: str, found: list[Fact], sources: Sources, stop_line: int | None = None
 ) -> list[SentenceGrounding]:
     """Every sentence of the draft scored against the sources (up to `stop_line`, where the fact scan stopped)."""
+    return _scored(content, found, sources, stop_line)[1]
+
+
+def _scored(
+    content: str, found: list[Fact], sources: Sources, stop_line: int | None
+) -> tuple[Regime, list[SentenceGrounding]]:
+    """`ground_sentences`, with the weights the sources' size chose for them."""
     passages = Passages(sources)
     regime = shipped_model().regime(passages.size)
     by_sentence: dict[int, list[Fact]] = {}
@@ -298,7 +305,7 @@ def ground_sentences(
         # draft's mean takes the logit without them, as the whole draft's counts enter once, summed.
         checked.risk = round(logistic(checked.logit + regime.draft_term(draft_features([checked]))), 4)
         out.append(checked)
-    return out
+    return regime, out
 
 
 def draft_features(checked: list[SentenceGrounding]) -> dict[str, float]:
@@ -325,8 +332,7 @@ def grounded(
     where to look, so `merge` counts them through that one risk, not each again.
     """
     model = shipped_model()
-    regime = model.regime(source_words(sources))
-    checked = ground_sentences(content, found, sources, stop_line)
+    regime, checked = _scored(content, found, sources, stop_line)
     # A rule decides where a note goes when a fact is checkable (a value changed from the matching source sentence,
     # a number, date or name found nowhere): always noted, whatever the risk; otherwise the model's threshold does.
     titles = {number for number, line in enumerate(content.split("\n"), start=1) if MD_HEADING.match(line)}
